@@ -1,0 +1,282 @@
+//! `site.yaml`: the site's title, calendar and output settings.
+
+use std::path::{Component, Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::calendar::{parse_weekday, Calendar};
+use crate::error::Diagnostic;
+use crate::yaml;
+
+/// Which months the right-hand side of a 6-12 chart shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MonthAxis {
+    /// The 12 complete calendar months up to the review week.
+    #[default]
+    TrailingTwelveMonths,
+    /// The fiscal year's 12 months; months not yet complete are blank.
+    FiscalYear,
+}
+
+/// The settings of a site project, with defaults applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteConfig {
+    pub title: String,
+    pub calendar: Calendar,
+    /// The output folder, relative to the site root.
+    pub output: PathBuf,
+    pub theme: Option<String>,
+    pub month_axis: MonthAxis,
+    /// The default amber band of every metric's status, as a fraction of
+    /// the target.
+    pub tolerance: f64,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig {
+            title: "Weekly Business Review".to_string(),
+            calendar: Calendar::default(),
+            output: PathBuf::from("public"),
+            theme: None,
+            month_axis: MonthAxis::default(),
+            tolerance: DEFAULT_TOLERANCE,
+        }
+    }
+}
+
+pub const DEFAULT_TOLERANCE: f64 = 0.05;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SiteFile {
+    title: String,
+    week_ends_on: Option<String>,
+    fiscal_year_end_month: Option<MonthSpec>,
+    output: Option<String>,
+    theme: Option<String>,
+    x_axis: Option<MonthAxis>,
+    tolerance: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum MonthSpec {
+    Number(i64),
+    Name(String),
+}
+
+const MONTH_NAMES: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// Parses `site.yaml`; `path` is the name used in messages.
+pub fn parse_site_config(text: &str, path: &Path) -> Result<SiteConfig, Vec<Diagnostic>> {
+    let file: SiteFile = yaml::parse(text, path).map_err(|error| vec![error])?;
+    let mut errors = Vec::new();
+    let at = |key: &str| yaml::line_of_key(text, &[key]);
+    let mut config = SiteConfig {
+        title: file.title,
+        ..SiteConfig::default()
+    };
+    if let Some(weekday) = file.week_ends_on {
+        match parse_weekday(&weekday) {
+            Some(weekday) => config.calendar.week_ends_on = weekday,
+            None => errors.push(
+                Diagnostic::new(path, format!("`week_ends_on: {weekday}` is not a weekday"))
+                    .at_line(at("week_ends_on"))
+                    .with_help("use a weekday name such as `sunday` (ISO weeks) or `saturday`"),
+            ),
+        }
+    }
+    if let Some(month) = file.fiscal_year_end_month {
+        let number = match &month {
+            MonthSpec::Number(number) => (1..=12).contains(number).then_some(*number as i8),
+            MonthSpec::Name(name) => {
+                let lower = name.trim().to_ascii_lowercase();
+                MONTH_NAMES
+                    .iter()
+                    .position(|month| {
+                        *month == lower || (lower.len() == 3 && month.starts_with(&lower))
+                    })
+                    .map(|index| index as i8 + 1)
+            }
+        };
+        match number {
+            Some(number) => config.calendar.fiscal_year_end_month = number,
+            None => errors.push(
+                Diagnostic::new(path, "`fiscal_year_end_month` is not a month")
+                    .at_line(at("fiscal_year_end_month"))
+                    .with_help("use a month number 1–12 or a name such as `december`"),
+            ),
+        }
+    }
+    if let Some(output) = file.output {
+        match check_output_folder(&output) {
+            Ok(output) => config.output = output,
+            Err(message) => errors.push(
+                Diagnostic::new(path, message)
+                    .at_line(at("output"))
+                    .with_help("use a folder inside the site project such as `public`"),
+            ),
+        }
+    }
+    if let Some(theme) = file.theme {
+        if is_safe_name(&theme) {
+            config.theme = Some(theme);
+        } else {
+            errors.push(
+                Diagnostic::new(path, format!("`theme: {theme}` is not a theme folder name"))
+                    .at_line(at("theme"))
+                    .with_help("name a folder of `themes/` using letters, digits, `-` and `_`"),
+            );
+        }
+    }
+    if let Some(axis) = file.x_axis {
+        config.month_axis = axis;
+    }
+    if let Some(tolerance) = file.tolerance {
+        if tolerance.is_finite() && (0.0..1.0).contains(&tolerance) {
+            config.tolerance = tolerance;
+        } else {
+            errors.push(
+                Diagnostic::new(path, format!("`tolerance: {tolerance}` is out of range"))
+                    .at_line(at("tolerance"))
+                    .with_help("give the amber band as a fraction of the target, e.g. 0.05 for 5%"),
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The output folder must stay inside the project and must not be one of
+/// its input folders, since a build replaces its contents.
+fn check_output_folder(output: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(output.trim());
+    let mut clean = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => clean.push(part),
+            Component::CurDir => {}
+            _ => {
+                return Err(format!(
+                    "`output: {output}` leaves the site project; sitrep writes only inside it"
+                ))
+            }
+        }
+    }
+    let first = clean.components().next();
+    match first {
+        None => Err("`output` must name a folder, not the site project itself".to_string()),
+        Some(Component::Normal(part))
+            if ["content", "data", "themes", "src", ".git"]
+                .contains(&part.to_str().unwrap_or("")) =>
+        {
+            Err(format!(
+                "`output: {output}` is inside an input folder; a build would overwrite inputs"
+            ))
+        }
+        Some(_) => Ok(clean),
+    }
+}
+
+/// Ids that become folder names and URL segments: letters, digits, `-`, `_`.
+pub fn is_safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::Weekday;
+
+    fn parse(text: &str) -> Result<SiteConfig, Vec<Diagnostic>> {
+        parse_site_config(text, Path::new("site.yaml"))
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let config = parse("title: WBR\n").unwrap();
+        assert_eq!(config.calendar.week_ends_on, Weekday::Sunday);
+        assert_eq!(config.calendar.fiscal_year_end_month, 12);
+        assert_eq!(config.output, PathBuf::from("public"));
+        assert_eq!(config.month_axis, MonthAxis::TrailingTwelveMonths);
+        assert_eq!(config.tolerance, 0.05);
+    }
+
+    #[test]
+    fn settings_parse() {
+        let config = parse(
+            "title: WBR\nweek_ends_on: Saturday\nfiscal_year_end_month: feb\noutput: site/out\nx_axis: fiscal_year\n",
+        )
+        .unwrap();
+        assert_eq!(config.calendar.week_ends_on, Weekday::Saturday);
+        assert_eq!(config.calendar.fiscal_year_end_month, 2);
+        assert_eq!(config.output, PathBuf::from("site/out"));
+        assert_eq!(config.month_axis, MonthAxis::FiscalYear);
+        assert_eq!(
+            parse("title: x\nfiscal_year_end_month: 5\n")
+                .unwrap()
+                .calendar
+                .fiscal_year_end_month,
+            5
+        );
+    }
+
+    #[test]
+    fn every_bad_setting_is_reported_with_its_line() {
+        let errors = parse(
+            "title: WBR\nweek_ends_on: someday\nfiscal_year_end_month: 13\noutput: ../elsewhere\n",
+        )
+        .unwrap_err();
+        let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![Some(2), Some(3), Some(4)]);
+    }
+
+    #[test]
+    fn output_must_stay_inside_the_project_and_outside_inputs() {
+        assert!(check_output_folder("/tmp/x").is_err());
+        assert!(check_output_folder("a/../../x").is_err());
+        assert!(check_output_folder(".").is_err());
+        assert!(check_output_folder("data").is_err());
+        assert!(check_output_folder("content/out").is_err());
+        assert_eq!(
+            check_output_folder("./public").unwrap(),
+            PathBuf::from("public")
+        );
+    }
+
+    #[test]
+    fn missing_title_is_an_error() {
+        let errors = parse("week_ends_on: sunday\n").unwrap_err();
+        assert!(
+            errors[0].message.contains("missing field `title`"),
+            "{}",
+            errors[0].message
+        );
+    }
+}

@@ -1,0 +1,746 @@
+//! `content/programs/<id>.yaml`: a program's owner, metrics, targets and
+//! initiatives, validated on their own (data columns are checked later,
+//! when the program is bound to the site's data).
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use super::config::{is_safe_name, MonthAxis};
+use crate::calendar::parse_iso_date;
+use crate::error::{closest, Diagnostic};
+use crate::yaml;
+
+/// How a metric's daily values become one value per period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregate {
+    #[default]
+    Sum,
+    Mean,
+    Min,
+    Max,
+    First,
+    Last,
+}
+
+/// How often the source gives a value: every day, or once per week or month
+/// (dated on the period's last day) for numbers such as percentiles that
+/// cannot be rebuilt from daily values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grain {
+    #[default]
+    Day,
+    Week,
+    Month,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    #[default]
+    Count,
+    Percent,
+    Hours,
+    Minutes,
+    Currency,
+    Ratio,
+}
+
+/// Which direction is good, for status colours and delta colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    Up,
+    Down,
+    #[default]
+    None,
+}
+
+/// How a change between two periods is expressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    /// `(current − previous) / previous × 100`.
+    #[default]
+    Percent,
+    /// `(current − previous) × 10000`, for rates.
+    Bps,
+}
+
+/// A derived metric's arithmetic, applied to the operands' period values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    Divide,
+    Sum,
+    Difference,
+    Product,
+}
+
+impl Operation {
+    pub fn key(self) -> &'static str {
+        match self {
+            Operation::Divide => "divide",
+            Operation::Sum => "sum",
+            Operation::Difference => "difference",
+            Operation::Product => "product",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InitiativeStatus {
+    OnTrack,
+    AtRisk,
+    OffTrack,
+    Done,
+}
+
+/// Where a metric's numbers come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricSource {
+    /// A data column (wide CSV) or metric name (long CSV), optionally only
+    /// the long-CSV rows whose dimensions match `filter`.
+    Column {
+        column: String,
+        filter: Vec<(String, String)>,
+        aggregate: Aggregate,
+    },
+    /// Arithmetic on other metrics of the same program, by index.
+    Derived {
+        operation: Operation,
+        operands: Vec<usize>,
+    },
+}
+
+/// A metric's target: a constant, or a data column aggregated per period.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TargetDefinition {
+    Constant(f64),
+    Column {
+        column: String,
+        aggregate: Aggregate,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricDefinition {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub source: MetricSource,
+    pub grain: Grain,
+    pub unit: Unit,
+    pub better: Better,
+    pub compare: Compare,
+    pub target: Option<TargetDefinition>,
+    /// The amber band, as a fraction of the target; `None` uses the site's.
+    pub tolerance: Option<f64>,
+    pub sla: bool,
+    pub key: bool,
+    pub month_axis: Option<MonthAxis>,
+    /// The line of the metric's key in its YAML file, for later messages.
+    pub line: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Initiative {
+    pub name: String,
+    pub owner: Option<String>,
+    pub due: Option<Date>,
+    pub status: InitiativeStatus,
+}
+
+/// A program as written in its YAML file, checked for internal consistency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgramDefinition {
+    pub id: String,
+    pub name: String,
+    pub owner: String,
+    pub summary: Option<String>,
+    pub metrics: Vec<MetricDefinition>,
+    pub initiatives: Vec<Initiative>,
+}
+
+impl ProgramDefinition {
+    pub fn metric_index(&self, id: &str) -> Option<usize> {
+        self.metrics.iter().position(|metric| metric.id == id)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProgramFile {
+    name: String,
+    owner: String,
+    summary: Option<String>,
+    #[serde(default)]
+    metrics: IndexMap<String, MetricFile>,
+    #[serde(default)]
+    initiatives: Vec<InitiativeFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetricFile {
+    name: Option<String>,
+    description: Option<String>,
+    column: Option<String>,
+    #[serde(rename = "where")]
+    filter: Option<IndexMap<String, String>>,
+    aggregate: Option<Aggregate>,
+    grain: Option<Grain>,
+    divide: Option<Vec<String>>,
+    sum: Option<Vec<String>>,
+    difference: Option<Vec<String>>,
+    product: Option<Vec<String>>,
+    #[serde(default)]
+    unit: Unit,
+    #[serde(default)]
+    better: Better,
+    #[serde(default)]
+    compare: Compare,
+    target: Option<TargetSpec>,
+    tolerance: Option<f64>,
+    #[serde(default)]
+    sla: bool,
+    #[serde(default)]
+    key: bool,
+    x_axis: Option<MonthAxis>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum TargetSpec {
+    Constant(f64),
+    Column(TargetColumnSpec),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetColumnSpec {
+    column: String,
+    aggregate: Option<Aggregate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InitiativeFile {
+    name: String,
+    owner: Option<String>,
+    due: Option<String>,
+    status: InitiativeStatus,
+}
+
+/// Parses and checks one program file. `id` comes from the file name.
+pub fn parse_program(
+    id: &str,
+    text: &str,
+    path: &Path,
+) -> Result<ProgramDefinition, Vec<Diagnostic>> {
+    let file: ProgramFile = yaml::parse(text, path).map_err(|error| vec![error])?;
+    let mut errors = Vec::new();
+    let metric_line = |metric: &str, key: Option<&str>| match key {
+        Some(key) => yaml::line_of_key(text, &["metrics", metric, key]),
+        None => yaml::line_of_key(text, &["metrics", metric]),
+    };
+
+    if !is_safe_name(id) {
+        errors.push(
+            Diagnostic::new(
+                path,
+                format!("`{id}` cannot be a program id: it becomes a folder name and URL"),
+            )
+            .with_help("rename the file using letters, digits, `-` and `_` only"),
+        );
+    }
+
+    let ids: Vec<&str> = file.metrics.keys().map(String::as_str).collect();
+    let mut metrics = Vec::with_capacity(file.metrics.len());
+    for (metric_id, metric) in &file.metrics {
+        let line = metric_line(metric_id, None);
+        let error = |key: Option<&str>, message: String| {
+            Diagnostic::new(path, message).at_line(
+                key.and_then(|key| metric_line(metric_id, Some(key)))
+                    .or(line),
+            )
+        };
+        if !is_metric_id(metric_id) {
+            errors.push(
+                error(None, format!("`{metric_id}` cannot be a metric id")).with_help(
+                    "use letters, digits and `_` only; narratives refer to metrics by id",
+                ),
+            );
+        }
+        let derived: Vec<(Operation, &Vec<String>)> = [
+            (Operation::Divide, &metric.divide),
+            (Operation::Sum, &metric.sum),
+            (Operation::Difference, &metric.difference),
+            (Operation::Product, &metric.product),
+        ]
+        .into_iter()
+        .filter_map(|(operation, operands)| operands.as_ref().map(|operands| (operation, operands)))
+        .collect();
+        let source = match (&metric.column, derived.as_slice()) {
+            (Some(column), []) => MetricSource::Column {
+                column: column.clone(),
+                filter: metric
+                    .filter
+                    .iter()
+                    .flatten()
+                    .map(|(key, value)| (key.clone(), value.clone()))
+                    .collect(),
+                aggregate: metric.aggregate.unwrap_or_default(),
+            },
+            (None, [(operation, operands)]) => {
+                let mut indexes = Vec::new();
+                for operand in operands.iter() {
+                    match ids.iter().position(|id| id == operand) {
+                        Some(index) => indexes.push(index),
+                        None => {
+                            let mut diagnostic = error(
+                                Some(operation.key()),
+                                format!("metric `{metric_id}` uses `{operand}`, which is not a metric of this program"),
+                            );
+                            diagnostic = match closest(operand, ids.iter().copied()) {
+                                Some(suggestion) => {
+                                    diagnostic.with_help(format!("did you mean `{suggestion}`?"))
+                                }
+                                None => diagnostic.with_help("define it under `metrics:` first"),
+                            };
+                            errors.push(diagnostic);
+                        }
+                    }
+                }
+                let arity_ok = match operation {
+                    Operation::Divide | Operation::Difference => operands.len() == 2,
+                    Operation::Sum | Operation::Product => operands.len() >= 2,
+                };
+                if !arity_ok {
+                    errors.push(error(
+                        Some(operation.key()),
+                        format!(
+                            "`{}` of metric `{metric_id}` needs {} metrics, got {}",
+                            operation.key(),
+                            if matches!(operation, Operation::Divide | Operation::Difference) {
+                                "exactly 2"
+                            } else {
+                                "at least 2"
+                            },
+                            operands.len()
+                        ),
+                    ));
+                }
+                for (key, present) in [
+                    ("aggregate", metric.aggregate.is_some()),
+                    ("where", metric.filter.is_some()),
+                    ("grain", metric.grain.is_some()),
+                ] {
+                    if present {
+                        errors.push(
+                            error(
+                                Some(key),
+                                format!("`{key}` does not apply to derived metric `{metric_id}`"),
+                            )
+                            .with_help(
+                                "derived metrics take their periods from their operands; remove it",
+                            ),
+                        );
+                    }
+                }
+                MetricSource::Derived {
+                    operation: *operation,
+                    operands: indexes,
+                }
+            }
+            (None, []) => {
+                errors.push(
+                    error(None, format!("metric `{metric_id}` has no source"))
+                        .with_help("give it a `column:` of a data file, or one of `divide`, `sum`, `difference`, `product`"),
+                );
+                continue;
+            }
+            _ => {
+                errors.push(
+                    error(
+                        None,
+                        format!("metric `{metric_id}` has more than one source"),
+                    )
+                    .with_help(
+                        "keep exactly one of `column`, `divide`, `sum`, `difference`, `product`",
+                    ),
+                );
+                continue;
+            }
+        };
+        let target = match &metric.target {
+            None => None,
+            Some(TargetSpec::Constant(value)) if value.is_finite() => {
+                Some(TargetDefinition::Constant(*value))
+            }
+            Some(TargetSpec::Constant(value)) => {
+                errors.push(error(
+                    Some("target"),
+                    format!("target `{value}` is not a finite number"),
+                ));
+                None
+            }
+            Some(TargetSpec::Column(spec)) => {
+                let aggregate = match (&source, spec.aggregate) {
+                    (_, Some(aggregate)) => aggregate,
+                    (MetricSource::Column { aggregate, .. }, None) => *aggregate,
+                    (MetricSource::Derived { .. }, None) => {
+                        errors.push(
+                            error(Some("target"), format!("the target column of derived metric `{metric_id}` needs an `aggregate`"))
+                                .with_help("e.g. `target: { column: sla_target, aggregate: mean }`"),
+                        );
+                        Aggregate::Mean
+                    }
+                };
+                Some(TargetDefinition::Column {
+                    column: spec.column.clone(),
+                    aggregate,
+                })
+            }
+        };
+        if let Some(tolerance) = metric.tolerance {
+            if !(tolerance.is_finite() && (0.0..1.0).contains(&tolerance)) {
+                errors.push(
+                    error(
+                        Some("tolerance"),
+                        format!("`tolerance: {tolerance}` is out of range"),
+                    )
+                    .with_help("give the amber band as a fraction of the target, e.g. 0.05 for 5%"),
+                );
+            }
+        }
+        if metric.sla && target.is_none() {
+            errors.push(
+                error(
+                    Some("sla"),
+                    format!("SLA metric `{metric_id}` has no target"),
+                )
+                .with_help("add `target:`, the level the SLA promises"),
+            );
+        }
+        metrics.push(MetricDefinition {
+            id: metric_id.clone(),
+            name: metric.name.clone().unwrap_or_else(|| metric_id.clone()),
+            description: metric.description.clone(),
+            source,
+            grain: metric.grain.unwrap_or_default(),
+            unit: metric.unit,
+            better: metric.better,
+            compare: metric.compare,
+            target,
+            tolerance: metric.tolerance,
+            sla: metric.sla,
+            key: metric.key,
+            month_axis: metric.x_axis,
+            line,
+        });
+    }
+
+    // Operand indexes above refer to positions in the file; they match
+    // `metrics` only when every metric was kept.
+    if errors.is_empty() {
+        if let Some(cycle) = find_cycle(&metrics) {
+            let first = &metrics[cycle[0]];
+            let names: Vec<&str> = cycle
+                .iter()
+                .map(|&index| metrics[index].id.as_str())
+                .collect();
+            errors.push(
+                Diagnostic::new(
+                    path,
+                    format!(
+                        "derived metrics refer to each other in a cycle: {} → {}",
+                        names.join(" → "),
+                        names[0]
+                    ),
+                )
+                .at_line(first.line)
+                .with_help("a derived metric cannot depend on itself, directly or through others"),
+            );
+        }
+    }
+
+    let mut initiatives = Vec::with_capacity(file.initiatives.len());
+    for (index, initiative) in file.initiatives.into_iter().enumerate() {
+        let due = match &initiative.due {
+            None => None,
+            Some(due) => match parse_iso_date(due.trim()) {
+                Some(date) => Some(date),
+                None => {
+                    errors.push(
+                        Diagnostic::new(
+                            path,
+                            format!(
+                                "initiative `{}` is due `{due}`, which is not a date",
+                                initiative.name
+                            ),
+                        )
+                        .at_line(yaml::line_of_list_item(text, "initiatives", index))
+                        .with_help("write the due date as YYYY-MM-DD"),
+                    );
+                    None
+                }
+            },
+        };
+        initiatives.push(Initiative {
+            name: initiative.name,
+            owner: initiative.owner,
+            due,
+            status: initiative.status,
+        });
+    }
+
+    if errors.is_empty() {
+        Ok(ProgramDefinition {
+            id: id.to_string(),
+            name: file.name,
+            owner: file.owner,
+            summary: file.summary,
+            metrics,
+            initiatives,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Metric ids appear in narrative calls such as `value("program.metric")`,
+/// so they cannot contain dots, quotes or spaces.
+fn is_metric_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 100 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A cycle among derived metrics, as metric indexes, if there is one.
+fn find_cycle(metrics: &[MetricDefinition]) -> Option<Vec<usize>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    fn visit(
+        index: usize,
+        metrics: &[MetricDefinition],
+        marks: &mut [Mark],
+        path: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
+        match marks[index] {
+            Mark::Done => return None,
+            Mark::OnPath => {
+                let start = path
+                    .iter()
+                    .position(|&on_path| on_path == index)
+                    .unwrap_or(0);
+                return Some(path[start..].to_vec());
+            }
+            Mark::New => {}
+        }
+        marks[index] = Mark::OnPath;
+        path.push(index);
+        if let MetricSource::Derived { operands, .. } = &metrics[index].source {
+            for &operand in operands {
+                if let Some(cycle) = visit(operand, metrics, marks, path) {
+                    return Some(cycle);
+                }
+            }
+        }
+        path.pop();
+        marks[index] = Mark::Done;
+        None
+    }
+    let mut marks = vec![Mark::New; metrics.len()];
+    (0..metrics.len()).find_map(|index| visit(index, metrics, &mut marks, &mut Vec::new()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ProgramDefinition, Vec<Diagnostic>> {
+        parse_program(
+            "incidents",
+            text,
+            Path::new("content/programs/incidents.yaml"),
+        )
+    }
+
+    const GOOD: &str = "\
+name: Incident Resolutions
+owner: A. Rivera
+metrics:
+  within_sla: { column: frt_within_sla }
+  total:
+    column: frt_total
+  attainment:
+    name: First-response SLA attainment
+    divide: [within_sla, total]
+    unit: percent
+    better: up
+    target: 0.95
+    compare: bps
+    sla: true
+  backlog: { column: open_backlog, aggregate: last, better: down, target: { column: backlog_target } }
+initiatives:
+  - name: Rebuild triage
+    owner: J. Chen
+    due: 2026-12-15
+    status: at_risk
+";
+
+    #[test]
+    fn a_program_parses_with_defaults() {
+        let program = parse(GOOD).unwrap();
+        assert_eq!(program.name, "Incident Resolutions");
+        assert_eq!(program.metrics.len(), 4);
+        let total = &program.metrics[1];
+        assert_eq!(total.name, "total");
+        assert_eq!(total.unit, Unit::Count);
+        assert_eq!(total.better, Better::None);
+        assert_eq!(total.grain, Grain::Day);
+        assert_eq!(
+            total.source,
+            MetricSource::Column {
+                column: "frt_total".into(),
+                filter: vec![],
+                aggregate: Aggregate::Sum
+            }
+        );
+        let attainment = &program.metrics[2];
+        assert_eq!(
+            attainment.source,
+            MetricSource::Derived {
+                operation: Operation::Divide,
+                operands: vec![0, 1]
+            }
+        );
+        assert_eq!(attainment.target, Some(TargetDefinition::Constant(0.95)));
+        assert_eq!(attainment.compare, Compare::Bps);
+        assert_eq!(attainment.line, Some(7));
+        // A target column is aggregated like its metric unless told otherwise.
+        assert_eq!(
+            program.metrics[3].target,
+            Some(TargetDefinition::Column {
+                column: "backlog_target".into(),
+                aggregate: Aggregate::Last
+            })
+        );
+        assert_eq!(
+            program.initiatives[0].due,
+            Some(jiff::civil::date(2026, 12, 15))
+        );
+        assert_eq!(program.initiatives[0].status, InitiativeStatus::AtRisk);
+    }
+
+    #[test]
+    fn unknown_key_suggests_the_right_one() {
+        let errors = parse("name: X\nowner: Y\nmetrics:\n  a:\n    column: a\n    agregate: sum\n")
+            .unwrap_err();
+        assert_eq!(errors[0].line, Some(6));
+        assert_eq!(errors[0].help.as_deref(), Some("did you mean `aggregate`?"));
+    }
+
+    #[test]
+    fn wrong_type_names_the_line() {
+        let errors = parse("name: X\nowner: Y\nmetrics:\n  a:\n    column: a\n    sla: maybe\n")
+            .unwrap_err();
+        assert_eq!(errors[0].line, Some(6), "{:?}", errors);
+    }
+
+    #[test]
+    fn unknown_operand_is_reported_with_a_suggestion() {
+        let errors = parse("name: X\nowner: Y\nmetrics:\n  total: { column: t }\n  rate:\n    divide: [totl, total]\n").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, Some(6));
+        assert!(errors[0].message.contains("uses `totl`"));
+        assert_eq!(errors[0].help.as_deref(), Some("did you mean `total`?"));
+    }
+
+    #[test]
+    fn cycles_are_found() {
+        let errors = parse(
+            "name: X\nowner: Y\nmetrics:\n  a: { column: a }\n  b: { sum: [a, c] }\n  c: { product: [a, b] }\n",
+        )
+        .unwrap_err();
+        assert!(
+            errors[0].message.contains("cycle: b → c → b"),
+            "{}",
+            errors[0].message
+        );
+        let errors =
+            parse("name: X\nowner: Y\nmetrics:\n  a: { column: a }\n  b: { sum: [a, b] }\n")
+                .unwrap_err();
+        assert!(
+            errors[0].message.contains("cycle: b → b"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn chained_derived_metrics_are_fine() {
+        let program = parse(
+            "name: X\nowner: Y\nmetrics:\n  a: { column: a }\n  b: { column: b }\n  c: { column: c }\n  ab: { sum: [a, b] }\n  share: { divide: [ab, c] }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            program.metrics[4].source,
+            MetricSource::Derived {
+                operation: Operation::Divide,
+                operands: vec![3, 2]
+            }
+        );
+    }
+
+    #[test]
+    fn every_structural_problem_is_listed() {
+        let errors = parse(
+            "name: X\nowner: Y\nmetrics:\n  none: { unit: count }\n  both: { column: a, sum: [x, y] }\n  bad: { divide: [a] }\n  s: { column: s, sla: true }\n  d: { sum: [s, s], aggregate: mean }\n",
+        )
+        .unwrap_err();
+        let messages: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{:?}: {}", e.line, e.message))
+            .collect();
+        assert_eq!(messages.len(), 6, "{messages:#?}");
+        assert!(messages[0].starts_with("Some(4): metric `none` has no source"));
+        assert!(messages[1].starts_with("Some(5): metric `both` has more than one source"));
+        assert!(messages[2].contains("`a`, which is not a metric"));
+        assert!(messages[3].contains("needs exactly 2 metrics, got 1"));
+        assert!(messages[4].starts_with("Some(7): SLA metric `s` has no target"));
+        assert!(messages[5].contains("`aggregate` does not apply"));
+    }
+
+    #[test]
+    fn bad_ids_and_dates_are_errors() {
+        let errors = parse("name: X\nowner: Y\nmetrics:\n  a.b: { column: a }\ninitiatives:\n  - name: I\n    status: done\n  - name: J\n    due: next week\n    status: on_track\n").unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].message.contains("`a.b` cannot be a metric id"));
+        assert_eq!(errors[1].line, Some(8));
+        assert!(errors[1].message.contains("is due `next week`"));
+        let errors =
+            parse_program("../etc", "name: X\nowner: Y\n", Path::new("p.yaml")).unwrap_err();
+        assert!(errors[0].message.contains("cannot be a program id"));
+    }
+
+    #[test]
+    fn a_bad_target_explains_itself() {
+        let errors =
+            parse("name: X\nowner: Y\nmetrics:\n  a: { column: a, target: high }\n").unwrap_err();
+        assert!(
+            errors[0].message.contains("a target must be a number"),
+            "{}",
+            errors[0].message
+        );
+        assert_eq!(errors[0].line, Some(4));
+    }
+}
