@@ -1,6 +1,21 @@
-//! sitrep: a static site generator for weekly business reviews.
+//! sitrep: a static site generator for weekly business reviews (WBRs).
+//!
+//! The pipeline, one module per stage:
+//!
+//! 1. [`load`] reads and validates a site project (`site.yaml`, programs,
+//!    data CSVs, review folders) into a [`load::Site`];
+//! 2. [`compute`] derives every number of every review version
+//!    ([`compute::ReviewNumbers`]) following the WBR conventions;
+//! 3. [`pipeline`] runs the stages, renders the outputs and [`write`] puts them on disk,
+//!    touching only files that changed.
+//!
+//! [`calendar`] holds the week, month and fiscal-period rules both stages
+//! share; [`error`] the diagnostics every stage reports with.
 
 pub mod calendar;
+pub mod compute;
 pub mod error;
 pub mod load;
-pub mod yaml;
+pub mod pipeline;
+pub mod write;
+mod yaml;

@@ -1,5 +1,603 @@
-//! Loading a site project: every input file is read and parsed once, and
-//! every problem found is reported together.
+//! Loading a site project: every input file is read and parsed once, every
+//! problem found is reported together, and programs are bound to the data
+//! columns they name.
 
 pub mod config;
+pub mod data;
 pub mod program;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::calendar::{Calendar, ReviewWeek};
+use crate::error::{closest, Diagnostic, Diagnostics, Error};
+use config::SiteConfig;
+use data::{DailySeries, DataFile, DataSet};
+use program::{
+    Aggregate, Grain, Initiative, MetricDefinition, MetricSource, ProgramDefinition,
+    TargetDefinition,
+};
+
+/// The name of the site's configuration file, at the site root.
+pub const SITE_FILE: &str = "site.yaml";
+
+/// A loaded site project: everything a build needs, already parsed.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// The site root as given (messages use paths relative to it).
+    pub root: PathBuf,
+    pub config: SiteConfig,
+    /// In file-name order.
+    pub programs: Vec<Program>,
+    /// Oldest first.
+    pub reviews: Vec<Review>,
+    pub data_files: Vec<DataFile>,
+    /// Problems that do not stop a build, such as a review week that has no
+    /// data yet.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A program bound to its data.
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub id: String,
+    pub name: String,
+    pub owner: String,
+    pub summary: Option<String>,
+    pub metrics: Vec<Metric>,
+    pub initiatives: Vec<Initiative>,
+    /// Site-relative path of the program's YAML file.
+    pub path: String,
+}
+
+impl Program {
+    pub fn metric(&self, id: &str) -> Option<&Metric> {
+        self.metrics
+            .iter()
+            .find(|metric| metric.definition.id == id)
+    }
+}
+
+/// A metric with the data it reads.
+#[derive(Debug, Clone)]
+pub struct Metric {
+    pub definition: MetricDefinition,
+    /// The daily (or weekly/monthly) values of a column metric; `None` for
+    /// derived metrics.
+    pub series: Option<DailySeries>,
+    pub target: Option<Target>,
+}
+
+/// A metric's target with its data.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Constant(f64),
+    Series {
+        series: DailySeries,
+        aggregate: Aggregate,
+    },
+}
+
+/// One review version: a folder `content/reviews/<week-id>/`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Review {
+    pub week: ReviewWeek,
+    /// Site-relative paths of the week's markdown narratives.
+    pub narratives: Vec<String>,
+}
+
+impl Site {
+    /// Loads the site project at `root`.
+    pub fn load(root: &Path) -> Result<Site, Error> {
+        let mut errors = Diagnostics::default();
+        let config_text = match read_input(root, Path::new(SITE_FILE)) {
+            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(ReadError::Missing) => {
+                return Err(Diagnostics::from(
+                    Diagnostic::new(SITE_FILE, format!("no {SITE_FILE} in {}", root.display()))
+                        .with_help(
+                            "run sitrep in a site project folder, or pass its path with --root",
+                        ),
+                )
+                .into())
+            }
+            Err(ReadError::Diagnostic(diagnostic)) => {
+                errors.push(diagnostic);
+                None
+            }
+        };
+        let config =
+            match config_text.map(|text| config::parse_site_config(&text, Path::new(SITE_FILE))) {
+                Some(Ok(config)) => config,
+                Some(Err(problems)) => {
+                    problems
+                        .into_iter()
+                        .for_each(|problem| errors.push(problem));
+                    SiteConfig::default()
+                }
+                None => SiteConfig::default(),
+            };
+
+        let data = load_data(root, &mut errors);
+        let definitions = load_programs(root, &mut errors);
+        let reviews = load_reviews(root, &config, &definitions, &mut errors);
+        let mut programs = Vec::with_capacity(definitions.len());
+        for (definition, path) in definitions {
+            match bind_program(definition, &path, &data, &config.calendar) {
+                Ok(program) => programs.push(program),
+                Err(problems) => problems
+                    .into_iter()
+                    .for_each(|problem| errors.push(problem)),
+            }
+        }
+
+        let mut warnings = Vec::new();
+        let latest_data = data.files.iter().filter_map(|file| file.last_date).max();
+        for review in &reviews {
+            if latest_data.is_none_or(|latest| latest < review.week.week.start) {
+                warnings.push(
+                    Diagnostic::new(format!("content/reviews/{}", review.week.id), format!(
+                        "no data file has data for week {} ({} to {}); its numbers will all be missing",
+                        review.week.id, review.week.week.start, review.week.week.end
+                    ))
+                    .with_help("add the week's data to data/ before publishing it"),
+                );
+            }
+        }
+        errors
+            .into_result(Site {
+                root: root.to_path_buf(),
+                config,
+                programs,
+                reviews,
+                data_files: data.files,
+                warnings,
+            })
+            .map_err(Error::from)
+    }
+
+    pub fn program(&self, id: &str) -> Option<&Program> {
+        self.programs.iter().find(|program| program.id == id)
+    }
+}
+
+enum ReadError {
+    Missing,
+    Diagnostic(Diagnostic),
+}
+
+/// Reads a file of the site project, refusing anything that resolves to a
+/// place outside it (a symlink to `/etc/passwd`, say).
+fn read_input(root: &Path, relative: &Path) -> Result<Vec<u8>, ReadError> {
+    let path = root.join(relative);
+    let metadata = match fs::symlink_metadata(&path) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ReadError::Missing)
+        }
+        Err(error) => {
+            return Err(ReadError::Diagnostic(Diagnostic::new(
+                relative,
+                format!("cannot read: {error}"),
+            )))
+        }
+    };
+    if metadata.file_type().is_symlink() {
+        check_inside(root, relative).map_err(ReadError::Diagnostic)?;
+    }
+    fs::read(&path).map_err(|error| {
+        ReadError::Diagnostic(Diagnostic::new(relative, format!("cannot read: {error}")))
+    })
+}
+
+/// Checks that `relative` resolves to a path inside `root`.
+fn check_inside(root: &Path, relative: &Path) -> Result<(), Diagnostic> {
+    let resolved_root = fs::canonicalize(root).map_err(|error| {
+        Diagnostic::new(relative, format!("cannot resolve the site root: {error}"))
+    })?;
+    let resolved = fs::canonicalize(root.join(relative))
+        .map_err(|error| Diagnostic::new(relative, format!("cannot resolve this link: {error}")))?;
+    if resolved.starts_with(&resolved_root) {
+        Ok(())
+    } else {
+        Err(Diagnostic::new(
+            relative,
+            "this is a link to a file outside the site project; sitrep reads only inside it",
+        )
+        .with_help("copy the file into the project instead of linking to it"))
+    }
+}
+
+/// The files of `folder` (site-relative) with the extension `extension`,
+/// sorted by name, recursing into subfolders.
+fn input_files(
+    root: &Path,
+    folder: &str,
+    extension: &str,
+    errors: &mut Diagnostics,
+) -> Vec<PathBuf> {
+    let base = root.join(folder);
+    if !base.is_dir() {
+        return Vec::new();
+    }
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(&base)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                let path = error
+                    .path()
+                    .and_then(|path| path.strip_prefix(root).ok())
+                    .unwrap_or(Path::new(folder));
+                errors.push(Diagnostic::new(path, format!("cannot read: {error}")));
+                continue;
+            }
+        };
+        let relative = entry
+            .path()
+            .strip_prefix(root)
+            .expect("walkdir stays under its root")
+            .to_path_buf();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if entry.path_is_symlink() {
+            if let Err(diagnostic) = check_inside(root, &relative) {
+                errors.push(diagnostic);
+                continue;
+            }
+        }
+        let is_file =
+            entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file());
+        if is_file
+            && entry
+                .path()
+                .extension()
+                .is_some_and(|found| found.eq_ignore_ascii_case(extension))
+        {
+            files.push(relative);
+        }
+    }
+    files
+}
+
+fn load_data(root: &Path, errors: &mut Diagnostics) -> DataSet {
+    let files = input_files(root, "data", "csv", errors);
+    let parsed: Vec<_> = files
+        .par_iter()
+        .map(|path| {
+            let bytes = read_input(root, path).map_err(|error| match error {
+                ReadError::Missing => {
+                    vec![Diagnostic::new(path, "the file disappeared while loading")]
+                }
+                ReadError::Diagnostic(diagnostic) => vec![diagnostic],
+            })?;
+            data::parse_csv(&bytes, path)
+        })
+        .collect();
+    let mut data = DataSet::default();
+    for (result, path) in parsed.into_iter().zip(&files) {
+        match result {
+            Ok(file) => data
+                .add(file, path)
+                .into_iter()
+                .for_each(|error| errors.push(error)),
+            Err(problems) => problems.into_iter().for_each(|error| errors.push(error)),
+        }
+    }
+    data
+}
+
+fn load_programs(root: &Path, errors: &mut Diagnostics) -> Vec<(ProgramDefinition, PathBuf)> {
+    let files = input_files(root, "content/programs", "yaml", errors);
+    let mut programs = Vec::new();
+    for path in files {
+        let id = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bytes = match read_input(root, &path) {
+            Ok(bytes) => bytes,
+            Err(ReadError::Missing) => continue,
+            Err(ReadError::Diagnostic(diagnostic)) => {
+                errors.push(diagnostic);
+                continue;
+            }
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            errors.push(
+                Diagnostic::new(&path, "the file is not valid UTF-8 text")
+                    .with_help("save it as UTF-8"),
+            );
+            continue;
+        };
+        match program::parse_program(&id, &text, &path) {
+            Ok(definition) => programs.push((definition, path)),
+            Err(problems) => problems.into_iter().for_each(|error| errors.push(error)),
+        }
+    }
+    if programs.is_empty() && errors.is_empty() {
+        errors.push(
+            Diagnostic::new("content/programs", "the site has no programs").with_help(
+                "add a program definition such as content/programs/incident_resolutions.yaml",
+            ),
+        );
+    }
+    programs
+}
+
+fn load_reviews(
+    root: &Path,
+    config: &SiteConfig,
+    programs: &[(ProgramDefinition, PathBuf)],
+    errors: &mut Diagnostics,
+) -> Vec<Review> {
+    let folder = root.join("content/reviews");
+    let Ok(entries) = fs::read_dir(&folder) else {
+        return Vec::new();
+    };
+    let mut names: Vec<_> = entries
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut reviews = Vec::new();
+    for name in names {
+        let relative = PathBuf::from("content/reviews").join(&name);
+        if name.starts_with('.') || !root.join(&relative).is_dir() {
+            continue;
+        }
+        let week = match config.calendar.parse_week_id(&name) {
+            Ok(week) => week,
+            Err(message) => {
+                errors.push(Diagnostic::new(&relative, message));
+                continue;
+            }
+        };
+        if week.id != name {
+            errors.push(
+                Diagnostic::new(
+                    &relative,
+                    format!("`{name}` should be written `{}`", week.id),
+                )
+                .with_help(format!("rename the folder to {}", week.id)),
+            );
+            continue;
+        }
+        let mut narratives = Vec::new();
+        for path in input_files(root, &relative.to_string_lossy(), "md", errors) {
+            let stem = path
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if stem != "index" && !programs.iter().any(|(program, _)| program.id == stem) {
+                let ids: Vec<&str> = programs
+                    .iter()
+                    .map(|(program, _)| program.id.as_str())
+                    .collect();
+                let mut diagnostic = Diagnostic::new(
+                    &path,
+                    format!("`{stem}` is not a program, so this narrative has no page"),
+                );
+                diagnostic = match closest(&stem, ids.iter().copied()) {
+                    Some(suggestion) => diagnostic.with_help(format!("did you mean {suggestion}.md?")),
+                    None => diagnostic.with_help("name program narratives after a file of content/programs/, and the executive narrative index.md"),
+                };
+                errors.push(diagnostic);
+                continue;
+            }
+            narratives.push(path.to_string_lossy().replace('\\', "/"));
+        }
+        reviews.push(Review { week, narratives });
+    }
+    reviews.sort_by(|a, b| a.week.cmp(&b.week));
+    reviews
+}
+
+/// Attaches data columns to a program's metrics and targets.
+fn bind_program(
+    definition: ProgramDefinition,
+    path: &Path,
+    data: &DataSet,
+    calendar: &Calendar,
+) -> Result<Program, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut metrics = Vec::with_capacity(definition.metrics.len());
+    let has_value_column = |name: &str| data.columns.contains_key(name);
+    for metric in definition.metrics {
+        let at = |message: String| Diagnostic::new(path, message).at_line(metric.line);
+        let series = match &metric.source {
+            MetricSource::Derived { .. } => None,
+            MetricSource::Column {
+                column,
+                filter,
+                aggregate,
+            } => match column_series(data, column, filter, *aggregate) {
+                Ok(series) => {
+                    if let Err(problem) =
+                        check_grain(&series, metric.grain, &metric.id, column, data, calendar)
+                    {
+                        errors.push(problem);
+                    }
+                    Some(series)
+                }
+                Err((message, help)) => {
+                    errors.push(at(format!("metric `{}`: {message}", metric.id)).with_help(help));
+                    None
+                }
+            },
+        };
+        let target = match &metric.target {
+            None => match &metric.source {
+                // wbr-app convention: `<column>__Target` holds the column's targets.
+                MetricSource::Column {
+                    column,
+                    filter,
+                    aggregate,
+                } if has_value_column(&format!("{column}__Target")) => {
+                    column_series(data, &format!("{column}__Target"), filter, *aggregate)
+                        .ok()
+                        .map(|series| Target::Series {
+                            series,
+                            aggregate: *aggregate,
+                        })
+                }
+                _ => None,
+            },
+            Some(TargetDefinition::Constant(value)) => Some(Target::Constant(*value)),
+            Some(TargetDefinition::Column { column, aggregate }) => {
+                match column_series(data, column, &[], *aggregate) {
+                    Ok(series) => Some(Target::Series {
+                        series,
+                        aggregate: *aggregate,
+                    }),
+                    Err((message, help)) => {
+                        errors.push(
+                            at(format!("the target of metric `{}`: {message}", metric.id))
+                                .with_help(help),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        metrics.push(Metric {
+            definition: metric,
+            series,
+            target,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Program {
+        id: definition.id,
+        name: definition.name,
+        owner: definition.owner,
+        summary: definition.summary,
+        metrics,
+        initiatives: definition.initiatives,
+        path: path.to_string_lossy().replace('\\', "/"),
+    })
+}
+
+/// The series a metric reads: a column, or the long-shape rows that match
+/// `filter`, combined per day when several match.
+fn column_series(
+    data: &DataSet,
+    name: &str,
+    filter: &[(String, String)],
+    aggregate: Aggregate,
+) -> Result<DailySeries, (String, String)> {
+    let Some(column) = data.columns.get(name) else {
+        let help = match closest(name, data.columns.keys().map(String::as_str)) {
+            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+            None if data.columns.is_empty() => {
+                "add a CSV file with this column to data/".to_string()
+            }
+            None => "check the column names in the headers of data/*.csv".to_string(),
+        };
+        return Err((format!("no data file has a column `{name}`"), help));
+    };
+    let file = &data.files[column.file].path;
+    let wide = column.parts.len() == 1 && column.parts[0].dimensions.is_empty();
+    if wide && !filter.is_empty() {
+        return Err((
+            format!("`where` picks rows of long files, but `{name}` is a column of the wide file {file}"),
+            "remove `where`".to_string(),
+        ));
+    }
+    for (dimension, _) in filter {
+        if !column
+            .parts
+            .iter()
+            .any(|part| part.dimensions.iter().any(|(name, _)| name == dimension))
+        {
+            return Err((
+                format!("{file} has no dimension `{dimension}`"),
+                "`where` keys are the columns after `value` in the file's header".to_string(),
+            ));
+        }
+    }
+    let parts: Vec<&DailySeries> = column
+        .parts
+        .iter()
+        .filter(|part| {
+            filter.iter().all(|(key, value)| {
+                part.dimensions
+                    .iter()
+                    .any(|(name, found)| name == key && found == value)
+            })
+        })
+        .map(|part| &part.series)
+        .collect();
+    match parts.as_slice() {
+        [] => {
+            let wanted: Vec<String> = filter.iter().map(|(key, value)| format!("{key} = {value}")).collect();
+            Err((
+                format!("no rows of `{name}` in {file} have {}", wanted.join(" and ")),
+                "check the dimension values in the file".to_string(),
+            ))
+        }
+        [single] => Ok((*single).clone()),
+        several => match aggregate {
+            Aggregate::Sum => Ok(DailySeries::combine(several, |a, b| a + b)),
+            Aggregate::Min => Ok(DailySeries::combine(several, f64::min)),
+            Aggregate::Max => Ok(DailySeries::combine(several, f64::max)),
+            _ => Err((
+                format!("{} groups of rows in {file} match `{name}`, and a {} cannot be added across them", several.len(), aggregate_name(aggregate)),
+                "add `where:` to pick one dimension value, e.g. `where: { channel: phone }`".to_string(),
+            )),
+        },
+    }
+}
+
+fn aggregate_name(aggregate: Aggregate) -> &'static str {
+    match aggregate {
+        Aggregate::Sum => "sum",
+        Aggregate::Mean => "mean",
+        Aggregate::Min => "min",
+        Aggregate::Max => "max",
+        Aggregate::First => "first value",
+        Aggregate::Last => "last value",
+    }
+}
+
+/// Weekly and monthly metrics give one value per period, dated on the
+/// period's last day; anything else is a mistake in the data.
+fn check_grain(
+    series: &DailySeries,
+    grain: Grain,
+    metric: &str,
+    column: &str,
+    data: &DataSet,
+    calendar: &Calendar,
+) -> Result<(), Diagnostic> {
+    let file = data
+        .columns
+        .get(column)
+        .map(|column| data.files[column.file].path.clone())
+        .unwrap_or_default();
+    let misplaced = match grain {
+        Grain::Day => None,
+        Grain::Week => series
+            .dates()
+            .find(|date| date.weekday() != calendar.week_ends_on),
+        Grain::Month => series.dates().find(|date| *date != date.last_of_month()),
+    };
+    match misplaced {
+        None => Ok(()),
+        Some(date) => Err(Diagnostic::new(&file, format!(
+            "`{column}` has a value on {date}, but metric `{metric}` is {} (one value per {}, dated on its last day)",
+            if grain == Grain::Week { "weekly" } else { "monthly" },
+            if grain == Grain::Week { "week" } else { "month" },
+        ))
+        .at_line(series.line(date).map(|line| line as usize))
+        .with_help("date each value on the period's last day, or set the metric's `grain: day`")),
+    }
+}

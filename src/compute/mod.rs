@@ -1,0 +1,374 @@
+//! Computing every number of a review version from a loaded site (BRIEF §3):
+//! the 6-12 series, the summary box, statuses, exceptions and unusual moves.
+
+pub mod compare;
+pub mod period;
+pub mod status;
+pub mod unusual;
+
+use indexmap::IndexMap;
+use jiff::civil::Date;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::calendar::{Calendar, Period, ReviewWeek};
+use crate::load::config::MonthAxis;
+use crate::load::program::{Better, Compare, Grain, Initiative, InitiativeStatus, Unit};
+use crate::load::{Program, Site};
+use compare::compare;
+use period::{Evaluator, PeriodValue};
+use status::{initiative_status, metric_status, worst, Status};
+use unusual::{judge, Judgement};
+
+/// Weeks in the left half of a 6-12 chart: the review week and 5 before.
+pub const TRAILING_WEEKS: i64 = 6;
+/// Weeks of history behind an unusual-move judgement.
+pub const UNUSUAL_HISTORY_WEEKS: i64 = 12;
+
+/// Every computed number of one review version; written as `data.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewNumbers {
+    pub version: VersionInfo,
+    /// Only data dated on or before this day is used.
+    pub as_of: Date,
+    /// The worst program status.
+    pub status: Option<Status>,
+    /// Red metrics, SLA breaches and unusual moves of every program, most
+    /// serious first.
+    pub exceptions: Vec<Exception>,
+    pub programs: IndexMap<String, ProgramNumbers>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionInfo {
+    pub id: String,
+    pub start: Date,
+    pub end: Date,
+}
+
+impl From<&ReviewWeek> for VersionInfo {
+    fn from(week: &ReviewWeek) -> Self {
+        VersionInfo {
+            id: week.id.clone(),
+            start: week.week.start,
+            end: week.week.end,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProgramNumbers {
+    pub name: String,
+    pub owner: String,
+    pub summary: Option<String>,
+    /// The worst status of its rated metrics and its initiatives.
+    pub status: Option<Status>,
+    pub metrics: IndexMap<String, MetricNumbers>,
+    pub initiatives: Vec<InitiativeNumbers>,
+    pub exceptions: Vec<Exception>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InitiativeNumbers {
+    #[serde(flatten)]
+    pub initiative: Initiative,
+    pub status_colour: Status,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricNumbers {
+    pub name: String,
+    pub description: Option<String>,
+    pub unit: Unit,
+    pub better: Better,
+    pub compare: Compare,
+    pub grain: Grain,
+    pub sla: bool,
+    pub key: bool,
+    /// The review week's target.
+    pub target: Option<f64>,
+    pub status: Option<Status>,
+    /// The review week and the 5 before it, oldest first.
+    pub weeks: Vec<PeriodNumbers>,
+    /// 12 months, oldest first: trailing complete months, or the fiscal year.
+    pub month_axis: MonthAxis,
+    pub months: Vec<PeriodNumbers>,
+    #[serde(rename = "box")]
+    pub summary: SummaryBox,
+    pub unusual: Judgement,
+}
+
+/// One point of a 6-12 chart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodNumbers {
+    /// `YYYY-MM` for months; absent for weeks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub month: Option<String>,
+    pub start: Date,
+    pub end: Date,
+    pub value: Option<f64>,
+    /// Days (weeks, months for coarser grains) without a value; 0 when
+    /// complete.
+    pub missing: u32,
+    pub py_value: Option<f64>,
+    pub target: Option<f64>,
+}
+
+/// The box under every 6-12 chart. Changes (`wow`, `yoy`, `*_yoy`) are in
+/// percent, or in basis points for `compare: bps` metrics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryBox {
+    pub last_week: Option<f64>,
+    pub wow: Option<f64>,
+    pub yoy: Option<f64>,
+    pub mtd: Option<f64>,
+    pub mtd_yoy: Option<f64>,
+    pub qtd: Option<f64>,
+    pub qtd_yoy: Option<f64>,
+    pub ytd: Option<f64>,
+    pub ytd_yoy: Option<f64>,
+    /// The bases of the comparisons above.
+    pub previous_week: Option<f64>,
+    pub py_week: Option<f64>,
+    pub py_mtd: Option<f64>,
+    pub py_qtd: Option<f64>,
+    pub py_ytd: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceptionKind {
+    /// An SLA metric missed its target.
+    SlaBreach,
+    /// A metric is red against its target.
+    Red,
+    /// The week is outside the metric's natural process limits.
+    UnusualMove,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exception {
+    pub kind: ExceptionKind,
+    pub program: String,
+    pub metric: String,
+    pub metric_name: String,
+    pub value: Option<f64>,
+    pub target: Option<f64>,
+    /// For unusual moves: `high` or `low`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<&'static str>,
+}
+
+/// Computes every version of the site, in parallel, oldest first.
+pub fn compute_all(site: &Site) -> Vec<ReviewNumbers> {
+    site.reviews
+        .par_iter()
+        .map(|review| compute_review(site, &review.week))
+        .collect()
+}
+
+/// Computes one review version as of its week's end.
+pub fn compute_review(site: &Site, week: &ReviewWeek) -> ReviewNumbers {
+    let programs: Vec<(String, ProgramNumbers)> = site
+        .programs
+        .par_iter()
+        .map(|program| {
+            (
+                program.id.clone(),
+                compute_program(site, program, week.week),
+            )
+        })
+        .collect();
+    let mut exceptions: Vec<Exception> = programs
+        .iter()
+        .flat_map(|(_, program)| program.exceptions.clone())
+        .collect();
+    // Stable: within a kind, programs and metrics keep their order.
+    exceptions.sort_by_key(|exception| exception.kind);
+    ReviewNumbers {
+        version: VersionInfo::from(week),
+        as_of: week.week.end,
+        status: worst(programs.iter().filter_map(|(_, program)| program.status)),
+        exceptions,
+        programs: programs.into_iter().collect(),
+    }
+}
+
+fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbers {
+    let calendar = &site.config.calendar;
+    let evaluator = Evaluator {
+        program,
+        calendar,
+        as_of: week.end,
+    };
+    let mut metrics = IndexMap::with_capacity(program.metrics.len());
+    let mut exceptions = Vec::new();
+    for (index, metric) in program.metrics.iter().enumerate() {
+        let definition = &metric.definition;
+        let numbers = compute_metric(
+            &evaluator,
+            index,
+            week,
+            site.config.month_axis,
+            site.config.tolerance,
+        );
+        let exception = |kind, direction| Exception {
+            kind,
+            program: program.id.clone(),
+            metric: definition.id.clone(),
+            metric_name: definition.name.clone(),
+            value: numbers.summary.last_week,
+            target: numbers.target,
+            direction,
+        };
+        match numbers.status {
+            Some(Status::Red | Status::Amber) if definition.sla => {
+                exceptions.push(exception(ExceptionKind::SlaBreach, None))
+            }
+            Some(Status::Red) => exceptions.push(exception(ExceptionKind::Red, None)),
+            _ => {}
+        }
+        // Only metrics with a good direction are worth a reader's attention
+        // as exceptions; the judgement of every metric is in the numbers.
+        if definition.better != Better::None {
+            match numbers.unusual {
+                Judgement::UnusuallyHigh { .. } => {
+                    exceptions.push(exception(ExceptionKind::UnusualMove, Some("high")))
+                }
+                Judgement::UnusuallyLow { .. } => {
+                    exceptions.push(exception(ExceptionKind::UnusualMove, Some("low")))
+                }
+                _ => {}
+            }
+        }
+        metrics.insert(definition.id.clone(), numbers);
+    }
+    exceptions.sort_by_key(|exception| exception.kind);
+    let initiatives: Vec<InitiativeNumbers> = program
+        .initiatives
+        .iter()
+        .map(|initiative| InitiativeNumbers {
+            initiative: initiative.clone(),
+            status_colour: initiative_status(initiative.status),
+        })
+        .collect();
+    let status = worst(
+        metrics.values().filter_map(|metric| metric.status).chain(
+            initiatives
+                .iter()
+                .filter(|initiative| initiative.initiative.status != InitiativeStatus::Done)
+                .map(|initiative| initiative.status_colour),
+        ),
+    );
+    ProgramNumbers {
+        name: program.name.clone(),
+        owner: program.owner.clone(),
+        summary: program.summary.clone(),
+        status,
+        metrics,
+        initiatives,
+        exceptions,
+    }
+}
+
+fn compute_metric(
+    evaluator: &Evaluator,
+    index: usize,
+    week: Period,
+    site_axis: MonthAxis,
+    site_tolerance: f64,
+) -> MetricNumbers {
+    let calendar: &Calendar = evaluator.calendar;
+    let metric = &evaluator.program.metrics[index];
+    let definition = &metric.definition;
+    let as_of = week.end;
+    let value = |period: Period| evaluator.value(index, period);
+    let point = |period: Period, prior: Period, month: Option<String>| {
+        let PeriodValue {
+            value: current,
+            missing,
+        } = value(period);
+        PeriodNumbers {
+            month,
+            start: period.start,
+            end: period.end,
+            value: current,
+            missing,
+            py_value: value(prior).value,
+            target: evaluator.target(metric, period),
+        }
+    };
+
+    let weeks: Vec<PeriodNumbers> = (0..TRAILING_WEEKS)
+        .rev()
+        .map(|back| {
+            let period = calendar.weeks_before(week, back);
+            point(period, calendar.prior_year_week(period), None)
+        })
+        .collect();
+    let month_axis = definition.month_axis.unwrap_or(site_axis);
+    let month_periods = match month_axis {
+        MonthAxis::TrailingTwelveMonths => calendar.trailing_twelve_months(as_of),
+        MonthAxis::FiscalYear => calendar.fiscal_year_months(as_of),
+    };
+    let months: Vec<PeriodNumbers> = month_periods
+        .into_iter()
+        .map(|month| point(month, month.one_year_earlier(), Some(month.month_label())))
+        .collect();
+
+    let how = definition.compare;
+    let last_week = value(week).value;
+    let previous_week = value(calendar.weeks_before(week, 1)).value;
+    let py_week = value(calendar.prior_year_week(week)).value;
+    let to_date = |period: Period| (value(period).value, value(period.one_year_earlier()).value);
+    let (mtd, py_mtd) = to_date(calendar.month_to_date(as_of));
+    let (qtd, py_qtd) = to_date(calendar.quarter_to_date(as_of));
+    let (ytd, py_ytd) = to_date(calendar.year_to_date(as_of));
+    let summary = SummaryBox {
+        last_week,
+        wow: compare(last_week, previous_week, how),
+        yoy: compare(last_week, py_week, how),
+        mtd,
+        mtd_yoy: compare(mtd, py_mtd, how),
+        qtd,
+        qtd_yoy: compare(qtd, py_qtd, how),
+        ytd,
+        ytd_yoy: compare(ytd, py_ytd, how),
+        previous_week,
+        py_week,
+        py_mtd,
+        py_qtd,
+        py_ytd,
+    };
+
+    let target = evaluator.target(metric, week);
+    let tolerance = definition.tolerance.unwrap_or(site_tolerance);
+    let status = metric_status(
+        last_week,
+        target,
+        metric.target.is_some(),
+        definition.better,
+        tolerance,
+    );
+    let history: Vec<Option<f64>> = (1..=UNUSUAL_HISTORY_WEEKS)
+        .rev()
+        .map(|back| value(calendar.weeks_before(week, back)).value)
+        .collect();
+    MetricNumbers {
+        name: definition.name.clone(),
+        description: definition.description.clone(),
+        unit: definition.unit,
+        better: definition.better,
+        compare: definition.compare,
+        grain: definition.grain,
+        sla: definition.sla,
+        key: definition.key,
+        target,
+        status,
+        weeks,
+        month_axis,
+        months,
+        summary,
+        unusual: judge(&history, last_week),
+    }
+}

@@ -1,0 +1,238 @@
+//! A metric's value for one period: its days (or weeks, or months)
+//! aggregated, or a gap that says how many are missing.
+
+use jiff::civil::Date;
+
+use crate::calendar::{add_days, Calendar, Period};
+use crate::load::data::DailySeries;
+use crate::load::program::{Aggregate, Grain, MetricSource, Operation};
+use crate::load::{Metric, Program, Target};
+
+/// A period's value, or a gap.
+///
+/// A gap (`value: None`) with `missing > 0` is an incomplete period: that
+/// many days (weeks, months for coarser grains) have no value as of the
+/// review. A gap with `missing == 0` is a value that does not exist for a
+/// complete period: a zero denominator, or a period a weekly or monthly
+/// metric cannot be cut into.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PeriodValue {
+    pub value: Option<f64>,
+    pub missing: u32,
+}
+
+impl PeriodValue {
+    pub fn known(value: f64) -> PeriodValue {
+        PeriodValue {
+            value: Some(value),
+            missing: 0,
+        }
+    }
+
+    pub fn incomplete(missing: u32) -> PeriodValue {
+        PeriodValue {
+            value: None,
+            missing,
+        }
+    }
+
+    pub const NOT_APPLICABLE: PeriodValue = PeriodValue {
+        value: None,
+        missing: 0,
+    };
+}
+
+/// Aggregates one value per unit (day, week or month) of a period. Sums,
+/// means, minimums and maximums need every unit; `first` and `last` need
+/// only the first or last unit.
+pub fn aggregate_values(
+    values: impl Iterator<Item = Option<f64>>,
+    aggregate: Aggregate,
+) -> PeriodValue {
+    match aggregate {
+        Aggregate::First => {
+            let mut values = values;
+            match values.next() {
+                Some(Some(value)) => PeriodValue::known(value),
+                Some(None) => PeriodValue::incomplete(1),
+                None => PeriodValue::NOT_APPLICABLE,
+            }
+        }
+        Aggregate::Last => match values.last() {
+            Some(Some(value)) => PeriodValue::known(value),
+            Some(None) => PeriodValue::incomplete(1),
+            None => PeriodValue::NOT_APPLICABLE,
+        },
+        Aggregate::Sum | Aggregate::Mean | Aggregate::Min | Aggregate::Max => {
+            let mut missing = 0u32;
+            let mut count = 0u32;
+            let mut sum = 0.0;
+            let mut min = f64::INFINITY;
+            let mut max = f64::NEG_INFINITY;
+            for value in values {
+                match value {
+                    Some(value) => {
+                        count += 1;
+                        sum += value;
+                        min = min.min(value);
+                        max = max.max(value);
+                    }
+                    None => missing += 1,
+                }
+            }
+            if missing > 0 {
+                return PeriodValue::incomplete(missing);
+            }
+            if count == 0 {
+                return PeriodValue::NOT_APPLICABLE;
+            }
+            PeriodValue::known(match aggregate {
+                Aggregate::Sum => sum,
+                Aggregate::Mean => sum / f64::from(count),
+                Aggregate::Min => min,
+                Aggregate::Max => max,
+                Aggregate::First | Aggregate::Last => unreachable!("handled above"),
+            })
+        }
+    }
+}
+
+/// The value of `series` over `period` as of `as_of`: days after `as_of`
+/// count as missing, so a version never sees data from its future.
+pub fn series_value(
+    series: &DailySeries,
+    grain: Grain,
+    aggregate: Aggregate,
+    period: Period,
+    as_of: Date,
+    calendar: &Calendar,
+) -> PeriodValue {
+    let visible = |date: Date, value: Option<f64>| if date <= as_of { value } else { None };
+    match grain {
+        Grain::Day => {
+            let mut date = period.start;
+            let values = series.days(period).map(|value| {
+                let value = visible(date, value);
+                date = add_days(date, 1);
+                value
+            });
+            aggregate_values(values, aggregate)
+        }
+        Grain::Week => match unit_ends(period, |date| calendar.week_of(date)) {
+            Some(ends) => aggregate_values(
+                ends.into_iter().map(|end| visible(end, series.get(end))),
+                aggregate,
+            ),
+            None => PeriodValue::NOT_APPLICABLE,
+        },
+        Grain::Month => match unit_ends(period, Period::month_of) {
+            Some(ends) => aggregate_values(
+                ends.into_iter().map(|end| visible(end, series.get(end))),
+                aggregate,
+            ),
+            None => PeriodValue::NOT_APPLICABLE,
+        },
+    }
+}
+
+/// The end dates of the units (weeks or months) that tile `period`
+/// exactly, or `None` when the period does not start and end on unit
+/// boundaries (a calendar month cut into weeks, say).
+fn unit_ends(period: Period, unit_of: impl Fn(Date) -> Period) -> Option<Vec<Date>> {
+    if unit_of(period.start).start != period.start || unit_of(period.end).end != period.end {
+        return None;
+    }
+    let mut ends = Vec::new();
+    let mut unit = unit_of(period.start);
+    loop {
+        ends.push(unit.end);
+        if unit.end >= period.end {
+            return Some(ends);
+        }
+        unit = unit_of(add_days(unit.end, 1));
+    }
+}
+
+/// Evaluates a program's metrics over periods, as of a review week's end.
+#[derive(Debug, Clone, Copy)]
+pub struct Evaluator<'a> {
+    pub program: &'a Program,
+    pub calendar: &'a Calendar,
+    pub as_of: Date,
+}
+
+impl Evaluator<'_> {
+    /// The value of metric `index` over `period`. Derived metrics combine
+    /// their operands' values for the same period, never daily ratios.
+    pub fn value(&self, index: usize, period: Period) -> PeriodValue {
+        let metric = &self.program.metrics[index];
+        match (&metric.definition.source, &metric.series) {
+            (MetricSource::Column { aggregate, .. }, Some(series)) => series_value(
+                series,
+                metric.definition.grain,
+                *aggregate,
+                period,
+                self.as_of,
+                self.calendar,
+            ),
+            (
+                MetricSource::Derived {
+                    operation,
+                    operands,
+                },
+                _,
+            ) => {
+                let values: Vec<PeriodValue> = operands
+                    .iter()
+                    .map(|&operand| self.value(operand, period))
+                    .collect();
+                combine(*operation, &values)
+            }
+            (MetricSource::Column { .. }, None) => PeriodValue::NOT_APPLICABLE,
+        }
+    }
+
+    /// The target of metric `index` for `period`, if it has one.
+    pub fn target(&self, metric: &Metric, period: Period) -> Option<f64> {
+        match metric.target.as_ref()? {
+            Target::Constant(value) => Some(*value),
+            Target::Series { series, aggregate } => {
+                series_value(
+                    series,
+                    metric.definition.grain,
+                    *aggregate,
+                    period,
+                    self.as_of,
+                    self.calendar,
+                )
+                .value
+            }
+        }
+    }
+}
+
+/// Applies a derived metric's operation to its operands' period values. A
+/// gap in any operand is a gap; a zero denominator is not applicable.
+pub fn combine(operation: Operation, operands: &[PeriodValue]) -> PeriodValue {
+    let missing = operands
+        .iter()
+        .map(|operand| operand.missing)
+        .max()
+        .unwrap_or(0);
+    let values: Option<Vec<f64>> = operands.iter().map(|operand| operand.value).collect();
+    let Some(values) = values else {
+        return PeriodValue::incomplete(missing);
+    };
+    let result = match operation {
+        Operation::Sum => values.iter().sum(),
+        Operation::Product => values.iter().product(),
+        Operation::Difference => values[0] - values[1],
+        Operation::Divide if values[1] == 0.0 => return PeriodValue::NOT_APPLICABLE,
+        Operation::Divide => values[0] / values[1],
+    };
+    if result.is_finite() {
+        PeriodValue::known(result)
+    } else {
+        PeriodValue::NOT_APPLICABLE
+    }
+}

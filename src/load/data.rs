@@ -1,0 +1,1044 @@
+//! `data/*.csv`: metric data in the wide daily shape (`date,<column>,…`,
+//! compatible with wbr-app) or the long shape (`date,metric,value[,<dimension>…]`),
+//! detected from the header.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::calendar::{
+    days_between, parse_iso_date, weekday_name, Period, EARLIEST_DATE, LATEST_DATE,
+};
+use crate::error::Diagnostic;
+
+/// At most this many errors are listed per file: a file with a systematic
+/// problem (say, every date in another format) would otherwise drown the
+/// other files' messages.
+const MAX_ERRORS_PER_FILE: usize = 20;
+
+/// One value per day for a contiguous range of days; missing days (absent
+/// rows and empty cells alike) are `None`, never zero.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DailySeries {
+    first: Option<Date>,
+    values: Vec<Option<f64>>,
+    /// The CSV line each value came from (0: none), for later messages.
+    lines: Vec<u32>,
+}
+
+impl DailySeries {
+    /// Builds a series from dated values and their source lines.
+    pub fn from_points(points: &BTreeMap<Date, (Option<f64>, u32)>) -> DailySeries {
+        let (Some((&first, _)), Some((&last, _))) =
+            (points.first_key_value(), points.last_key_value())
+        else {
+            return DailySeries::default();
+        };
+        let length = days_between(first, last) as usize + 1;
+        let mut values = vec![None; length];
+        let mut lines = vec![0; length];
+        for (date, (value, line)) in points {
+            let index = days_between(first, *date) as usize;
+            values[index] = *value;
+            lines[index] = *line;
+        }
+        DailySeries {
+            first: Some(first),
+            values,
+            lines,
+        }
+    }
+
+    /// Builds a series from dated values (tests and generated data).
+    pub fn from_values(points: impl IntoIterator<Item = (Date, Option<f64>)>) -> DailySeries {
+        let points: BTreeMap<Date, (Option<f64>, u32)> = points
+            .into_iter()
+            .map(|(date, value)| (date, (value, 0)))
+            .collect();
+        DailySeries::from_points(&points)
+    }
+
+    fn index(&self, date: Date) -> Option<usize> {
+        let first = self.first?;
+        let offset = days_between(first, date);
+        (0..self.values.len() as i64)
+            .contains(&offset)
+            .then_some(offset as usize)
+    }
+
+    /// The value on `date`, if there is one.
+    pub fn get(&self, date: Date) -> Option<f64> {
+        self.index(date).and_then(|index| self.values[index])
+    }
+
+    /// The CSV line of the row that gave `date` its value.
+    pub fn line(&self, date: Date) -> Option<u32> {
+        self.index(date)
+            .map(|index| self.lines[index])
+            .filter(|line| *line > 0)
+    }
+
+    /// Every day of `period` in order, `None` where there is no value.
+    pub fn days(&self, period: Period) -> impl Iterator<Item = Option<f64>> + '_ {
+        let offset = self
+            .first
+            .map_or(0, |first| days_between(first, period.start));
+        (0..period.day_count()).map(move |day| {
+            let index = offset + day;
+            if index < 0 {
+                None
+            } else {
+                self.values.get(index as usize).copied().flatten()
+            }
+        })
+    }
+
+    /// The dates that have a value, in order.
+    pub fn dates(&self) -> impl Iterator<Item = Date> + '_ {
+        let first = self.first;
+        self.values
+            .iter()
+            .enumerate()
+            .filter(|(_, value)| value.is_some())
+            .map(move |(index, _)| {
+                crate::calendar::add_days(
+                    first.expect("a non-empty series has a first day"),
+                    index as i64,
+                )
+            })
+    }
+
+    /// The last date with a value.
+    pub fn last_date(&self) -> Option<Date> {
+        let index = self.values.iter().rposition(Option::is_some)?;
+        Some(crate::calendar::add_days(self.first?, index as i64))
+    }
+
+    /// Combines several series day by day with `combine`; a day missing in
+    /// any part is missing in the result.
+    pub fn combine(parts: &[&DailySeries], combine: impl Fn(f64, f64) -> f64) -> DailySeries {
+        let mut points: BTreeMap<Date, (Option<f64>, u32)> = BTreeMap::new();
+        let mut counts: BTreeMap<Date, usize> = BTreeMap::new();
+        for part in parts {
+            for date in part.dates() {
+                let value = part.get(date).expect("dates() yields days with values");
+                let entry = points
+                    .entry(date)
+                    .or_insert((None, part.line(date).unwrap_or(0)));
+                entry.0 = Some(entry.0.map_or(value, |sum| combine(sum, value)));
+                *counts.entry(date).or_default() += 1;
+            }
+        }
+        for (date, count) in counts {
+            if count < parts.len() {
+                points.insert(date, (None, 0));
+            }
+        }
+        DailySeries::from_points(&points)
+    }
+}
+
+/// The shape of a CSV file, detected from its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CsvShape {
+    /// `date,<column>,<column>,…`: one row per day.
+    Wide,
+    /// `date,metric,value[,<dimension>…]`: one row per day, metric and
+    /// dimension values.
+    Long,
+}
+
+/// One loaded data file, for provenance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DataFile {
+    /// Relative to the site root, with `/` separators.
+    pub path: String,
+    pub shape: CsvShape,
+    pub rows: usize,
+    pub first_date: Option<Date>,
+    pub last_date: Option<Date>,
+}
+
+/// The values of one column (or long-shape metric) for one combination of
+/// dimension values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnPart {
+    /// `(dimension, value)` pairs, in header order; empty for wide files.
+    pub dimensions: Vec<(String, String)>,
+    pub series: DailySeries,
+}
+
+/// A column of a wide file, or a metric name of a long file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    /// Index into [`DataSet::files`].
+    pub file: usize,
+    /// Where the column's name appears: the header for wide files, the
+    /// first row that names it for long files.
+    pub line: usize,
+    pub parts: Vec<ColumnPart>,
+}
+
+/// Every data file of a site and every column in them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DataSet {
+    pub files: Vec<DataFile>,
+    pub columns: BTreeMap<String, Column>,
+}
+
+impl DataSet {
+    /// Adds one parsed file; a column that another file already has is an
+    /// error naming both files.
+    pub fn add(&mut self, parsed: ParsedFile, path: &Path) -> Vec<Diagnostic> {
+        let mut errors = Vec::new();
+        let file = self.files.len();
+        for (name, line, parts) in parsed.columns {
+            if let Some(existing) = self.columns.get(&name) {
+                errors.push(
+                    Diagnostic::new(
+                        path,
+                        format!(
+                            "column `{name}` is also in {} (line {})",
+                            self.files[existing.file].path, existing.line
+                        ),
+                    )
+                    .at_line(Some(line))
+                    .with_help(
+                        "each column may come from one file only; rename or remove one of them",
+                    ),
+                );
+                continue;
+            }
+            self.columns.insert(
+                name.clone(),
+                Column {
+                    name,
+                    file,
+                    line,
+                    parts,
+                },
+            );
+        }
+        self.files.push(parsed.file);
+        errors
+    }
+}
+
+/// A CSV file's contents before it joins the data set.
+#[derive(Debug)]
+pub struct ParsedFile {
+    pub file: DataFile,
+    pub columns: Vec<(String, usize, Vec<ColumnPart>)>,
+}
+
+type Points = BTreeMap<Date, (Option<f64>, u32)>;
+
+/// Parses one CSV file. `path` is the site-relative path used in messages.
+pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<ParsedFile, Vec<Diagnostic>> {
+    let mut errors = FileErrors::new(path);
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut records = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record
+                    .position()
+                    .map_or(0, |position| position.line() as usize);
+                // Skip blank lines, which spreadsheet exports often end with.
+                if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                let mut fields = Vec::with_capacity(record.len());
+                for (index, field) in record.iter().enumerate() {
+                    match std::str::from_utf8(field) {
+                        Ok(text) => fields.push(text.trim().to_string()),
+                        Err(_) => {
+                            errors.push(
+                                Diagnostic::new(path, "this field is not valid UTF-8 text")
+                                    .at(line, index + 1)
+                                    .with_help(
+                                        "export the file as UTF-8 (CSV UTF-8 in spreadsheet tools)",
+                                    ),
+                            );
+                            fields.push(String::new());
+                        }
+                    }
+                }
+                records.push((line, fields));
+            }
+            Err(error) => {
+                let line = error
+                    .position()
+                    .map_or(0, |position| position.line() as usize);
+                errors.push(
+                    Diagnostic::new(path, format!("cannot read CSV: {error}"))
+                        .at_line(Some(line).filter(|l| *l > 0)),
+                );
+                break;
+            }
+        }
+    }
+    let Some(((header_line, header), rows)) = records.split_first() else {
+        errors.push(Diagnostic::new(path, "the file is empty").with_help(
+            "a data file starts with a header such as `date,<metric>,…` or `date,metric,value`",
+        ));
+        return Err(errors.finish());
+    };
+    let header_line = *header_line;
+    let lower: Vec<String> = header
+        .iter()
+        .map(|name| name.to_ascii_lowercase())
+        .collect();
+    if lower.first().map(String::as_str) != Some("date") {
+        errors.push(
+            Diagnostic::new(
+                path,
+                format!("the first column is `{}`, not `date`", header[0]),
+            )
+            .at(header_line, 1)
+            .with_help("wide files start `date,<metric>,…`; long files start `date,metric,value`"),
+        );
+        return Err(errors.finish());
+    }
+    let shape = if lower.len() >= 3 && lower[1] == "metric" && lower[2] == "value" {
+        CsvShape::Long
+    } else {
+        CsvShape::Wide
+    };
+    for (index, name) in header.iter().enumerate() {
+        if name.is_empty() {
+            errors.push(
+                Diagnostic::new(path, format!("column {} has no name", index + 1))
+                    .at(header_line, index + 1)
+                    .with_help("name every column in the header, or remove the empty column"),
+            );
+        } else if let Some(first) = header[..index].iter().position(|other| other == name) {
+            errors.push(
+                Diagnostic::new(
+                    path,
+                    format!(
+                        "column `{name}` appears twice in the header (columns {} and {})",
+                        first + 1,
+                        index + 1
+                    ),
+                )
+                .at(header_line, index + 1)
+                .with_help("rename or remove one of them"),
+            );
+        }
+    }
+    if rows.is_empty() {
+        errors.push(
+            Diagnostic::new(path, "the file has a header but no rows")
+                .at_line(Some(header_line))
+                .with_help("an export probably failed; re-export the data or remove the file"),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors.finish());
+    }
+
+    let dates = parse_dates(rows, path, &mut errors);
+    let mut columns = Vec::new();
+    let mut row_count = 0;
+    for ((line, fields), date) in rows.iter().zip(&dates) {
+        if fields.len() != header.len() {
+            errors.push(
+                Diagnostic::new(path, format!("this row has {} fields, but the header has {}", fields.len(), header.len()))
+                    .at_line(Some(*line))
+                    .with_help("every row needs one field per header column; leave a field empty for a missing value"),
+            );
+        }
+        if date.is_some() {
+            row_count += 1;
+        }
+    }
+    match shape {
+        CsvShape::Wide => {
+            let mut points: Vec<Points> = vec![Points::new(); header.len()];
+            let mut seen: BTreeMap<Date, usize> = BTreeMap::new();
+            for ((line, fields), date) in rows.iter().zip(&dates) {
+                let Some(date) = *date else { continue };
+                if fields.len() != header.len() {
+                    continue;
+                }
+                if let Some(first) = seen.insert(date, *line) {
+                    errors.push(
+                        Diagnostic::new(
+                            path,
+                            format!("{date} appears twice (first on line {first})"),
+                        )
+                        .at(*line, 1)
+                        .with_help("keep one row per date"),
+                    );
+                    continue;
+                }
+                for (index, field) in fields.iter().enumerate().skip(1) {
+                    match parse_number(field) {
+                        Ok(value) => {
+                            points[index].insert(date, (value, *line as u32));
+                        }
+                        Err(problem) => errors.push(value_error(
+                            path,
+                            *line,
+                            index,
+                            &header[index],
+                            field,
+                            &problem,
+                        )),
+                    }
+                }
+            }
+            for (index, name) in header.iter().enumerate().skip(1) {
+                let series = DailySeries::from_points(&points[index]);
+                columns.push((
+                    name.clone(),
+                    header_line,
+                    vec![ColumnPart {
+                        dimensions: Vec::new(),
+                        series,
+                    }],
+                ));
+            }
+        }
+        CsvShape::Long => {
+            let dimension_names = &header[3..];
+            // metric → its first line, and dimension values → dated values.
+            let mut metrics: BTreeMap<String, (usize, BTreeMap<Vec<String>, Points>)> =
+                BTreeMap::new();
+            for ((line, fields), date) in rows.iter().zip(&dates) {
+                let Some(date) = *date else { continue };
+                if fields.len() != header.len() {
+                    continue;
+                }
+                let metric = &fields[1];
+                if metric.is_empty() {
+                    errors.push(
+                        Diagnostic::new(path, "this row names no metric")
+                            .at(*line, 2)
+                            .with_help("fill in the `metric` column"),
+                    );
+                    continue;
+                }
+                let value = match parse_number(&fields[2]) {
+                    Ok(value) => value,
+                    Err(problem) => {
+                        errors.push(value_error(
+                            path, *line, 2, &header[2], &fields[2], &problem,
+                        ));
+                        continue;
+                    }
+                };
+                let dimensions = fields[3..].to_vec();
+                let (_, parts) = metrics
+                    .entry(metric.clone())
+                    .or_insert_with(|| (*line, BTreeMap::new()));
+                let points = parts.entry(dimensions.clone()).or_default();
+                if let Some((_, first)) = points.insert(date, (value, *line as u32)) {
+                    let mut what = format!("metric `{metric}`");
+                    for (name, value) in dimension_names.iter().zip(&dimensions) {
+                        what.push_str(&format!(", {name} `{value}`"));
+                    }
+                    errors.push(
+                        Diagnostic::new(
+                            path,
+                            format!("a second row for {date}, {what} (first on line {first})"),
+                        )
+                        .at_line(Some(*line))
+                        .with_help("keep one row per date, metric and dimension values"),
+                    );
+                }
+            }
+            for (metric, (line, parts)) in metrics {
+                let parts = parts
+                    .into_iter()
+                    .map(|(values, points)| ColumnPart {
+                        dimensions: dimension_names.iter().cloned().zip(values).collect(),
+                        series: DailySeries::from_points(&points),
+                    })
+                    .collect();
+                columns.push((metric, line, parts));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.finish());
+    }
+    let valid_dates = dates.iter().flatten();
+    Ok(ParsedFile {
+        file: DataFile {
+            path: path.to_string_lossy().replace('\\', "/"),
+            shape,
+            rows: row_count,
+            first_date: valid_dates.clone().min().copied(),
+            last_date: valid_dates.max().copied(),
+        },
+        columns,
+    })
+}
+
+fn value_error(
+    path: &Path,
+    line: usize,
+    index: usize,
+    column: &str,
+    field: &str,
+    problem: &str,
+) -> Diagnostic {
+    Diagnostic::new(path, format!("`{field}` in column `{column}` {problem}"))
+        .at(line, index + 1)
+        .with_help("write a plain number such as 1234, 1,234 or 95.2%; leave the field empty when the value is missing")
+}
+
+/// Collects a file's errors up to [`MAX_ERRORS_PER_FILE`].
+struct FileErrors {
+    path: PathBuf,
+    errors: Vec<Diagnostic>,
+    dropped: usize,
+}
+
+impl FileErrors {
+    fn new(path: &Path) -> Self {
+        FileErrors {
+            path: path.to_path_buf(),
+            errors: Vec::new(),
+            dropped: 0,
+        }
+    }
+
+    fn push(&mut self, diagnostic: Diagnostic) {
+        if self.errors.len() < MAX_ERRORS_PER_FILE {
+            self.errors.push(diagnostic);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    fn finish(mut self) -> Vec<Diagnostic> {
+        if self.dropped > 0 {
+            self.errors.push(Diagnostic::new(
+                &self.path,
+                format!("… and {} more errors in this file", self.dropped),
+            ));
+        }
+        self.errors
+    }
+}
+
+/// Parses a number cell. Empty is missing (`None`), never zero. Accepts
+/// thousands separators (`1,234`), a leading currency sign and a trailing
+/// percent sign (`95.2%` is 0.952).
+pub fn parse_number(text: &str) -> Result<Option<f64>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let (text, percent) = match text.strip_suffix('%') {
+        Some(rest) => (rest.trim_end(), true),
+        None => (text, false),
+    };
+    let (sign, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text),
+    };
+    let unsigned = unsigned.strip_prefix(['$', '€', '£']).unwrap_or(unsigned);
+    let plain = if unsigned.contains(',') {
+        let integer = unsigned.split('.').next().unwrap_or_default();
+        let groups: Vec<&str> = integer.split(',').collect();
+        let grouped = (1..=3).contains(&groups[0].len())
+            && groups[1..].iter().all(|group| group.len() == 3)
+            && unsigned.matches('.').count() <= 1;
+        if !grouped {
+            return Err("has a comma that is not a thousands separator".to_string());
+        }
+        unsigned.replace(',', "")
+    } else {
+        unsigned.to_string()
+    };
+    let looks_numeric = !plain.is_empty()
+        && plain
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+        && plain
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == '.');
+    if !looks_numeric {
+        let lower = plain.to_ascii_lowercase();
+        if ["nan", "inf", "infinity"].contains(&lower.as_str()) {
+            return Err("is not a finite number".to_string());
+        }
+        return Err("is not a number".to_string());
+    }
+    // A percentage is parsed as the decimal it stands for ("95.2e-2"), so
+    // that 95.2% is exactly the double nearest 0.952, not 95.2 × 0.01.
+    let exponent = if percent { "e-2" } else { "" };
+    let mantissa = if percent && plain.contains(['e', 'E']) {
+        return Err("mixes a percent sign with an exponent".to_string());
+    } else {
+        plain
+    };
+    let value: f64 = format!("{sign}{mantissa}{exponent}")
+        .parse()
+        .map_err(|_| "is not a number".to_string())?;
+    if !value.is_finite() {
+        return Err("is too large".to_string());
+    }
+    Ok(Some(value))
+}
+
+/// How a file spells its dates; one file uses one spelling throughout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateSpelling {
+    /// `2026-11-22`
+    Iso,
+    /// `22-Nov-2026`
+    DayMonthYear,
+    /// `Sun, 22-Nov-2026`
+    WeekdayDayMonthYear,
+    /// `11/22/26` or `22/11/2026`: month or day first, decided per file.
+    Slashes,
+}
+
+impl DateSpelling {
+    fn example(self) -> &'static str {
+        match self {
+            DateSpelling::Iso => "2026-11-22",
+            DateSpelling::DayMonthYear => "22-Nov-2026",
+            DateSpelling::WeekdayDayMonthYear => "Sun, 22-Nov-2026",
+            DateSpelling::Slashes => "11/22/26",
+        }
+    }
+
+    fn of(text: &str) -> Option<DateSpelling> {
+        let bytes = text.as_bytes();
+        let iso_shape = bytes.len() == 10
+            && bytes.iter().enumerate().all(|(index, byte)| match index {
+                4 | 7 => *byte == b'-',
+                _ => byte.is_ascii_digit(),
+            });
+        if iso_shape {
+            Some(DateSpelling::Iso)
+        } else if text.contains(',') {
+            Some(DateSpelling::WeekdayDayMonthYear)
+        } else if text.contains('/') {
+            Some(DateSpelling::Slashes)
+        } else if text.chars().any(|c| c.is_ascii_alphabetic()) {
+            Some(DateSpelling::DayMonthYear)
+        } else {
+            None
+        }
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// Parses `22-Nov-2026`.
+fn parse_day_month_year(text: &str) -> Option<Date> {
+    let mut parts = text.split('-');
+    let day: i8 = parts.next()?.parse().ok()?;
+    let month = parts.next()?.to_ascii_lowercase();
+    let month = MONTHS.iter().position(|name| *name == month)? as i8 + 1;
+    let year = parts.next()?;
+    if year.len() != 4 || parts.next().is_some() {
+        return None;
+    }
+    Date::new(year.parse().ok()?, month, day).ok()
+}
+
+/// Splits `11/22/26` into its three numbers, the year made four-digit.
+fn split_slashes(text: &str) -> Option<(i8, i8, i16)> {
+    let mut parts = text.split('/');
+    let first: i8 = parts.next()?.parse().ok()?;
+    let second: i8 = parts.next()?.parse().ok()?;
+    let year_text = parts.next()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    let year: i16 = year_text.parse().ok()?;
+    let year = match year_text.len() {
+        2 if year < 70 => 2000 + year,
+        2 => 1900 + year,
+        4 => year,
+        _ => return None,
+    };
+    Some((first, second, year))
+}
+
+/// Parses the first field of every row as a date, with the spelling of the
+/// first row; `None` for rows whose date is bad (an error is recorded).
+fn parse_dates(
+    rows: &[(usize, Vec<String>)],
+    path: &Path,
+    errors: &mut FileErrors,
+) -> Vec<Option<Date>> {
+    let first_text = rows
+        .iter()
+        .map(|(_, fields)| fields[0].as_str())
+        .find(|text| !text.is_empty())
+        .unwrap_or("");
+    let spelling = DateSpelling::of(first_text);
+    let bad_date = |line: usize, text: &str, why: String| {
+        Diagnostic::new(path, format!("`{text}` {why}"))
+            .at(line, 1)
+            .with_help(match spelling {
+                Some(spelling) => format!(
+                    "write every date of this file like its first one, `{}` (e.g. {})",
+                    first_text,
+                    spelling.example()
+                ),
+                None => "write dates as YYYY-MM-DD, e.g. 2026-11-22".to_string(),
+            })
+    };
+    // Day-first or month-first slashes: decided by the file's own dates.
+    let mut day_first = None;
+    if spelling == Some(DateSpelling::Slashes) {
+        let parts: Vec<(i8, i8, i16)> = rows
+            .iter()
+            .filter_map(|(_, fields)| split_slashes(&fields[0]))
+            .collect();
+        let day_first_possible = parts
+            .iter()
+            .all(|(first, second, _)| *second <= 12 && *first >= 1);
+        let month_first_possible = parts.iter().all(|(first, _, _)| *first <= 12);
+        day_first = match (month_first_possible, day_first_possible) {
+            (true, false) => Some(false),
+            (false, true) => Some(true),
+            _ => {
+                errors.push(
+                    Diagnostic::new(path, format!("cannot tell whether `{first_text}` is month/day or day/month: no date in this file settles it"))
+                        .at(rows[0].0, 1)
+                        .with_help("write dates as YYYY-MM-DD, e.g. 2026-11-22"),
+                );
+                return vec![None; rows.len()];
+            }
+        };
+    }
+    rows.iter()
+        .map(|(line, fields)| {
+            let text = fields[0].as_str();
+            let line = *line;
+            if text.is_empty() {
+                errors.push(
+                    Diagnostic::new(path, "this row has no date")
+                        .at(line, 1)
+                        .with_help("fill in the date or remove the row"),
+                );
+                return None;
+            }
+            let Some(spelling) = spelling else {
+                errors.push(bad_date(line, text, "is not a date".to_string()));
+                return None;
+            };
+            if DateSpelling::of(text) != Some(spelling) {
+                errors.push(bad_date(
+                    line,
+                    text,
+                    format!("is spelt differently from this file's first date `{first_text}`"),
+                ));
+                return None;
+            }
+            let date = match spelling {
+                DateSpelling::Iso => parse_iso_date(text),
+                DateSpelling::DayMonthYear => parse_day_month_year(text),
+                DateSpelling::WeekdayDayMonthYear => {
+                    let (weekday, rest) = text.split_once(',').unwrap_or(("", text));
+                    let date = parse_day_month_year(rest.trim());
+                    if let Some(date) = date {
+                        let named = crate::calendar::parse_weekday(weekday);
+                        if named != Some(date.weekday()) {
+                            errors.push(bad_date(
+                                line,
+                                text,
+                                format!(
+                                    "says `{}`, but {date} is a {}",
+                                    weekday.trim(),
+                                    weekday_name(date.weekday())
+                                ),
+                            ));
+                            return None;
+                        }
+                    }
+                    date
+                }
+                DateSpelling::Slashes => split_slashes(text).and_then(|(first, second, year)| {
+                    let (month, day) = if day_first == Some(true) {
+                        (second, first)
+                    } else {
+                        (first, second)
+                    };
+                    Date::new(year, month, day).ok()
+                }),
+            };
+            match date {
+                Some(date) if (EARLIEST_DATE..=LATEST_DATE).contains(&date) => Some(date),
+                Some(date) => {
+                    errors.push(bad_date(
+                        line,
+                        text,
+                        format!(
+                            "({date}) is outside the supported years {}–{}",
+                            EARLIEST_DATE.year(),
+                            LATEST_DATE.year()
+                        ),
+                    ));
+                    None
+                }
+                None => {
+                    errors.push(bad_date(line, text, "is not a valid date".to_string()));
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn parse(text: &str) -> Result<ParsedFile, Vec<Diagnostic>> {
+        parse_csv(text.as_bytes(), Path::new("data/x.csv"))
+    }
+
+    fn column<'a>(parsed: &'a ParsedFile, name: &str) -> &'a [ColumnPart] {
+        &parsed
+            .columns
+            .iter()
+            .find(|(column, _, _)| column == name)
+            .unwrap()
+            .2
+    }
+
+    fn messages(errors: &[Diagnostic]) -> Vec<String> {
+        errors.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn numbers_parse_like_exports_write_them() {
+        assert_eq!(parse_number(""), Ok(None));
+        assert_eq!(parse_number("  "), Ok(None));
+        assert_eq!(parse_number("0"), Ok(Some(0.0)));
+        assert_eq!(parse_number("1,234"), Ok(Some(1234.0)));
+        assert_eq!(parse_number("1,234,567.5"), Ok(Some(1234567.5)));
+        assert_eq!(parse_number("-12.5"), Ok(Some(-12.5)));
+        assert_eq!(parse_number("95.2%"), Ok(Some(0.952)));
+        assert_eq!(parse_number("$1,200"), Ok(Some(1200.0)));
+        assert_eq!(parse_number("1e3"), Ok(Some(1000.0)));
+        assert!(parse_number("1,23").is_err());
+        assert!(parse_number("12,5").is_err());
+        assert!(parse_number("abc").is_err());
+        assert!(parse_number("n/a").is_err());
+        assert_eq!(
+            parse_number("NaN"),
+            Err("is not a finite number".to_string())
+        );
+        assert_eq!(
+            parse_number("inf"),
+            Err("is not a finite number".to_string())
+        );
+        assert_eq!(
+            parse_number("-Infinity"),
+            Err("is not a finite number".to_string())
+        );
+        assert_eq!(parse_number("1e400"), Err("is too large".to_string()));
+    }
+
+    #[test]
+    fn wide_file_keeps_empty_cells_missing_and_zeros_zero() {
+        let parsed =
+            parse("date,a,b\n2026-11-16,1,\n2026-11-17,0,\"1,500\"\n2026-11-19,3,4\n").unwrap();
+        assert_eq!(parsed.file.shape, CsvShape::Wide);
+        assert_eq!(parsed.file.rows, 3);
+        assert_eq!(parsed.file.first_date, Some(date(2026, 11, 16)));
+        assert_eq!(parsed.file.last_date, Some(date(2026, 11, 19)));
+        let a = &column(&parsed, "a")[0].series;
+        assert_eq!(a.get(date(2026, 11, 17)), Some(0.0));
+        assert_eq!(a.get(date(2026, 11, 18)), None);
+        let b = &column(&parsed, "b")[0].series;
+        assert_eq!(b.get(date(2026, 11, 16)), None);
+        assert_eq!(b.get(date(2026, 11, 17)), Some(1500.0));
+        assert_eq!(b.line(date(2026, 11, 19)), Some(4));
+        let days: Vec<_> = b
+            .days(Period::new(date(2026, 11, 15), date(2026, 11, 20)))
+            .collect();
+        assert_eq!(days, vec![None, None, Some(1500.0), None, Some(4.0), None]);
+    }
+
+    #[test]
+    fn wbr_app_files_read_as_they_are() {
+        let text = "\u{feff}Date,Incidents,Incidents__Target\r\n22-Nov-2026,\"1,234\",1000\r\n23-Nov-2026,99,1000\r\n";
+        let parsed = parse(text).unwrap();
+        let series = &column(&parsed, "Incidents")[0].series;
+        assert_eq!(series.get(date(2026, 11, 22)), Some(1234.0));
+        assert_eq!(
+            column(&parsed, "Incidents__Target")[0]
+                .series
+                .get(date(2026, 11, 23)),
+            Some(1000.0)
+        );
+    }
+
+    #[test]
+    fn weekday_spelling_is_checked() {
+        let parsed = parse("date,a\nSun, 22-Nov-2026,1\nMon, 23-Nov-2026,2\n");
+        // Unquoted commas split the field: the file is ragged.
+        assert!(parsed.is_err());
+        let parsed = parse("date,a\n\"Sun, 22-Nov-2026\",1\n\"Mon, 23-Nov-2026\",2\n").unwrap();
+        assert_eq!(
+            column(&parsed, "a")[0].series.get(date(2026, 11, 23)),
+            Some(2.0)
+        );
+        let errors = parse("date,a\n\"Sat, 22-Nov-2026\",1\n").unwrap_err();
+        assert!(
+            errors[0]
+                .message
+                .contains("says `Sat`, but 2026-11-22 is a Sunday"),
+            "{:?}",
+            errors
+        );
+    }
+
+    #[test]
+    fn slash_dates_are_settled_by_the_file() {
+        // 11/22/26 can only be month-first.
+        let parsed = parse("date,a\n11/09/26,1\n11/22/26,2\n").unwrap();
+        let a = &column(&parsed, "a")[0].series;
+        assert_eq!(a.get(date(2026, 11, 9)), Some(1.0));
+        assert_eq!(a.get(date(2026, 11, 22)), Some(2.0));
+        // 22/11/2026 can only be day-first, so 09/11/2026 is 9 November too.
+        let parsed = parse("date,a\n09/11/2026,1\n22/11/2026,2\n").unwrap();
+        assert_eq!(
+            column(&parsed, "a")[0].series.get(date(2026, 11, 9)),
+            Some(1.0)
+        );
+        // Nothing settles 01/02/26.
+        let errors = parse("date,a\n01/02/26,1\n").unwrap_err();
+        assert!(
+            errors[0].message.contains("cannot tell whether"),
+            "{:?}",
+            errors
+        );
+    }
+
+    #[test]
+    fn every_bad_cell_is_reported_with_line_and_column() {
+        let errors = parse("date,a,b\n2026-11-16,x,1\n2026-13-01,1,1\n2026-11-18,1\n2026-11-19,NaN,1\n2026-11-16,1,1\n").unwrap_err();
+        assert_eq!(
+            messages(&errors),
+            vec![
+                "data/x.csv:3:1: `2026-13-01` is not a valid date\n  help: write every date of this file like its first one, `2026-11-16` (e.g. 2026-11-22)",
+                "data/x.csv:4: this row has 2 fields, but the header has 3\n  help: every row needs one field per header column; leave a field empty for a missing value",
+                "data/x.csv:2:2: `x` in column `a` is not a number\n  help: write a plain number such as 1234, 1,234 or 95.2%; leave the field empty when the value is missing",
+                "data/x.csv:5:2: `NaN` in column `a` is not a finite number\n  help: write a plain number such as 1234, 1,234 or 95.2%; leave the field empty when the value is missing",
+                "data/x.csv:6:1: 2026-11-16 appears twice (first on line 2)\n  help: keep one row per date",
+            ]
+        );
+    }
+
+    #[test]
+    fn mixed_date_spellings_are_errors() {
+        let errors = parse("date,a\n2026-11-16,1\n17-Nov-2026,1\n").unwrap_err();
+        assert_eq!(errors[0].line, Some(3));
+        assert!(errors[0].message.contains("spelt differently"));
+    }
+
+    #[test]
+    fn empty_header_only_and_headerless_files_are_errors() {
+        assert!(parse("").unwrap_err()[0].message.contains("empty"));
+        assert!(parse("date,a\n").unwrap_err()[0]
+            .message
+            .contains("header but no rows"));
+        assert!(parse("day,a\n2026-11-16,1\n").unwrap_err()[0]
+            .message
+            .contains("not `date`"));
+        assert!(parse("date,a,a\n2026-11-16,1,1\n").unwrap_err()[0]
+            .message
+            .contains("appears twice"));
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_at_its_field() {
+        let errors = parse_csv(b"date,a\n2026-11-16,\xff\n", Path::new("data/x.csv")).unwrap_err();
+        assert_eq!((errors[0].line, errors[0].column), (Some(2), Some(2)));
+        assert!(errors[0].message.contains("UTF-8"));
+    }
+
+    #[test]
+    fn long_file_splits_by_dimension() {
+        let parsed = parse(
+            "date,metric,value,channel\n2026-11-16,contacts,10,phone\n2026-11-16,contacts,5,chat\n2026-11-17,contacts,7,phone\n2026-11-16,aht,4.5,phone\n",
+        )
+        .unwrap();
+        assert_eq!(parsed.file.shape, CsvShape::Long);
+        let contacts = column(&parsed, "contacts");
+        assert_eq!(contacts.len(), 2);
+        assert_eq!(
+            contacts[0].dimensions,
+            vec![("channel".to_string(), "chat".to_string())]
+        );
+        assert_eq!(contacts[1].series.get(date(2026, 11, 17)), Some(7.0));
+        assert_eq!(
+            column(&parsed, "aht")[0].series.get(date(2026, 11, 16)),
+            Some(4.5)
+        );
+    }
+
+    #[test]
+    fn long_file_duplicates_are_errors() {
+        let errors =
+            parse("date,metric,value,channel\n2026-11-16,c,1,phone\n2026-11-16,c,2,phone\n")
+                .unwrap_err();
+        assert_eq!(errors[0].line, Some(3));
+        assert!(
+            errors[0].message.contains(
+                "a second row for 2026-11-16, metric `c`, channel `phone` (first on line 2)"
+            ),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn a_column_in_two_files_names_both() {
+        let mut data = DataSet::default();
+        let first = parse("date,a\n2026-11-16,1\n").unwrap();
+        assert!(data.add(first, Path::new("data/x.csv")).is_empty());
+        let second = parse_csv(b"date,b,a\n2026-11-16,1,1\n", Path::new("data/y.csv")).unwrap();
+        let errors = data.add(second, Path::new("data/y.csv"));
+        assert_eq!(errors[0].to_string(), "data/y.csv:1: column `a` is also in data/x.csv (line 1)\n  help: each column may come from one file only; rename or remove one of them");
+    }
+
+    #[test]
+    fn combining_parts_keeps_gaps() {
+        let phone = DailySeries::from_values([
+            (date(2026, 1, 1), Some(1.0)),
+            (date(2026, 1, 2), Some(2.0)),
+        ]);
+        let chat = DailySeries::from_values([
+            (date(2026, 1, 1), Some(10.0)),
+            (date(2026, 1, 3), Some(5.0)),
+        ]);
+        let total = DailySeries::combine(&[&phone, &chat], |a, b| a + b);
+        assert_eq!(total.get(date(2026, 1, 1)), Some(11.0));
+        assert_eq!(total.get(date(2026, 1, 2)), None);
+        assert_eq!(total.get(date(2026, 1, 3)), None);
+    }
+}

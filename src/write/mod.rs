@@ -1,0 +1,133 @@
+//! Writing the built site: only files whose bytes changed are written, each
+//! through a temporary file and a rename, so a reader (or a crash) never
+//! sees half a file.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::error::Error;
+
+/// One file of the built site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Relative to the output folder, with normal components only.
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+impl OutputFile {
+    pub fn new(path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            bytes: bytes.into(),
+        }
+    }
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteSummary {
+    pub written: usize,
+    pub unchanged: usize,
+}
+
+/// Writes `files` under `output`, skipping files whose contents are already
+/// there.
+pub fn write_files(output: &Path, files: &[OutputFile]) -> Result<WriteSummary, Error> {
+    for file in files {
+        // Paths are built by sitrep from validated ids; this guards the
+        // invariant that nothing is written outside the output folder.
+        assert!(
+            file.path
+                .components()
+                .all(|component| matches!(component, Component::Normal(_))),
+            "output path {} escapes the output folder",
+            file.path.display()
+        );
+    }
+    fs::create_dir_all(output).map_err(|error| Error::io("cannot create", output, error))?;
+    let results: Vec<Result<bool, Error>> = files
+        .par_iter()
+        .map(|file| write_if_changed(&output.join(&file.path), &file.bytes))
+        .collect();
+    let mut summary = WriteSummary::default();
+    for result in results {
+        if result? {
+            summary.written += 1;
+        } else {
+            summary.unchanged += 1;
+        }
+    }
+    Ok(summary)
+}
+
+/// Writes `bytes` to `path` unless it already holds them; `true` if written.
+fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
+    if fs::read(path).is_ok_and(|existing| existing == bytes) {
+        return Ok(false);
+    }
+    let folder = path.parent().expect("output files live in a folder");
+    fs::create_dir_all(folder).map_err(|error| Error::io("cannot create", folder, error))?;
+    let mut temporary = tempfile::NamedTempFile::new_in(folder)
+        .map_err(|error| Error::io("cannot create a file in", folder, error))?;
+    temporary
+        .write_all(bytes)
+        .map_err(|error| Error::io("cannot write", path, error))?;
+    temporary
+        .persist(path)
+        .map_err(|error| Error::io("cannot write", path, error.error))?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_changed_files_are_written() {
+        let folder = tempfile::tempdir().unwrap();
+        let files = vec![
+            OutputFile::new("a/b.json", "1"),
+            OutputFile::new("c.json", "2"),
+        ];
+        assert_eq!(
+            write_files(folder.path(), &files).unwrap(),
+            WriteSummary {
+                written: 2,
+                unchanged: 0
+            }
+        );
+        assert_eq!(
+            write_files(folder.path(), &files).unwrap(),
+            WriteSummary {
+                written: 0,
+                unchanged: 2
+            }
+        );
+        let changed = vec![
+            OutputFile::new("a/b.json", "3"),
+            OutputFile::new("c.json", "2"),
+        ];
+        assert_eq!(
+            write_files(folder.path(), &changed).unwrap(),
+            WriteSummary {
+                written: 1,
+                unchanged: 1
+            }
+        );
+        assert_eq!(
+            fs::read_to_string(folder.path().join("a/b.json")).unwrap(),
+            "3"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "escapes the output folder")]
+    fn paths_cannot_escape() {
+        let folder = tempfile::tempdir().unwrap();
+        let _ = write_files(folder.path(), &[OutputFile::new("../x", "")]);
+    }
+}
