@@ -17,5 +17,6 @@ pub mod compute;
 pub mod error;
 pub mod load;
 pub mod pipeline;
+pub mod render;
 pub mod write;
 mod yaml;

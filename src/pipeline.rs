@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::compute::{compute_all, ReviewNumbers};
 use crate::error::{Diagnostic, Error};
 use crate::load::Site;
-use crate::write::{write_files, OutputFile, WriteSummary};
+use crate::render::render_site;
+use crate::write::{write_files, OutputFile, WriteSummary, BUILD_STAMP};
 
 /// What `build` did, for its one-line summary.
 #[derive(Debug, Clone)]
@@ -39,11 +40,12 @@ pub fn build(root: &Path, output: Option<&Path>) -> Result<BuildSummary, Error> 
     let started = Instant::now();
     let site = Site::load(root)?;
     let versions = compute_all(&site);
-    let files = render_outputs(&site, &versions)?;
+    let mut files = render_outputs(&site, &versions)?;
+    files.extend(render_site(&site, &versions, BUILD_STAMP)?);
     let output = output
         .map(Path::to_path_buf)
         .unwrap_or_else(|| root.join(&site.config.output));
-    let written = write_files(&output, &files)?;
+    let written = write_files(&output, &files, &build_time())?;
     Ok(BuildSummary {
         output,
         versions: versions.len(),
@@ -57,9 +59,10 @@ pub fn build(root: &Path, output: Option<&Path>) -> Result<BuildSummary, Error> 
 /// Validates every input of the site at `root` without writing anything.
 pub fn check(root: &Path) -> Result<CheckSummary, Error> {
     let site = Site::load(root)?;
-    // Computing catches nothing the loader missed today, but keeps `check`
-    // honest as later stages (narrative calls) gain their own validation.
     let versions = compute_all(&site);
+    // Rendering runs every narrative call and template; its pages are
+    // dropped.
+    render_site(&site, &versions, BUILD_STAMP)?;
     Ok(CheckSummary {
         versions: versions.len(),
         programs: site.programs.len(),
@@ -110,4 +113,15 @@ fn to_json(value: &impl Serialize) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(value).expect("computed numbers serialise to JSON");
     bytes.push(b'\n');
     bytes
+}
+
+/// The build time shown in page footers: `SOURCE_DATE_EPOCH` when set (for
+/// reproducible builds), else now; always 20 characters, UTC.
+pub fn build_time() -> String {
+    let timestamp = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|seconds| seconds.trim().parse::<i64>().ok())
+        .and_then(|seconds| jiff::Timestamp::from_second(seconds).ok())
+        .unwrap_or_else(jiff::Timestamp::now);
+    timestamp.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }

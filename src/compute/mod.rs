@@ -154,7 +154,8 @@ pub struct Exception {
     pub metric_name: String,
     pub value: Option<f64>,
     pub target: Option<f64>,
-    /// For unusual moves: `high` or `low`.
+    /// `high` or `low` when the week is also an unusual move (for every
+    /// kind: a red metric can be unusual too).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<&'static str>,
 }
@@ -221,25 +222,22 @@ fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbe
             target: numbers.target,
             direction,
         };
-        match numbers.status {
-            Some(Status::Red | Status::Amber) if definition.sla => {
-                exceptions.push(exception(ExceptionKind::SlaBreach, None))
-            }
-            Some(Status::Red) => exceptions.push(exception(ExceptionKind::Red, None)),
-            _ => {}
-        }
         // Only metrics with a good direction are worth a reader's attention
-        // as exceptions; the judgement of every metric is in the numbers.
-        if definition.better != Better::None {
-            match numbers.unusual {
-                Judgement::UnusuallyHigh { .. } => {
-                    exceptions.push(exception(ExceptionKind::UnusualMove, Some("high")))
-                }
-                Judgement::UnusuallyLow { .. } => {
-                    exceptions.push(exception(ExceptionKind::UnusualMove, Some("low")))
-                }
-                _ => {}
-            }
+        // as unusual moves; the judgement of every metric is in the numbers.
+        let unusual = match numbers.unusual {
+            Judgement::UnusuallyHigh { .. } if definition.better != Better::None => Some("high"),
+            Judgement::UnusuallyLow { .. } if definition.better != Better::None => Some("low"),
+            _ => None,
+        };
+        // One exception per metric: the most serious kind, with the
+        // unusual move's direction when there is one.
+        let kind = match numbers.status {
+            Some(Status::Red | Status::Amber) if definition.sla => Some(ExceptionKind::SlaBreach),
+            Some(Status::Red) => Some(ExceptionKind::Red),
+            _ => unusual.map(|_| ExceptionKind::UnusualMove),
+        };
+        if let Some(kind) = kind {
+            exceptions.push(exception(kind, unusual));
         }
         metrics.insert(definition.id.clone(), numbers);
     }
@@ -313,7 +311,20 @@ fn compute_metric(
     };
     let months: Vec<PeriodNumbers> = month_periods
         .into_iter()
-        .map(|month| point(month, month.one_year_earlier(), Some(month.month_label())))
+        .map(|month| {
+            // The PY of a month is the whole month a year earlier: February
+            // 2025's is 1–29 February 2024, not 1–28.
+            let prior = Period::month_of(crate::calendar::one_year_earlier(month.start));
+            let mut numbers = point(month, prior, Some(month.month_label()));
+            // A month that has not ended by the review week is not complete,
+            // even when its aggregate (`first`) could already give a value.
+            if month.end > as_of {
+                let future = crate::calendar::days_between(as_of, month.end) as u32;
+                numbers.value = None;
+                numbers.missing = numbers.missing.max(future.min(month.day_count() as u32));
+            }
+            numbers
+        })
         .collect();
 
     let how = definition.compare;
@@ -372,3 +383,6 @@ fn compute_metric(
         unusual: judge(&history, last_week),
     }
 }
+
+#[cfg(test)]
+mod tests;

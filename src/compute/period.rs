@@ -195,6 +195,19 @@ impl Evaluator<'_> {
     /// The target of metric `index` for `period`, if it has one.
     pub fn target(&self, metric: &Metric, period: Period) -> Option<f64> {
         match metric.target.as_ref()? {
+            // A constant target of a metric that adds its days up is a
+            // weekly target: it says nothing about a month or a quarter.
+            Target::Constant(_)
+                if matches!(
+                    metric.definition.source,
+                    MetricSource::Column {
+                        aggregate: Aggregate::Sum,
+                        ..
+                    }
+                ) && self.calendar.week_of(period.start) != period =>
+            {
+                None
+            }
             Target::Constant(value) => Some(*value),
             Target::Series { series, aggregate } => {
                 series_value(

@@ -1,11 +1,11 @@
 //! Green / amber / red / grey, for metrics against targets, initiatives and
 //! programs.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::load::program::{Better, InitiativeStatus};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Green,

@@ -31,6 +31,8 @@ pub struct SiteConfig {
     /// The default amber band of every metric's status, as a fraction of
     /// the target.
     pub tolerance: f64,
+    /// Whether raw HTML in narratives is kept (escaped by default).
+    pub allow_html: bool,
 }
 
 impl Default for SiteConfig {
@@ -42,6 +44,7 @@ impl Default for SiteConfig {
             theme: None,
             month_axis: MonthAxis::default(),
             tolerance: DEFAULT_TOLERANCE,
+            allow_html: false,
         }
     }
 }
@@ -58,6 +61,8 @@ struct SiteFile {
     theme: Option<String>,
     x_axis: Option<MonthAxis>,
     tolerance: Option<f64>,
+    #[serde(default)]
+    allow_html: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -89,6 +94,7 @@ pub fn parse_site_config(text: &str, path: &Path) -> Result<SiteConfig, Vec<Diag
     let at = |key: &str| yaml::line_of_key(text, &[key]);
     let mut config = SiteConfig {
         title: file.title,
+        allow_html: file.allow_html,
         ..SiteConfig::default()
     };
     if let Some(weekday) = file.week_ends_on {

@@ -4,6 +4,8 @@
 
 pub mod config;
 pub mod data;
+pub mod deck;
+pub mod narrative;
 pub mod program;
 
 use std::fs;
@@ -15,6 +17,8 @@ use crate::calendar::{Calendar, ReviewWeek};
 use crate::error::{closest, Diagnostic, Diagnostics, Error};
 use config::SiteConfig;
 use data::{DailySeries, DataFile, DataSet};
+use deck::DeckBlock;
+use narrative::Narrative;
 use program::{
     Aggregate, Grain, Initiative, MetricDefinition, MetricSource, ProgramDefinition,
     TargetDefinition,
@@ -34,6 +38,8 @@ pub struct Site {
     /// Oldest first.
     pub reviews: Vec<Review>,
     pub data_files: Vec<DataFile>,
+    /// The site's own theme folder, when `site.yaml` names one.
+    pub theme: Option<ThemeFiles>,
     /// Problems that do not stop a build, such as a review week that has no
     /// data yet.
     pub warnings: Vec<Diagnostic>,
@@ -48,6 +54,8 @@ pub struct Program {
     pub summary: Option<String>,
     pub metrics: Vec<Metric>,
     pub initiatives: Vec<Initiative>,
+    /// The program's WBR deck; `None` gives every metric a 6-12 chart.
+    pub deck: Option<Vec<DeckBlock>>,
     /// Site-relative path of the program's YAML file.
     pub path: String,
 }
@@ -80,12 +88,25 @@ pub enum Target {
     },
 }
 
+/// The files of a theme folder `themes/<name>/`, read once.
+#[derive(Debug, Clone, Default)]
+pub struct ThemeFiles {
+    pub name: String,
+    /// Template name (relative to `templates/`, `/`-separated), its
+    /// site-relative path, and its source.
+    pub templates: Vec<(String, String, String)>,
+    /// Static file name (relative to `static/`) and its bytes.
+    pub static_files: Vec<(String, Vec<u8>)>,
+}
+
 /// One review version: a folder `content/reviews/<week-id>/`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Review {
     pub week: ReviewWeek,
-    /// Site-relative paths of the week's markdown narratives.
-    pub narratives: Vec<String>,
+    /// The week's executive narrative (`index.md`), if written.
+    pub summary: Option<Narrative>,
+    /// Program narratives, by program id.
+    pub narratives: Vec<Narrative>,
 }
 
 impl Site {
@@ -120,6 +141,10 @@ impl Site {
                 None => SiteConfig::default(),
             };
 
+        let theme = config
+            .theme
+            .as_ref()
+            .and_then(|name| load_theme(root, name, &mut errors));
         let data = load_data(root, &mut errors);
         let definitions = load_programs(root, &mut errors);
         let reviews = load_reviews(root, &config, &definitions, &mut errors);
@@ -153,6 +178,7 @@ impl Site {
                 programs,
                 reviews,
                 data_files: data.files,
+                theme,
                 warnings,
             })
             .map_err(Error::from)
@@ -218,6 +244,18 @@ fn input_files(
     extension: &str,
     errors: &mut Diagnostics,
 ) -> Vec<PathBuf> {
+    files_under(root, folder, Some(extension), errors)
+}
+
+/// The files below `folder` (site-relative), sorted, optionally only those
+/// with `extension`. Hidden files are skipped; links must stay inside the
+/// site project.
+fn files_under(
+    root: &Path,
+    folder: &str,
+    extension: Option<&str>,
+    errors: &mut Diagnostics,
+) -> Vec<PathBuf> {
     let base = root.join(folder);
     if !base.is_dir() {
         return Vec::new();
@@ -254,16 +292,67 @@ fn input_files(
         }
         let is_file =
             entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file());
-        if is_file
-            && entry
+        let wanted = extension.is_none_or(|extension| {
+            entry
                 .path()
                 .extension()
                 .is_some_and(|found| found.eq_ignore_ascii_case(extension))
-        {
+        });
+        if is_file && wanted {
             files.push(relative);
         }
     }
     files
+}
+
+fn load_theme(root: &Path, name: &str, errors: &mut Diagnostics) -> Option<ThemeFiles> {
+    let folder = format!("themes/{name}");
+    if !root.join(&folder).is_dir() {
+        errors.push(
+            Diagnostic::new(SITE_FILE, format!("`theme: {name}` names a folder that does not exist: {folder}"))
+                .with_help(format!("create {folder}/templates/ and {folder}/static/ with the files to override, or remove `theme:` to use the built-in theme")),
+        );
+        return None;
+    }
+    let mut theme = ThemeFiles {
+        name: name.to_string(),
+        ..ThemeFiles::default()
+    };
+    let relative_name = |path: &Path, base: &str| {
+        path.strip_prefix(base)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
+    let templates_folder = format!("{folder}/templates");
+    for path in files_under(root, &templates_folder, Some("html"), errors) {
+        match read_input(root, &path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(source) => theme.templates.push((
+                    relative_name(&path, &templates_folder),
+                    path.to_string_lossy().replace('\\', "/"),
+                    source,
+                )),
+                Err(_) => errors.push(
+                    Diagnostic::new(&path, "the template is not valid UTF-8 text")
+                        .with_help("save it as UTF-8"),
+                ),
+            },
+            Err(ReadError::Missing) => {}
+            Err(ReadError::Diagnostic(diagnostic)) => errors.push(diagnostic),
+        }
+    }
+    let static_folder = format!("{folder}/static");
+    for path in files_under(root, &static_folder, None, errors) {
+        match read_input(root, &path) {
+            Ok(bytes) => theme
+                .static_files
+                .push((relative_name(&path, &static_folder), bytes)),
+            Err(ReadError::Missing) => {}
+            Err(ReadError::Diagnostic(diagnostic)) => errors.push(diagnostic),
+        }
+    }
+    Some(theme)
 }
 
 fn load_data(root: &Path, errors: &mut Diagnostics) -> DataSet {
@@ -369,13 +458,15 @@ fn load_reviews(
             );
             continue;
         }
+        let mut summary = None;
         let mut narratives = Vec::new();
         for path in input_files(root, &relative.to_string_lossy(), "md", errors) {
             let stem = path
                 .file_stem()
                 .map(|stem| stem.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if stem != "index" && !programs.iter().any(|(program, _)| program.id == stem) {
+            let program = (stem != "index").then(|| stem.clone());
+            if program.is_some() && !programs.iter().any(|(program, _)| program.id == stem) {
                 let ids: Vec<&str> = programs
                     .iter()
                     .map(|(program, _)| program.id.as_str())
@@ -391,9 +482,34 @@ fn load_reviews(
                 errors.push(diagnostic);
                 continue;
             }
-            narratives.push(path.to_string_lossy().replace('\\', "/"));
+            let text = match read_input(root, &path) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(_) => {
+                        errors.push(
+                            Diagnostic::new(&path, "the file is not valid UTF-8 text")
+                                .with_help("save it as UTF-8"),
+                        );
+                        continue;
+                    }
+                },
+                Err(ReadError::Missing) => continue,
+                Err(ReadError::Diagnostic(diagnostic)) => {
+                    errors.push(diagnostic);
+                    continue;
+                }
+            };
+            match narrative::parse_narrative(&text, &path, program) {
+                Ok(narrative) if narrative.program.is_none() => summary = Some(narrative),
+                Ok(narrative) => narratives.push(narrative),
+                Err(diagnostic) => errors.push(diagnostic),
+            }
         }
-        reviews.push(Review { week, narratives });
+        reviews.push(Review {
+            week,
+            summary,
+            narratives,
+        });
     }
     reviews.sort_by(|a, b| a.week.cmp(&b.week));
     reviews
@@ -482,6 +598,7 @@ fn bind_program(
         summary: definition.summary,
         metrics,
         initiatives: definition.initiatives,
+        deck: definition.deck,
         path: path.to_string_lossy().replace('\\', "/"),
     })
 }

@@ -144,6 +144,8 @@ pub struct MetricDefinition {
     pub sla: bool,
     pub key: bool,
     pub month_axis: Option<MonthAxis>,
+    /// Digits after the decimal point on pages; `None` uses the unit's.
+    pub decimals: Option<u8>,
     /// The line of the metric's key in its YAML file, for later messages.
     pub line: Option<usize>,
 }
@@ -165,6 +167,8 @@ pub struct ProgramDefinition {
     pub summary: Option<String>,
     pub metrics: Vec<MetricDefinition>,
     pub initiatives: Vec<Initiative>,
+    /// The program's WBR deck; `None` gives every metric a 6-12 chart.
+    pub deck: Option<Vec<super::deck::DeckBlock>>,
 }
 
 impl ProgramDefinition {
@@ -183,6 +187,7 @@ struct ProgramFile {
     metrics: IndexMap<String, MetricFile>,
     #[serde(default)]
     initiatives: Vec<InitiativeFile>,
+    deck: Option<Vec<super::deck::DeckBlockFile>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,6 +217,7 @@ struct MetricFile {
     #[serde(default)]
     key: bool,
     x_axis: Option<MonthAxis>,
+    decimals: Option<u8>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -442,6 +448,7 @@ pub fn parse_program(
             sla: metric.sla,
             key: metric.key,
             month_axis: metric.x_axis,
+            decimals: metric.decimals,
             line,
         });
     }
@@ -500,6 +507,17 @@ pub fn parse_program(
         });
     }
 
+    let deck = match file.deck {
+        None => None,
+        Some(blocks) => match super::deck::parse_deck(blocks, &ids, text, path) {
+            Ok(deck) => Some(deck),
+            Err(problems) => {
+                errors.extend(problems);
+                None
+            }
+        },
+    };
+
     if errors.is_empty() {
         Ok(ProgramDefinition {
             id: id.to_string(),
@@ -508,6 +526,7 @@ pub fn parse_program(
             summary: file.summary,
             metrics,
             initiatives,
+            deck,
         })
     } else {
         Err(errors)

@@ -27,6 +27,10 @@ impl OutputFile {
     }
 }
 
+/// Stands in rendered pages for the build time, which differs from build
+/// to build; a page whose only change is that time is not rewritten.
+pub const BUILD_STAMP: &str = "\u{E002}sitrep-build-time\u{E002}";
+
 /// What a write did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriteSummary {
@@ -35,8 +39,12 @@ pub struct WriteSummary {
 }
 
 /// Writes `files` under `output`, skipping files whose contents are already
-/// there.
-pub fn write_files(output: &Path, files: &[OutputFile]) -> Result<WriteSummary, Error> {
+/// there. [`BUILD_STAMP`] in a file becomes `built_at`.
+pub fn write_files(
+    output: &Path,
+    files: &[OutputFile],
+    built_at: &str,
+) -> Result<WriteSummary, Error> {
     for file in files {
         // Paths are built by sitrep from validated ids; this guards the
         // invariant that nothing is written outside the output folder.
@@ -51,7 +59,7 @@ pub fn write_files(output: &Path, files: &[OutputFile]) -> Result<WriteSummary, 
     fs::create_dir_all(output).map_err(|error| Error::io("cannot create", output, error))?;
     let results: Vec<Result<bool, Error>> = files
         .par_iter()
-        .map(|file| write_if_changed(&output.join(&file.path), &file.bytes))
+        .map(|file| write_if_changed(&output.join(&file.path), &file.bytes, built_at))
         .collect();
     let mut summary = WriteSummary::default();
     for result in results {
@@ -64,11 +72,19 @@ pub fn write_files(output: &Path, files: &[OutputFile]) -> Result<WriteSummary, 
     Ok(summary)
 }
 
-/// Writes `bytes` to `path` unless it already holds them; `true` if written.
-fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
-    if fs::read(path).is_ok_and(|existing| existing == bytes) {
+/// Writes `bytes` to `path` unless it already holds them (whatever build
+/// time it carries); `true` if written.
+fn write_if_changed(path: &Path, bytes: &[u8], built_at: &str) -> Result<bool, Error> {
+    if fs::read(path).is_ok_and(|existing| same_but_for_stamp(&existing, bytes, built_at.len())) {
         return Ok(false);
     }
+    let stamped;
+    let bytes = if contains(bytes, BUILD_STAMP.as_bytes()) {
+        stamped = replace_all(bytes, BUILD_STAMP.as_bytes(), built_at.as_bytes());
+        &stamped[..]
+    } else {
+        bytes
+    };
     let folder = path.parent().expect("output files live in a folder");
     fs::create_dir_all(folder).map_err(|error| Error::io("cannot create", folder, error))?;
     let mut temporary = tempfile::NamedTempFile::new_in(folder)
@@ -80,6 +96,52 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
         .persist(path)
         .map_err(|error| Error::io("cannot write", path, error.error))?;
     Ok(true)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+fn replace_all(haystack: &[u8], needle: &[u8], replacement: &[u8]) -> Vec<u8> {
+    let mut output = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while let Some(position) = rest
+        .windows(needle.len())
+        .position(|window| window == needle)
+    {
+        output.extend_from_slice(&rest[..position]);
+        output.extend_from_slice(replacement);
+        rest = &rest[position + needle.len()..];
+    }
+    output.extend_from_slice(rest);
+    output
+}
+
+/// Whether `existing` is `new` with each [`BUILD_STAMP`] replaced by some
+/// build time of `stamp_length` bytes.
+fn same_but_for_stamp(existing: &[u8], new: &[u8], stamp_length: usize) -> bool {
+    let needle = BUILD_STAMP.as_bytes();
+    let mut position = 0;
+    let mut rest = new;
+    loop {
+        let next = rest
+            .windows(needle.len())
+            .position(|window| window == needle);
+        let segment = &rest[..next.unwrap_or(rest.len())];
+        if existing.get(position..position + segment.len()) != Some(segment) {
+            return false;
+        }
+        position += segment.len();
+        match next {
+            Some(at) => {
+                position += stamp_length;
+                rest = &rest[at + needle.len()..];
+            }
+            None => return position == existing.len(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -128,6 +190,6 @@ mod tests {
     #[should_panic(expected = "escapes the output folder")]
     fn paths_cannot_escape() {
         let folder = tempfile::tempdir().unwrap();
-        let _ = write_files(folder.path(), &[OutputFile::new("../x", "")]);
+        let _ = write_files(folder.path(), &[OutputFile::new("../x", "")], "");
     }
 }

@@ -1,0 +1,1148 @@
+//! BRIEF §3, rule by rule, on small in-memory sites.
+//!
+//! Every expected value is worked out by hand in the comment next to it;
+//! none is produced by the code under test. Data is chosen so that the
+//! arithmetic stays checkable on paper: constant daily values (so a period's
+//! sum is a day count times the value), or a week's total on its Monday and
+//! zeros on the other days (so a week's sum is that total).
+
+use std::path::{Path, PathBuf};
+
+use jiff::civil::{date, Date, Weekday};
+
+use super::*;
+use crate::calendar::add_days;
+use crate::load::config::SiteConfig;
+use crate::load::data::DailySeries;
+use crate::load::program::{parse_program, MetricSource, TargetDefinition};
+use crate::load::{Metric, Target};
+
+// ---------------------------------------------------------------- helpers
+
+type Columns = Vec<(&'static str, DailySeries)>;
+
+/// Binds a program's YAML to in-memory columns, as the loader does.
+fn program(id: &str, yaml: &str, columns: &Columns) -> Program {
+    let path = format!("content/programs/{id}.yaml");
+    let definition =
+        parse_program(id, yaml, Path::new(&path)).unwrap_or_else(|errors| panic!("{errors:?}"));
+    let column = |name: &str| {
+        columns
+            .iter()
+            .find(|(column, _)| *column == name)
+            .map(|(_, series)| series.clone())
+            .unwrap_or_else(|| panic!("the test gives no column `{name}`"))
+    };
+    let metrics = definition
+        .metrics
+        .into_iter()
+        .map(|definition| {
+            let series = match &definition.source {
+                MetricSource::Column { column: name, .. } => Some(column(name)),
+                MetricSource::Derived { .. } => None,
+            };
+            let target = match &definition.target {
+                None => None,
+                Some(TargetDefinition::Constant(value)) => Some(Target::Constant(*value)),
+                Some(TargetDefinition::Column {
+                    column: name,
+                    aggregate,
+                }) => Some(Target::Series {
+                    series: column(name),
+                    aggregate: *aggregate,
+                }),
+            };
+            Metric {
+                definition,
+                series,
+                target,
+            }
+        })
+        .collect();
+    Program {
+        id: definition.id,
+        name: definition.name,
+        owner: definition.owner,
+        summary: definition.summary,
+        metrics,
+        initiatives: definition.initiatives,
+        deck: definition.deck,
+        path,
+    }
+}
+
+fn site_of(config: SiteConfig, programs: &[(&str, &str)], columns: &Columns) -> Site {
+    Site {
+        root: PathBuf::from("."),
+        config,
+        programs: programs
+            .iter()
+            .map(|(id, yaml)| program(id, yaml, columns))
+            .collect(),
+        reviews: Vec::new(),
+        data_files: Vec::new(),
+        theme: None,
+        warnings: Vec::new(),
+    }
+}
+
+/// A site with one program `p` and default settings (ISO weeks, fiscal
+/// year ending in December, trailing 12 months, 5% tolerance).
+fn site(yaml: &str, columns: &Columns) -> Site {
+    site_of(SiteConfig::default(), &[("p", yaml)], columns)
+}
+
+fn config(week_ends_on: Weekday, fiscal_year_end_month: i8) -> SiteConfig {
+    SiteConfig {
+        calendar: Calendar {
+            week_ends_on,
+            fiscal_year_end_month,
+        },
+        ..SiteConfig::default()
+    }
+}
+
+fn week_of(site: &Site, id: &str) -> ReviewWeek {
+    site.config.calendar.parse_week_id(id).unwrap()
+}
+
+fn review(site: &Site, id: &str) -> ReviewNumbers {
+    compute_review(site, &week_of(site, id))
+}
+
+fn metric<'a>(numbers: &'a ReviewNumbers, id: &str) -> &'a MetricNumbers {
+    &numbers.programs["p"].metrics[id]
+}
+
+/// One value per day from `start` to `end`, given by `value`.
+fn series(start: Date, end: Date, value: impl Fn(Date) -> Option<f64>) -> DailySeries {
+    let mut points = Vec::new();
+    let mut day = start;
+    while day <= end {
+        points.push((day, value(day)));
+        day = add_days(day, 1);
+    }
+    DailySeries::from_values(points)
+}
+
+/// Consecutive daily values from `start`; `None` is an empty cell.
+fn days(start: Date, values: &[Option<f64>]) -> Vec<(Date, Option<f64>)> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(offset, value)| (add_days(start, offset as i64), *value))
+        .collect()
+}
+
+/// `count` days from `start`, all `value`.
+fn same(start: Date, count: usize, value: Option<f64>) -> Vec<(Date, Option<f64>)> {
+    days(start, &vec![value; count])
+}
+
+/// A week's total on its first day and 0 on the other six, so that the
+/// week's sum is `total`.
+fn week_total(monday: Date, total: f64) -> Vec<(Date, Option<f64>)> {
+    let mut values = vec![Some(0.0); 7];
+    values[0] = Some(total);
+    days(monday, &values)
+}
+
+fn from(parts: Vec<Vec<(Date, Option<f64>)>>) -> DailySeries {
+    DailySeries::from_values(parts.into_iter().flatten())
+}
+
+#[track_caller]
+fn close(actual: Option<f64>, expected: f64) {
+    let actual = actual.unwrap_or_else(|| panic!("expected {expected}, got None"));
+    assert!(
+        (actual - expected).abs() < 1e-9,
+        "expected {expected}, got {actual}"
+    );
+}
+
+fn labels(periods: &[PeriodNumbers]) -> Vec<String> {
+    periods
+        .iter()
+        .map(|period| period.month.clone().unwrap())
+        .collect()
+}
+
+// ------------------------------------------------------------------- weeks
+
+#[test]
+fn a_week_aggregates_its_seven_days_with_each_aggregate() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  s: { column: v, aggregate: sum }\n  mean: { column: v, aggregate: mean }\n  min: { column: v, aggregate: min }\n  max: { column: v, aggregate: max }\n  first: { column: v, aggregate: first }\n  last: { column: v, aggregate: last }\n";
+    // 2026-W47 runs Mon 16 – Sun 22 November. The Sunday before (15th) and
+    // the Monday after (23rd) hold 100 and must not leak into the week.
+    let v = from(vec![days(
+        date(2026, 11, 15),
+        &[100., 5., 3., 8., 1., 9., 2., 7., 100.].map(Some),
+    )]);
+    let numbers = review(&site(yaml, &vec![("v", v)]), "2026-W47");
+    close(metric(&numbers, "s").summary.last_week, 35.0); // 5+3+8+1+9+2+7 = 35
+    close(metric(&numbers, "mean").summary.last_week, 5.0); // 35 / 7 = 5
+    close(metric(&numbers, "min").summary.last_week, 1.0); // Thursday's 1
+    close(metric(&numbers, "max").summary.last_week, 9.0); // Friday's 9
+    close(metric(&numbers, "first").summary.last_week, 5.0); // Monday's 5
+    close(metric(&numbers, "last").summary.last_week, 7.0); // Sunday's 7
+    let week = &metric(&numbers, "s").weeks[5];
+    assert_eq!(
+        (week.start, week.end),
+        (date(2026, 11, 16), date(2026, 11, 22))
+    );
+    assert_eq!(week.missing, 0);
+    assert_eq!(numbers.version.id, "2026-W47");
+    assert_eq!(numbers.as_of, date(2026, 11, 22));
+}
+
+#[test]
+fn trailing_six_weeks_with_prior_year_and_gaps_never_zeros() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  m: { column: v, aggregate: sum }\n";
+    let mut w44 = vec![Some(3.0); 7];
+    w44[2] = None; // Wednesday 28 Oct 2026 is an empty cell
+    let v = from(vec![
+        // Prior year: W42–W47 of 2026 minus 364 days = 13 Oct – 23 Nov 2025,
+        // 10 a day, except the PY of W45 (3–9 Nov 2025) which has no rows.
+        same(date(2025, 10, 13), 21, Some(10.0)),
+        same(date(2025, 11, 10), 14, Some(10.0)),
+        same(date(2026, 10, 12), 7, Some(1.0)), // W42: 1 a day
+        // W43 (19–25 Oct) has no rows at all.
+        days(date(2026, 10, 26), &w44), // W44: 3 a day, one empty cell
+        same(date(2026, 11, 2), 7, Some(4.0)), // W45
+        same(date(2026, 11, 9), 7, Some(5.0)), // W46
+        same(date(2026, 11, 16), 7, Some(6.0)), // W47
+    ]);
+    let numbers = review(&site(yaml, &vec![("v", v)]), "2026-W47");
+    let m = metric(&numbers, "m");
+    let starts: Vec<Date> = m.weeks.iter().map(|week| week.start).collect();
+    assert_eq!(
+        starts,
+        [
+            date(2026, 10, 12),
+            date(2026, 10, 19),
+            date(2026, 10, 26),
+            date(2026, 11, 2),
+            date(2026, 11, 9),
+            date(2026, 11, 16)
+        ]
+    );
+    let values: Vec<(Option<f64>, u32)> = m.weeks.iter().map(|w| (w.value, w.missing)).collect();
+    assert_eq!(
+        values,
+        [
+            (Some(7.0), 0),  // W42: 7 × 1
+            (None, 7),       // W43: all 7 days missing, a gap, not 0
+            (None, 1),       // W44: one day missing, no partial sum (18)
+            (Some(28.0), 0), // W45: 7 × 4
+            (Some(35.0), 0), // W46: 7 × 5
+            (Some(42.0), 0), // W47: 7 × 6
+        ]
+    );
+    let py: Vec<Option<f64>> = m.weeks.iter().map(|w| w.py_value).collect();
+    // 7 × 10 = 70 each; the PY of W45 has no data.
+    assert_eq!(
+        py,
+        [
+            Some(70.0),
+            Some(70.0),
+            Some(70.0),
+            None,
+            Some(70.0),
+            Some(70.0)
+        ]
+    );
+    close(m.summary.last_week, 42.0);
+    close(m.summary.previous_week, 35.0);
+    close(m.summary.wow, 20.0); // (42 − 35) / 35 × 100 = 20
+    close(m.summary.py_week, 70.0);
+    close(m.summary.yoy, -40.0); // (42 − 70) / 70 × 100 = −40
+}
+
+#[test]
+fn incomplete_periods_have_no_value_and_first_last_need_only_their_day() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  s: { column: v, aggregate: sum }\n  mean: { column: v, aggregate: mean }\n  first: { column: v, aggregate: first }\n  last: { column: v, aggregate: last }\n";
+    let mut october = vec![Some(1.0); 31];
+    october[4] = None; // 5 Oct 2026 empty
+    let v = from(vec![
+        days(date(2026, 10, 1), &october),
+        same(date(2026, 11, 1), 8, Some(1.0)), // 1–8 Nov
+        // W46 (9–15 Nov): its Sunday is empty.
+        days(
+            date(2026, 11, 9),
+            &[
+                Some(1.),
+                Some(2.),
+                Some(3.),
+                Some(4.),
+                Some(5.),
+                Some(6.),
+                None,
+            ],
+        ),
+        // W47 (16–22 Nov): its Monday is empty.
+        days(
+            date(2026, 11, 16),
+            &[
+                None,
+                Some(2.),
+                Some(3.),
+                Some(4.),
+                Some(5.),
+                Some(6.),
+                Some(7.),
+            ],
+        ),
+    ]);
+    let numbers = review(&site(yaml, &vec![("v", v)]), "2026-W47");
+    let (s, mean, first, last) = (
+        metric(&numbers, "s"),
+        metric(&numbers, "mean"),
+        metric(&numbers, "first"),
+        metric(&numbers, "last"),
+    );
+    // Sum and mean need all 7 days: both weeks are gaps with 1 day missing,
+    // never the partial sums 21 and 27.
+    for m in [s, mean] {
+        assert_eq!((m.weeks[4].value, m.weeks[4].missing), (None, 1));
+        assert_eq!((m.weeks[5].value, m.weeks[5].missing), (None, 1));
+    }
+    // `first` needs the Monday only: W46 = 1, W47 has no Monday.
+    close(first.weeks[4].value, 1.0);
+    assert_eq!((first.weeks[5].value, first.weeks[5].missing), (None, 1));
+    // `last` needs the Sunday only: W46 has none, W47 = 7.
+    assert_eq!((last.weeks[4].value, last.weeks[4].missing), (None, 1));
+    close(last.weeks[5].value, 7.0);
+    // October 2026 misses one day: no sum; first (1 Oct) and last (31 Oct)
+    // are there.
+    let october = &s.months[11];
+    assert_eq!(october.month.as_deref(), Some("2026-10"));
+    assert_eq!((october.value, october.missing), (None, 1));
+    close(first.months[11].value, 1.0);
+    close(last.months[11].value, 1.0);
+    // MTD (1–22 Nov) misses 15 and 16 Nov: no sum; first is 1 Nov's 1,
+    // last is 22 Nov's 7.
+    assert_eq!(s.summary.mtd, None);
+    close(first.summary.mtd, 1.0);
+    close(last.summary.mtd, 7.0);
+}
+
+#[test]
+fn a_true_zero_is_a_value_and_an_empty_cell_is_not() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  zero: { column: z }\n  empty: { column: e }\n  from_zero: { column: f }\n";
+    let z = from(vec![
+        same(date(2026, 11, 9), 7, Some(3.0)),  // W46: 21
+        same(date(2026, 11, 16), 7, Some(0.0)), // W47: a true 0
+    ]);
+    let e = from(vec![
+        same(date(2026, 11, 9), 7, Some(3.0)), // W46: 21
+        same(date(2026, 11, 16), 7, None),     // W47: empty cells
+    ]);
+    let f = from(vec![
+        same(date(2025, 11, 17), 7, Some(0.0)), // PY of W47: 0
+        same(date(2026, 11, 9), 7, Some(0.0)),  // W46: 0
+        same(date(2026, 11, 16), 7, Some(7.0)), // W47: 49
+    ]);
+    let numbers = review(&site(yaml, &vec![("z", z), ("e", e), ("f", f)]), "2026-W47");
+    let zero = metric(&numbers, "zero");
+    assert_eq!(zero.summary.last_week, Some(0.0));
+    assert_eq!(zero.weeks[5].missing, 0);
+    close(zero.summary.wow, -100.0); // (0 − 21) / 21 × 100 = −100, not n/a
+    let empty = metric(&numbers, "empty");
+    assert_eq!(empty.summary.last_week, None);
+    assert_eq!(empty.weeks[5].missing, 7);
+    assert_eq!(empty.summary.wow, None); // no value, no change
+    let from_zero = metric(&numbers, "from_zero");
+    close(from_zero.summary.last_week, 49.0); // 7 × 7
+    assert_eq!(from_zero.summary.previous_week, Some(0.0));
+    assert_eq!(from_zero.summary.wow, None); // zero base: n/a, never infinity
+    assert_eq!(from_zero.summary.py_week, Some(0.0));
+    assert_eq!(from_zero.summary.yoy, None);
+}
+
+#[test]
+fn a_zero_denominator_is_not_applicable_never_infinite() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  num: { column: n }\n  den: { column: d }\n  rate: { divide: [num, den] }\n";
+    let mut n44 = vec![Some(1.0); 7];
+    n44[0] = None;
+    n44[1] = None;
+    let mut d44 = vec![Some(2.0); 7];
+    d44[3] = None;
+    let n = from(vec![
+        days(date(2026, 10, 26), &n44),         // W44: 2 days missing
+        same(date(2026, 11, 2), 7, Some(0.0)),  // W45: 0
+        same(date(2026, 11, 9), 7, Some(1.0)),  // W46: 7
+        same(date(2026, 11, 16), 7, Some(1.0)), // W47: 7
+        same(date(2026, 11, 23), 7, Some(1.0)), // W48: 7
+    ]);
+    let d = from(vec![
+        days(date(2026, 10, 26), &d44),         // W44: 1 day missing
+        same(date(2026, 11, 2), 7, Some(0.0)),  // W45: 0
+        same(date(2026, 11, 9), 7, Some(2.0)),  // W46: 14
+        same(date(2026, 11, 16), 7, Some(0.0)), // W47: 0
+        same(date(2026, 11, 23), 7, Some(2.0)), // W48: 14
+    ]);
+    let site = site(yaml, &vec![("n", n), ("d", d)]);
+    let numbers = review(&site, "2026-W47");
+    let rate = metric(&numbers, "rate");
+    // W44: operands incomplete; the gap reports the larger count, 2.
+    assert_eq!((rate.weeks[2].value, rate.weeks[2].missing), (None, 2));
+    // W45: 0 / 0 and W47: 7 / 0 are n/a: no value, yet nothing is missing.
+    assert_eq!((rate.weeks[3].value, rate.weeks[3].missing), (None, 0));
+    close(rate.weeks[4].value, 0.5); // W46: 7 / 14
+    assert_eq!((rate.weeks[5].value, rate.weeks[5].missing), (None, 0));
+    assert_eq!(rate.summary.last_week, None);
+    assert_eq!(rate.summary.wow, None);
+    // A week later, 7 / 14 = 0.5 against the n/a week: still n/a.
+    let next = review(&site, "2026-W48");
+    let rate = metric(&next, "rate");
+    close(rate.summary.last_week, 0.5);
+    assert_eq!(rate.summary.previous_week, None);
+    assert_eq!(rate.summary.wow, None);
+}
+
+// ---------------------------------------------------------- derived metrics
+
+#[test]
+fn derived_metrics_use_aggregated_operands_never_daily_ratios() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  num: { column: n }\n  den: { column: d }\n  rate: { divide: [num, den] }\n  total: { sum: [num, den] }\n  share: { divide: [num, total] }\n  gap: { difference: [den, num] }\n  hundred: { column: h, aggregate: last }\n  share_pct: { product: [share, hundred] }\n";
+    let n = from(vec![
+        same(date(2026, 11, 1), 15, Some(1.0)), // 1–15 Nov: 15
+        days(date(2026, 11, 16), &[1., 1., 1., 1., 1., 1., 90.].map(Some)),
+    ]);
+    let d = from(vec![
+        same(date(2026, 11, 1), 15, Some(2.0)), // 1–15 Nov: 30
+        days(
+            date(2026, 11, 16),
+            &[2., 2., 2., 2., 2., 2., 100.].map(Some),
+        ),
+    ]);
+    let h = from(vec![same(date(2026, 11, 1), 22, Some(100.0))]);
+    let numbers = review(&site(yaml, &vec![("n", n), ("d", d), ("h", h)]), "2026-W47");
+    // W47: sum(num) = 6 + 90 = 96, sum(den) = 12 + 100 = 112,
+    // rate = 96 / 112 = 6/7 ≈ 0.857. The mean of the daily ratios,
+    // (6 × 0.5 + 0.9) / 7 = 3.9 / 7 ≈ 0.557, is the classic error.
+    let rate = metric(&numbers, "rate").summary.last_week;
+    close(rate, 96.0 / 112.0);
+    assert!((rate.unwrap() - 3.9 / 7.0).abs() > 0.1);
+    // MTD (1–22 Nov): (15 + 96) / (30 + 112) = 111 / 142.
+    close(metric(&numbers, "rate").summary.mtd, 111.0 / 142.0);
+    // Chained: total = 96 + 112 = 208; share = 96 / 208 = 6/13;
+    // gap = 112 − 96 = 16; share_pct = 6/13 × 100 = 600/13.
+    close(metric(&numbers, "total").summary.last_week, 208.0);
+    close(metric(&numbers, "share").summary.last_week, 6.0 / 13.0);
+    close(metric(&numbers, "gap").summary.last_week, 16.0);
+    close(
+        metric(&numbers, "share_pct").summary.last_week,
+        600.0 / 13.0,
+    );
+}
+
+// ------------------------------------------------------------------ months
+
+#[test]
+fn trailing_twelve_months_exclude_the_partial_month() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  m: { column: v }\n";
+    // 1 a day from Nov 2024 to the end of Nov 2026 (newer than the review),
+    // so each month's sum is its day count; 10 and 20 Jan 2026 are empty.
+    let v = series(date(2024, 11, 1), date(2026, 11, 30), |day| {
+        (day != date(2026, 1, 10) && day != date(2026, 1, 20)).then_some(1.0)
+    });
+    let numbers = review(&site(yaml, &vec![("v", v)]), "2026-W47");
+    let months = &metric(&numbers, "m").months;
+    // W47 ends Sun 22 Nov: November is partial, so Nov 2025 – Oct 2026.
+    assert_eq!(
+        labels(months),
+        [
+            "2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06",
+            "2026-07", "2026-08", "2026-09", "2026-10"
+        ]
+    );
+    assert_eq!(
+        (months[0].start, months[0].end),
+        (date(2025, 11, 1), date(2025, 11, 30))
+    );
+    close(months[0].value, 30.0); // 30 days of Nov 2025
+    close(months[0].py_value, 30.0); // Nov 2024
+    close(months[1].value, 31.0); // Dec 2025
+    assert_eq!((months[2].value, months[2].missing), (None, 2)); // Jan 2026
+    close(months[2].py_value, 31.0); // Jan 2025
+    close(months[3].value, 28.0); // Feb 2026
+    close(months[3].py_value, 28.0); // Feb 2025
+    close(months[11].value, 31.0); // Oct 2026
+    close(months[11].py_value, 31.0); // Oct 2025
+}
+
+#[test]
+fn a_week_ending_on_a_months_last_day_includes_that_month() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  m: { column: v }\n";
+    let v = series(date(2024, 6, 1), date(2026, 6, 30), |_| Some(1.0));
+    // 2026-W22 ends Sunday 31 May 2026: June 2025 – May 2026.
+    let numbers = review(&site(yaml, &vec![("v", v)]), "2026-W22");
+    let months = &metric(&numbers, "m").months;
+    assert_eq!(months[0].month.as_deref(), Some("2025-06"));
+    close(months[0].value, 30.0);
+    close(months[0].py_value, 30.0); // June 2024
+    assert_eq!(months[11].month.as_deref(), Some("2026-05"));
+    close(months[11].value, 31.0);
+    close(months[11].py_value, 31.0);
+}
+
+#[test]
+fn the_prior_year_of_a_february_is_the_whole_february_before() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  m: { column: v }\n";
+    let v = series(date(2024, 1, 1), date(2025, 3, 9), |_| Some(1.0));
+    // 2025-W10 ends Sun 9 Mar 2025: the last month drawn is Feb 2025.
+    let numbers = review(&site(yaml, &vec![("v", v)]), "2025-W10");
+    let months = &metric(&numbers, "m").months;
+    assert_eq!(months[11].month.as_deref(), Some("2025-02"));
+    close(months[11].value, 28.0); // 28 days of Feb 2025
+                                   // PY: February 2024, all 29 days including the leap day.
+    close(months[11].py_value, 29.0);
+    // Mar 2024 has a value; its PY (Mar 2023) has no data.
+    assert_eq!(months[0].month.as_deref(), Some("2024-03"));
+    close(months[0].value, 31.0);
+    assert_eq!(months[0].py_value, None);
+}
+
+#[test]
+fn a_fiscal_year_axis_shows_the_fiscal_year_with_future_months_blank() {
+    // Site default: trailing months; `x_axis` on the metric overrides it.
+    let yaml = "name: P\nowner: O\nmetrics:\n  m: { column: v, x_axis: fiscal_year }\n  first: { column: v, aggregate: first, x_axis: fiscal_year }\n  trailing: { column: v }\n";
+    // 1 a day through 2026 (data newer than the review exists).
+    let v = series(date(2025, 1, 1), date(2026, 12, 31), |_| Some(1.0));
+    let columns = vec![("v", v)];
+    let numbers = review(&site(yaml, &columns), "2026-W47");
+    let m = metric(&numbers, "m");
+    assert_eq!(m.month_axis, MonthAxis::FiscalYear);
+    assert_eq!(
+        metric(&numbers, "trailing").month_axis,
+        MonthAxis::TrailingTwelveMonths
+    );
+    assert_eq!(labels(&m.months)[0], "2026-01");
+    assert_eq!(labels(&m.months)[11], "2026-12");
+    close(m.months[0].value, 31.0); // Jan 2026
+    close(m.months[0].py_value, 31.0); // Jan 2025
+    close(m.months[9].value, 31.0); // Oct 2026
+                                    // November is not complete as of Sun 22 Nov: blank, 23–30 Nov missing.
+    assert_eq!((m.months[10].value, m.months[10].missing), (None, 8));
+    close(m.months[10].py_value, 30.0); // Nov 2025 is complete
+                                        // December has not started: blank, all 31 days missing.
+    assert_eq!((m.months[11].value, m.months[11].missing), (None, 31));
+    close(m.months[11].py_value, 31.0);
+    // A `first` metric knows 1 Nov already, but November is still not a
+    // complete month: blank like the trailing axis's partial month.
+    let first = metric(&numbers, "first");
+    close(first.months[9].value, 1.0);
+    assert_eq!(
+        (first.months[10].value, first.months[10].missing),
+        (None, 8)
+    );
+    assert_eq!(first.months[11].value, None);
+
+    // A fiscal year ending in February: March 2026 – February 2027.
+    let mut february = config(Weekday::Sunday, 2);
+    february.month_axis = MonthAxis::FiscalYear;
+    let yaml = "name: P\nowner: O\nmetrics:\n  m: { column: v }\n";
+    let numbers = review(&site_of(february, &[("p", yaml)], &columns), "2026-W47");
+    let m = metric(&numbers, "m");
+    assert_eq!(labels(&m.months)[0], "2026-03");
+    assert_eq!(labels(&m.months)[11], "2027-02");
+    close(m.months[7].value, 31.0); // Oct 2026
+    assert_eq!(m.months[8].value, None); // Nov 2026, partial
+    assert_eq!(m.months[11].value, None); // Feb 2027
+    close(m.months[11].py_value, 28.0); // Feb 2026
+}
+
+// -------------------------------------------------- to-date and fiscal years
+
+/// 1 a day up to the end of 2025, 2 a day from 2026 on, so that a to-date
+/// value is (days in 2025) + 2 × (days in 2026).
+fn one_then_two() -> Columns {
+    vec![(
+        "v",
+        series(date(2024, 1, 1), date(2026, 12, 31), |day| {
+            Some(if day.year() < 2026 { 1.0 } else { 2.0 })
+        }),
+    )]
+}
+
+#[test]
+fn to_date_periods_follow_the_fiscal_year_end() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  m: { column: v }\n";
+    // 2026-W05 ends Sunday 1 February 2026.
+    let check = |fiscal_year_end_month: i8| {
+        let site = site_of(
+            config(Weekday::Sunday, fiscal_year_end_month),
+            &[("p", yaml)],
+            &one_then_two(),
+        );
+        metric(&review(&site, "2026-W05"), "m").summary.clone()
+    };
+
+    // December (fiscal = calendar year). MTD 1 Feb: 2; PY 1 Feb 2025: 1.
+    // QTD = YTD = 1 Jan – 1 Feb 2026 = 32 days × 2 = 64; PY 32 × 1 = 32.
+    let december = check(12);
+    close(december.mtd, 2.0);
+    close(december.py_mtd, 1.0);
+    close(december.mtd_yoy, 100.0); // (2 − 1) / 1 × 100
+    close(december.qtd, 64.0);
+    close(december.py_qtd, 32.0);
+    close(december.qtd_yoy, 100.0);
+    close(december.ytd, 64.0);
+    close(december.py_ytd, 32.0);
+    close(december.ytd_yoy, 100.0);
+
+    // February: FY March–February, Q4 = December–February.
+    // QTD 1 Dec 2025 – 1 Feb 2026 = 31 × 1 + 32 × 2 = 95;
+    // PY 1 Dec 2024 – 1 Feb 2025 = (31 + 31 + 1) × 1 = 63.
+    // YTD 1 Mar 2025 – 1 Feb 2026: Mar–Dec 2025 = 31+30+31+30+31+31+30+31+30+31
+    // = 306 days × 1, plus 32 × 2 = 370; PY 1 Mar 2024 – 1 Feb 2025 = 306 + 32
+    // = 338 days × 1 = 338.
+    let february = check(2);
+    close(february.mtd, 2.0);
+    close(february.qtd, 95.0);
+    close(february.py_qtd, 63.0);
+    close(february.qtd_yoy, 32.0 / 63.0 * 100.0); // (95 − 63) / 63 × 100 ≈ 50.79
+    close(february.ytd, 370.0);
+    close(february.py_ytd, 338.0);
+    close(february.ytd_yoy, 32.0 / 338.0 * 100.0); // (370 − 338) / 338 × 100 ≈ 9.47
+
+    // May: FY June–May, Q3 = December–February: QTD as for February.
+    // YTD 1 Jun 2025 – 1 Feb 2026: Jun–Dec 2025 = 30+31+31+30+31+30+31 = 214
+    // days × 1, plus 32 × 2 = 278; PY 1 Jun 2024 – 1 Feb 2025 = 214 + 32 = 246.
+    let may = check(5);
+    close(may.qtd, 95.0);
+    close(may.py_qtd, 63.0);
+    close(may.ytd, 278.0);
+    close(may.py_ytd, 246.0);
+    close(may.ytd_yoy, 32.0 / 246.0 * 100.0); // (278 − 246) / 246 × 100 ≈ 13.01
+}
+
+#[test]
+fn to_date_periods_mid_fiscal_year() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  m: { column: v }\n";
+    // As of Sunday 22 Nov 2026 (W47), every day of 2026 is 2, of 2025 is 1.
+    let check = |fiscal_year_end_month: i8| {
+        let site = site_of(
+            config(Weekday::Sunday, fiscal_year_end_month),
+            &[("p", yaml)],
+            &one_then_two(),
+        );
+        metric(&review(&site, "2026-W47"), "m").summary.clone()
+    };
+    // December: MTD 1–22 Nov = 22 days; QTD 1 Oct – 22 Nov = 31 + 22 = 53;
+    // YTD 1 Jan – 22 Nov = 31+28+31+30+31+30+31+31+30+31+22 = 326.
+    let december = check(12);
+    close(december.mtd, 44.0); // 22 × 2
+    close(december.py_mtd, 22.0); // 22 × 1
+    close(december.qtd, 106.0); // 53 × 2
+    close(december.py_qtd, 53.0);
+    close(december.ytd, 652.0); // 326 × 2
+    close(december.py_ytd, 326.0);
+    close(december.ytd_yoy, 100.0);
+    // February: Q3 = Sep–Nov, QTD 30 + 31 + 22 = 83 days; YTD 1 Mar – 22 Nov
+    // = 31+30+31+30+31+31+30+31+22 = 267 days.
+    let february = check(2);
+    close(february.qtd, 166.0); // 83 × 2
+    close(february.py_qtd, 83.0);
+    close(february.ytd, 534.0); // 267 × 2
+    close(february.py_ytd, 267.0);
+    // May: Q2 = Sep–Nov, QTD 83 days; YTD 1 Jun – 22 Nov = 30+31+31+30+31+22
+    // = 175 days.
+    let may = check(5);
+    close(may.qtd, 166.0);
+    close(may.ytd, 350.0); // 175 × 2
+    close(may.py_ytd, 175.0);
+}
+
+#[test]
+fn leap_day_as_of_29_february_2028_with_a_february_year_end() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  m: { column: v }\n";
+    // Weeks end on Tuesday; Tue 29 Feb 2028 ends the week Wed 23 – Tue 29 Feb.
+    // FY2027 (1 Mar 2026 – 28 Feb 2027) is 1 a day, FY2028 (1 Mar 2027 –
+    // 29 Feb 2028) 2 a day, and the (future) days after it 3.
+    let v = series(date(2026, 3, 1), date(2028, 3, 31), |day| {
+        Some(if day < date(2027, 3, 1) {
+            1.0
+        } else if day <= date(2028, 2, 29) {
+            2.0
+        } else {
+            3.0
+        })
+    });
+    let site = site_of(config(Weekday::Tuesday, 2), &[("p", yaml)], &vec![("v", v)]);
+    let numbers = review(&site, "2028-02-29");
+    assert_eq!(numbers.version.id, "2028-02-29");
+    assert_eq!(numbers.version.start, date(2028, 2, 23));
+    let m = metric(&numbers, "m");
+    let b = &m.summary;
+    close(b.last_week, 14.0); // 7 × 2
+                              // PY week: 364 days back = Wed 24 Feb – Tue 2 Mar 2027:
+                              // 24–28 Feb (5 × 1) + 1–2 Mar (2 × 2) = 9.
+    assert_eq!(m.weeks[5].start, date(2028, 2, 23));
+    close(b.py_week, 9.0);
+    close(b.yoy, 5.0 / 9.0 * 100.0); // (14 − 9) / 9 × 100 ≈ 55.56
+                                     // MTD 1–29 Feb 2028 = 29 × 2 = 58; PY 1–28 Feb 2027 = 28.
+    close(b.mtd, 58.0);
+    close(b.py_mtd, 28.0);
+    close(b.mtd_yoy, 30.0 / 28.0 * 100.0); // (58 − 28) / 28 × 100 ≈ 107.14
+                                           // QTD (Q4: Dec–Feb) 1 Dec 2027 – 29 Feb 2028 = 31+31+29 = 91 × 2 = 182;
+                                           // PY 1 Dec 2026 – 28 Feb 2027 = 31+31+28 = 90 × 1 = 90.
+    close(b.qtd, 182.0);
+    close(b.py_qtd, 90.0);
+    close(b.qtd_yoy, 92.0 / 90.0 * 100.0); // ≈ 102.22
+                                           // YTD 1 Mar 2027 – 29 Feb 2028 = 366 × 2 = 732; PY 365 × 1 = 365.
+    close(b.ytd, 732.0);
+    close(b.py_ytd, 365.0);
+    close(b.ytd_yoy, 367.0 / 365.0 * 100.0); // (732 − 365) / 365 × 100 ≈ 100.55
+                                             // 29 Feb is February's last day, so February 2028 is the last month.
+    assert_eq!(m.months[11].month.as_deref(), Some("2028-02"));
+    close(m.months[11].value, 58.0);
+    close(m.months[11].py_value, 28.0);
+    close(m.months[0].value, 62.0); // Mar 2027: 31 × 2
+    close(m.months[0].py_value, 31.0); // Mar 2026: 31 × 1
+}
+
+#[test]
+fn a_week_containing_29_february_2024() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  m: { column: v }\n";
+    // 1 a day in 2023, 2 a day in 2024.
+    let v = series(date(2023, 1, 1), date(2024, 12, 31), |day| {
+        Some(if day.year() == 2023 { 1.0 } else { 2.0 })
+    });
+    // 2024-W09: Mon 26 Feb – Sun 3 Mar 2024.
+    let numbers = review(&site(yaml, &vec![("v", v)]), "2024-W09");
+    let m = metric(&numbers, "m");
+    assert_eq!(
+        (m.weeks[5].start, m.weeks[5].end),
+        (date(2024, 2, 26), date(2024, 3, 3))
+    );
+    let b = &m.summary;
+    close(b.last_week, 14.0); // 7 × 2, leap day included
+    close(b.py_week, 7.0); // 27 Feb – 5 Mar 2023
+    close(b.mtd, 6.0); // 1–3 Mar 2024: 3 × 2
+    close(b.py_mtd, 3.0); // 1–3 Mar 2023
+                          // YTD 1 Jan – 3 Mar 2024 = 31 + 29 + 3 = 63 days × 2 = 126;
+                          // PY 1 Jan – 3 Mar 2023 = 31 + 28 + 3 = 62 days.
+    close(b.ytd, 126.0);
+    close(b.py_ytd, 62.0);
+    close(b.ytd_yoy, 64.0 / 62.0 * 100.0); // ≈ 103.23
+    close(b.qtd, 126.0); // Q1 to date = YTD
+    close(m.months[11].value, 58.0); // Feb 2024: 29 × 2
+    close(m.months[11].py_value, 28.0); // Feb 2023
+}
+
+#[test]
+fn iso_week_53_and_weeks_spanning_a_new_year() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  m: { column: v }\n";
+    // 1 a day in 2024–2026, 2 a day in 2027.
+    let v = series(date(2024, 1, 1), date(2027, 1, 31), |day| {
+        Some(if day.year() < 2027 { 1.0 } else { 2.0 })
+    });
+    let site = site(yaml, &vec![("v", v)]);
+    let numbers = review(&site, "2026-W53");
+    assert_eq!(numbers.version.id, "2026-W53");
+    assert_eq!(
+        (numbers.version.start, numbers.version.end),
+        (date(2026, 12, 28), date(2027, 1, 3))
+    );
+    let m = metric(&numbers, "m");
+    assert_eq!(m.weeks[0].start, date(2026, 11, 23)); // W48
+    let b = &m.summary;
+    close(b.last_week, 10.0); // 28–31 Dec: 4 × 1, 1–3 Jan: 3 × 2
+    close(b.previous_week, 7.0); // W52, 21–27 Dec
+    close(b.wow, 3.0 / 7.0 * 100.0); // (10 − 7) / 7 × 100 ≈ 42.86
+    close(b.py_week, 7.0); // 29 Dec 2025 – 4 Jan 2026
+                           // MTD, QTD and YTD are of January 2027: 1–3 Jan = 3 × 2 = 6;
+                           // PY 1–3 Jan 2026 = 3.
+    close(b.mtd, 6.0);
+    close(b.qtd, 6.0);
+    close(b.ytd, 6.0);
+    close(b.py_ytd, 3.0);
+    close(b.ytd_yoy, 100.0);
+    // January 2027 is partial: the last month is December 2026.
+    assert_eq!(m.months[11].month.as_deref(), Some("2026-12"));
+    close(m.months[11].value, 31.0);
+
+    // 2025-W01 runs Mon 30 Dec 2024 – Sun 5 Jan 2025: MTD/YTD are 1–5 Jan.
+    let numbers = review(&site, "2025-W01");
+    let b = &metric(&numbers, "m").summary;
+    close(b.last_week, 7.0);
+    close(b.mtd, 5.0);
+    close(b.ytd, 5.0);
+    close(b.py_ytd, 5.0); // 1–5 Jan 2024
+}
+
+// ------------------------------------------------------------- comparisons
+
+#[test]
+fn basis_point_deltas_for_rates() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  ok: { column: ok }\n  total: { column: total }\n  bps: { divide: [ok, total], compare: bps }\n  pct: { divide: [ok, total] }\n";
+    let ok = from(vec![
+        same(date(2025, 11, 17), 7, Some(95.0)), // PY of W47: 665 / 700 = 0.95
+        same(date(2026, 11, 9), 7, Some(90.0)),  // W46: 630 / 700 = 0.90
+        same(date(2026, 11, 16), 7, Some(93.0)), // W47: 651 / 700 = 0.93
+    ]);
+    let total = from(vec![
+        same(date(2025, 11, 17), 7, Some(100.0)),
+        same(date(2026, 11, 9), 14, Some(100.0)),
+    ]);
+    let numbers = review(&site(yaml, &vec![("ok", ok), ("total", total)]), "2026-W47");
+    let bps = &metric(&numbers, "bps").summary;
+    close(bps.last_week, 0.93);
+    close(bps.wow, 300.0); // (0.93 − 0.90) × 10000 = +300 bps
+    close(bps.yoy, -200.0); // (0.93 − 0.95) × 10000 = −200 bps
+    let pct = &metric(&numbers, "pct").summary;
+    close(pct.wow, 0.03 / 0.9 * 100.0); // (0.93 − 0.90) / 0.90 × 100 ≈ 3.33%
+}
+
+// ------------------------------------------------------- targets and status
+
+#[test]
+fn status_against_constant_and_column_targets() {
+    let yaml = "name: P
+owner: O
+metrics:
+  green_up: { column: a, better: up, target: 100 }
+  amber_up: { column: b, better: up, target: 100 }
+  red_up: { column: c, better: up, target: 100 }
+  green_down: { column: d, better: down, target: 100 }
+  amber_down: { column: e, better: down, target: 100 }
+  red_down: { column: f, better: down, target: 100 }
+  grey: { column: g, better: up, target: 100 }
+  by_column: { column: h, better: up, target: { column: goal } }
+  wide_band: { column: h, better: up, target: { column: goal }, tolerance: 0.2 }
+  mean_goal: { column: h, better: up, target: { column: goal, aggregate: mean } }
+  unrated: { column: a }
+  no_direction: { column: a, target: 100 }
+";
+    let w47 = date(2026, 11, 16);
+    let numbers = review(
+        &site(
+            yaml,
+            &vec![
+                ("a", from(vec![week_total(w47, 100.0)])),
+                ("b", from(vec![week_total(w47, 96.0)])),
+                ("c", from(vec![week_total(w47, 94.0)])),
+                ("d", from(vec![week_total(w47, 80.0)])),
+                ("e", from(vec![week_total(w47, 105.0)])),
+                ("f", from(vec![week_total(w47, 106.0)])),
+                ("g", from(vec![same(w47, 6, Some(1.0))])), // Sunday missing
+                ("h", from(vec![same(w47, 7, Some(9.0))])), // 63
+                // Targets of 10 a day, aggregated like the metric (sum): 70.
+                ("goal", from(vec![same(date(2026, 10, 12), 42, Some(10.0))])),
+            ],
+        ),
+        "2026-W47",
+    );
+    let status = |id: &str| metric(&numbers, id).status;
+    // Target 100, tolerance 5% of 100 = 5.
+    assert_eq!(status("green_up"), Some(Status::Green)); // 100 ≥ 100
+    assert_eq!(status("amber_up"), Some(Status::Amber)); // 95 ≤ 96 < 100
+    assert_eq!(status("red_up"), Some(Status::Red)); // 94 < 95
+    assert_eq!(status("green_down"), Some(Status::Green)); // 80 ≤ 100
+    assert_eq!(status("amber_down"), Some(Status::Amber)); // 100 < 105 ≤ 105
+    assert_eq!(status("red_down"), Some(Status::Red)); // 106 > 105
+    assert_eq!(status("grey"), Some(Status::Grey)); // no value for the week
+                                                    // Column target: 7 × 10 = 70 for the week; 63 < 70 − 3.5 = 66.5: red.
+    let by_column = metric(&numbers, "by_column");
+    close(by_column.target, 70.0);
+    close(by_column.weeks[0].target, 70.0); // W42, also 7 × 10
+    assert_eq!(by_column.status, Some(Status::Red));
+    // Tolerance 0.2: the band is 14, amber from 56; 63 is amber.
+    assert_eq!(status("wide_band"), Some(Status::Amber));
+    // `aggregate: mean` on the target: 10; 63 ≥ 10 is green.
+    close(metric(&numbers, "mean_goal").target, 10.0);
+    assert_eq!(status("mean_goal"), Some(Status::Green));
+    assert_eq!(status("unrated"), None);
+    assert_eq!(status("no_direction"), None);
+}
+
+#[test]
+fn program_status_is_the_worst_of_metrics_and_initiatives() {
+    let green = "  m: { column: a, better: up, target: 100 }\n"; // 100 ≥ 100
+    let amber = "  n: { column: b, better: up, target: 100 }\n"; // 96: amber
+    let programs = [
+        (
+            "a_at_risk",
+            format!("name: A\nowner: O\nmetrics:\n{green}initiatives:\n  - {{ name: I, status: at_risk }}\n  - {{ name: J, status: on_track }}\n"),
+        ),
+        (
+            "b_off_track",
+            format!("name: B\nowner: O\nmetrics:\n{green}{amber}initiatives:\n  - {{ name: I, status: off_track }}\n"),
+        ),
+        (
+            "c_done",
+            format!("name: C\nowner: O\nmetrics:\n{green}initiatives:\n  - {{ name: I, status: done }}\n"),
+        ),
+        ("d_amber_metric", format!("name: D\nowner: O\nmetrics:\n{green}{amber}")),
+        ("e_unrated", "name: E\nowner: O\nmetrics:\n  m: { column: a }\n".to_string()),
+    ];
+    let programs: Vec<(&str, &str)> = programs.iter().map(|(id, y)| (*id, y.as_str())).collect();
+    let w47 = date(2026, 11, 16);
+    let columns = vec![
+        ("a", from(vec![week_total(w47, 100.0)])),
+        ("b", from(vec![week_total(w47, 96.0)])),
+    ];
+    let site = site_of(SiteConfig::default(), &programs, &columns);
+    let numbers = review(&site, "2026-W47");
+    let status = |id: &str| numbers.programs[id].status;
+    assert_eq!(status("a_at_risk"), Some(Status::Amber)); // green metric, at-risk initiative
+    assert_eq!(status("b_off_track"), Some(Status::Red)); // off-track beats amber
+    assert_eq!(status("c_done"), Some(Status::Green));
+    assert_eq!(status("d_amber_metric"), Some(Status::Amber));
+    assert_eq!(status("e_unrated"), None);
+    assert_eq!(numbers.status, Some(Status::Red)); // the worst program
+    assert_eq!(
+        numbers.programs["a_at_risk"].initiatives[0].status_colour,
+        Status::Amber
+    );
+}
+
+// ---------------------------------------------------------------- grains
+
+#[test]
+fn a_weekly_metric_has_weekly_values_but_no_months_or_to_date_values() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  p90: { column: p90, grain: week, aggregate: max, better: down, target: 4 }\n";
+    // Values dated on Sundays: W42–W47 2026 and their PY weeks (364 days
+    // earlier, Sundays too), plus weekly values through a year for months.
+    let mut points = Vec::new();
+    let mut sunday = date(2025, 1, 5);
+    while sunday <= date(2026, 12, 27) {
+        let value = if sunday >= date(2026, 10, 18) && sunday <= date(2026, 11, 22) {
+            // W42 (18 Oct) 2.0, then +0.5 a week: W47 (22 Nov) 4.5.
+            2.0 + 0.5 * (crate::calendar::days_between(date(2026, 10, 18), sunday) / 7) as f64
+        } else {
+            1.0
+        };
+        points.push((sunday, Some(value)));
+        sunday = add_days(sunday, 7);
+    }
+    let numbers = review(
+        &site(yaml, &vec![("p90", DailySeries::from_values(points))]),
+        "2026-W47",
+    );
+    let m = metric(&numbers, "p90");
+    let weeks: Vec<Option<f64>> = m.weeks.iter().map(|week| week.value).collect();
+    assert_eq!(
+        weeks,
+        [
+            Some(2.0),
+            Some(2.5),
+            Some(3.0),
+            Some(3.5),
+            Some(4.0),
+            Some(4.5)
+        ]
+    );
+    close(m.weeks[5].py_value, 1.0); // Sun 23 Nov 2025
+    close(m.summary.wow, 12.5); // (4.5 − 4.0) / 4.0 × 100
+    close(m.summary.yoy, 350.0); // (4.5 − 1) / 1 × 100
+    assert_eq!(m.status, Some(Status::Red)); // 4.5 > 4 + 0.2
+                                             // A calendar month cannot be cut from weeks: no values, nothing missing.
+    for month in &m.months {
+        assert_eq!(
+            (month.value, month.missing, month.py_value),
+            (None, 0, None)
+        );
+    }
+    // Nor can 1–22 Nov, 1 Oct – 22 Nov, or 1 Jan – 22 Nov (1 Jan 2026 is a
+    // Thursday).
+    assert_eq!(
+        (m.summary.mtd, m.summary.qtd, m.summary.ytd),
+        (None, None, None)
+    );
+}
+
+// ---------------------------------------------------------- unusual moves
+
+/// 12 weeks of history (W35–W46 2026, Mondays 24 Aug – 9 Nov) and W47.
+fn history_then(history: &[f64], review_week: f64) -> DailySeries {
+    let mut parts = Vec::new();
+    let first = add_days(date(2026, 11, 16), -7 * history.len() as i64);
+    for (index, total) in history.iter().enumerate() {
+        parts.push(week_total(add_days(first, 7 * index as i64), *total));
+    }
+    parts.push(week_total(date(2026, 11, 16), review_week));
+    from(parts)
+}
+
+const HISTORY: [f64; 12] = [10., 12., 11., 13., 12., 14., 10., 12., 11., 13., 12., 14.];
+
+#[test]
+fn unusual_moves_use_xmr_limits_over_twelve_prior_weeks() {
+    let yaml = "name: P\nowner: O\nmetrics:\n  high: { column: h }\n  normal: { column: n }\n  low: { column: l }\n  six: { column: s }\n  five: { column: f }\n";
+    let numbers = review(
+        &site(
+            yaml,
+            &vec![
+                ("h", history_then(&HISTORY, 17.0)),
+                ("n", history_then(&HISTORY, 16.8)),
+                ("l", history_then(&HISTORY, 7.0)),
+                ("s", history_then(&HISTORY[6..], 17.0)),
+                ("f", history_then(&HISTORY[7..], 1000.0)),
+            ],
+        ),
+        "2026-W47",
+    );
+    // Centre: (10+12+11+13+12+14) × 2 / 12 = 144 / 12 = 12.
+    // Moving ranges: 2,1,2,1,2,4,2,1,2,1,2 → 20 / 11.
+    // Limits: 12 ± 2.66 × 20/11 = 12 ± 4.8364 → 7.1636 … 16.8364.
+    let (centre, spread) = (12.0, 2.66 * 20.0 / 11.0);
+    let Judgement::UnusuallyHigh {
+        centre: c,
+        lower,
+        upper,
+    } = metric(&numbers, "high").unusual
+    else {
+        panic!("17 > 16.84: {:?}", metric(&numbers, "high").unusual);
+    };
+    close(Some(c), centre);
+    close(Some(lower), centre - spread);
+    close(Some(upper), centre + spread);
+    assert!(matches!(
+        metric(&numbers, "normal").unusual,
+        Judgement::Normal { .. }
+    )); // 16.8 < 16.84
+    assert!(matches!(
+        metric(&numbers, "low").unusual,
+        Judgement::UnusuallyLow { .. }
+    )); // 7 < 7.16
+        // Six prior weeks are enough: 10,12,11,13,12,14 → centre 72/6 = 12,
+        // ranges 2,1,2,1,2 → 8/5 = 1.6, upper 12 + 2.66 × 1.6 = 16.256 < 17.
+    let Judgement::UnusuallyHigh { upper, .. } = metric(&numbers, "six").unusual else {
+        panic!("{:?}", metric(&numbers, "six").unusual);
+    };
+    close(Some(upper), 12.0 + 2.66 * 1.6);
+    // Five prior weeks: not enough history, even for 1000.
+    assert_eq!(
+        metric(&numbers, "five").unusual,
+        Judgement::NotEnoughHistory
+    );
+}
+
+#[test]
+fn exceptions_list_sla_breaches_then_red_metrics_then_unusual_moves() {
+    let w47 = date(2026, 11, 16);
+    let first = "name: A
+owner: O
+metrics:
+  unusual: { column: u, better: up }
+  quiet: { column: u, better: none }
+  red: { column: r, better: up, target: 100 }
+  sla_amber: { column: s, better: up, target: 100, sla: true }
+  sla_red: { column: r, better: up, target: 100, sla: true }
+  fine: { column: g, better: up, target: 100 }
+";
+    let second =
+        "name: B\nowner: O\nmetrics:\n  sla: { column: r, better: down, target: 50, sla: true }\n";
+    let site = site_of(
+        SiteConfig::default(),
+        &[("a", first), ("b", second)],
+        &vec![
+            ("u", history_then(&HISTORY, 17.0)), // unusually high (see above)
+            ("r", from(vec![week_total(w47, 90.0)])), // 90 < 95: red against 100
+            ("s", from(vec![week_total(w47, 97.0)])), // 95 ≤ 97 < 100: amber
+            ("g", from(vec![week_total(w47, 100.0)])),
+        ],
+    );
+    let numbers = review(&site, "2026-W47");
+    let listed = |exceptions: &[Exception]| -> Vec<(ExceptionKind, String, String)> {
+        exceptions
+            .iter()
+            .map(|e| (e.kind, e.program.clone(), e.metric.clone()))
+            .collect()
+    };
+    use ExceptionKind::*;
+    let a = &numbers.programs["a"];
+    // `quiet` is just as unusual, but has no better direction.
+    assert_eq!(
+        listed(&a.exceptions),
+        [
+            (SlaBreach, "a".into(), "sla_amber".into()),
+            (SlaBreach, "a".into(), "sla_red".into()),
+            (Red, "a".into(), "red".into()),
+            (UnusualMove, "a".into(), "unusual".into()),
+        ]
+    );
+    assert!(metric_in(&numbers, "a", "quiet").unusual.is_unusual());
+    let unusual = &a.exceptions[3];
+    assert_eq!(unusual.direction, Some("high"));
+    close(unusual.value, 17.0);
+    let red = &a.exceptions[2];
+    close(red.value, 90.0);
+    close(red.target, 100.0);
+    // Program b's breach (90 > 50 + 2.5) sorts before program a's red metric.
+    assert_eq!(
+        listed(&numbers.exceptions),
+        [
+            (SlaBreach, "a".into(), "sla_amber".into()),
+            (SlaBreach, "a".into(), "sla_red".into()),
+            (SlaBreach, "b".into(), "sla".into()),
+            (Red, "a".into(), "red".into()),
+            (UnusualMove, "a".into(), "unusual".into()),
+        ]
+    );
+}
+
+fn metric_in<'a>(numbers: &'a ReviewNumbers, program: &str, id: &str) -> &'a MetricNumbers {
+    &numbers.programs[program].metrics[id]
+}
+
+// ------------------------------------------------------------------- as-of
+
+#[test]
+fn an_older_version_ignores_newer_data() {
+    let yaml = "name: P
+owner: O
+metrics:
+  s: { column: v, better: up, target: { column: goal } }
+  first: { column: v, aggregate: first }
+  last: { column: v, aggregate: last }
+  mean: { column: v, aggregate: mean }
+  fiscal: { column: v, x_axis: fiscal_year }
+  ratio: { divide: [s, last] }
+";
+    // The value of a day is its day of the month: 1, 2, … 30 or 31.
+    let full: Columns = vec![
+        (
+            "v",
+            series(date(2025, 1, 1), date(2027, 3, 31), |day| {
+                Some(f64::from(day.day()))
+            }),
+        ),
+        (
+            "goal",
+            series(date(2025, 1, 1), date(2027, 3, 31), |_| Some(1.0)),
+        ),
+    ];
+    let full_site = site(yaml, &full);
+    // W46 ends Sun 15 Nov 2026, while data runs to March 2027.
+    let numbers = review(&full_site, "2026-W46");
+    let s = metric(&numbers, "s");
+    close(s.summary.last_week, 84.0); // 9+10+…+15 = 84
+    close(s.summary.mtd, 120.0); // 1+2+…+15 = 15 × 16 / 2, not all November
+    close(s.summary.py_mtd, 120.0);
+    close(metric(&numbers, "last").summary.mtd, 15.0); // 15 Nov, not 30 Nov
+    close(s.months[11].value, 496.0); // Oct 2026: 31 × 32 / 2
+    assert_eq!(s.months[11].month.as_deref(), Some("2026-10"));
+    let fiscal = metric(&numbers, "fiscal");
+    assert_eq!(
+        (fiscal.months[10].value, fiscal.months[10].missing),
+        (None, 15)
+    ); // 16–30 Nov
+    assert_eq!(fiscal.months[11].value, None); // December
+    close(s.target, 7.0); // 7 × 1
+
+    // The same numbers as a site whose data stops at the end of W46.
+    let cut = |series: &DailySeries| {
+        DailySeries::from_values(
+            series
+                .dates()
+                .filter(|day| *day <= date(2026, 11, 15))
+                .map(|day| (day, series.get(day))),
+        )
+    };
+    let truncated: Columns = full.iter().map(|(name, s)| (*name, cut(s))).collect();
+    assert_eq!(numbers, review(&site(yaml, &truncated), "2026-W46"));
+}

@@ -1,0 +1,227 @@
+//! A program's WBR deck, as wbr-app users define it: blocks in order, each
+//! a section header, a 6-12 chart of one to three metrics, or a table.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{closest, Diagnostic};
+use crate::yaml;
+
+/// How a metric is drawn in a 6-12 chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeriesStyle {
+    /// A solid, heavy line.
+    #[default]
+    Primary,
+    /// A lighter line in a second colour.
+    Secondary,
+    /// Markers only, like a target.
+    Target,
+}
+
+/// Which periods a table shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum TablePeriod {
+    /// The trailing 6 weeks.
+    #[serde(rename = "6w")]
+    SixWeeks,
+    /// The 12 months of the chart axis.
+    #[serde(rename = "12m")]
+    TwelveMonths,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeckBlock {
+    Section {
+        title: String,
+        text: Option<String>,
+    },
+    Chart {
+        title: Option<String>,
+        /// Metric indexes with their styles; the first is the chart's subject.
+        series: Vec<(usize, SeriesStyle)>,
+        prior_year: bool,
+        decimals: Option<u8>,
+    },
+    Table {
+        period: TablePeriod,
+        title: Option<String>,
+        metrics: Vec<usize>,
+        decimals: Option<u8>,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeckBlockFile {
+    section: Option<String>,
+    text: Option<String>,
+    chart: Option<ChartMetrics>,
+    table: Option<TablePeriod>,
+    title: Option<String>,
+    metrics: Option<Vec<String>>,
+    prior_year: Option<bool>,
+    decimals: Option<u8>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ChartMetrics {
+    One(String),
+    Many(Vec<SeriesSpec>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum SeriesSpec {
+    Id(String),
+    Styled(StyledSeries),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StyledSeries {
+    metric: String,
+    #[serde(default)]
+    style: SeriesStyle,
+}
+
+/// Checks a deck against the program's metric ids.
+pub(crate) fn parse_deck(
+    blocks: Vec<DeckBlockFile>,
+    metric_ids: &[&str],
+    text: &str,
+    path: &Path,
+) -> Result<Vec<DeckBlock>, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut deck = Vec::with_capacity(blocks.len());
+    for (index, block) in blocks.into_iter().enumerate() {
+        let line = yaml::line_of_list_item(text, "deck", index);
+        let error = |message: String| Diagnostic::new(path, message).at_line(line);
+        let resolve = |id: &str, errors: &mut Vec<Diagnostic>| -> Option<usize> {
+            let found = metric_ids.iter().position(|known| *known == id);
+            if found.is_none() {
+                let mut diagnostic = error(format!(
+                    "deck block {} uses `{id}`, which is not a metric of this program",
+                    index + 1
+                ));
+                diagnostic = match closest(id, metric_ids.iter().copied()) {
+                    Some(suggestion) => {
+                        diagnostic.with_help(format!("did you mean `{suggestion}`?"))
+                    }
+                    None => diagnostic.with_help("use a metric id from `metrics:`"),
+                };
+                errors.push(diagnostic);
+            }
+            found
+        };
+        let kinds = [
+            block.section.is_some(),
+            block.chart.is_some(),
+            block.table.is_some(),
+        ];
+        if kinds.iter().filter(|kind| **kind).count() != 1 {
+            errors.push(
+                error(format!(
+                    "deck block {} must be exactly one of `section`, `chart` or `table`",
+                    index + 1
+                ))
+                .with_help(
+                    "e.g. `- chart: incidents_reported` or `- table: 6w` with `metrics: [a, b]`",
+                ),
+            );
+            continue;
+        }
+        let misplaced = |allowed: &[&str], errors: &mut Vec<Diagnostic>| {
+            let present = [
+                ("text", block.text.is_some()),
+                ("title", block.title.is_some()),
+                ("metrics", block.metrics.is_some()),
+                ("prior_year", block.prior_year.is_some()),
+                ("decimals", block.decimals.is_some()),
+            ];
+            for (key, is_present) in present {
+                if is_present && !allowed.contains(&key) {
+                    errors.push(
+                        error(format!("`{key}` does not apply to this kind of deck block"))
+                            .with_help(format!(
+                                "this block takes {}",
+                                allowed
+                                    .iter()
+                                    .map(|key| format!("`{key}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                    );
+                }
+            }
+        };
+        if let Some(title) = &block.section {
+            misplaced(&["text"], &mut errors);
+            deck.push(DeckBlock::Section {
+                title: title.clone(),
+                text: block.text.clone(),
+            });
+        } else if let Some(chart) = &block.chart {
+            misplaced(&["title", "prior_year", "decimals"], &mut errors);
+            let specs: Vec<(&str, SeriesStyle)> = match chart {
+                ChartMetrics::One(id) => vec![(id.as_str(), SeriesStyle::Primary)],
+                ChartMetrics::Many(specs) => specs
+                    .iter()
+                    .enumerate()
+                    .map(|(position, spec)| match spec {
+                        SeriesSpec::Id(id) => (
+                            id.as_str(),
+                            if position == 0 {
+                                SeriesStyle::Primary
+                            } else {
+                                SeriesStyle::Secondary
+                            },
+                        ),
+                        SeriesSpec::Styled(styled) => (styled.metric.as_str(), styled.style),
+                    })
+                    .collect(),
+            };
+            if !(1..=3).contains(&specs.len()) {
+                errors.push(error(format!(
+                    "a chart shows 1 to 3 metrics, this one has {}",
+                    specs.len()
+                )));
+                continue;
+            }
+            let series: Vec<(usize, SeriesStyle)> = specs
+                .iter()
+                .filter_map(|(id, style)| resolve(id, &mut errors).map(|index| (index, *style)))
+                .collect();
+            deck.push(DeckBlock::Chart {
+                title: block.title.clone(),
+                series,
+                prior_year: block.prior_year.unwrap_or(true),
+                decimals: block.decimals,
+            });
+        } else if let Some(period) = block.table {
+            misplaced(&["title", "metrics", "decimals"], &mut errors);
+            let Some(ids) = &block.metrics else {
+                errors.push(error("a table needs `metrics: [...]`".to_string()));
+                continue;
+            };
+            let metrics = ids
+                .iter()
+                .filter_map(|id| resolve(id, &mut errors))
+                .collect();
+            deck.push(DeckBlock::Table {
+                period,
+                title: block.title.clone(),
+                metrics,
+                decimals: block.decimals,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(deck)
+    } else {
+        Err(errors)
+    }
+}

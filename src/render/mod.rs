@@ -1,0 +1,357 @@
+//! Rendering review versions into HTML pages: the week summary, one WBR
+//! deck per program, the archive and the landing page, plus the theme's
+//! static files and the chart runtime under `assets/`.
+
+pub mod chart;
+pub mod format;
+pub mod narrative;
+pub mod pages;
+pub mod theme;
+pub mod view;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::compute::ReviewNumbers;
+use crate::error::{Diagnostic, Diagnostics};
+use crate::load::deck::{DeckBlock, SeriesStyle, TablePeriod};
+use crate::load::narrative::Narrative;
+use crate::load::Site;
+use crate::write::OutputFile;
+use format::delta;
+use narrative::{escape_html, expand_calls, fill_tokens, markdown_to_html, Call, Scope};
+use pages::{
+    archive_page, landing_page, status_html, DataFileView, NarrativeView, Provenance, VersionPages,
+};
+use theme::Theme;
+use view::{chart_view, number_format, period_table};
+
+/// Renders every page of the site. `built_at` is shown in page footers.
+pub fn render_site(
+    site: &Site,
+    versions: &[ReviewNumbers],
+    built_at: &str,
+) -> Result<Vec<OutputFile>, Diagnostics> {
+    let theme = Theme::new(site.theme.as_ref()).map_err(Diagnostics)?;
+    let provenance = Provenance {
+        sitrep_version: env!("CARGO_PKG_VERSION"),
+        built_at: built_at.to_string(),
+        data_files: site
+            .data_files
+            .iter()
+            .map(|file| DataFileView {
+                path: file.path.clone(),
+                last_date: file.last_date,
+            })
+            .collect(),
+    };
+    let scope = narrative_scope(site);
+    let rendered: Vec<Result<Vec<OutputFile>, Vec<Diagnostic>>> = versions
+        .par_iter()
+        .map(|numbers| render_version(site, &theme, &scope, numbers, versions, &provenance))
+        .collect();
+    let mut errors = Diagnostics::default();
+    let mut files = Vec::new();
+    for result in rendered {
+        match result {
+            Ok(pages) => files.extend(pages),
+            Err(problems) => problems
+                .into_iter()
+                .for_each(|problem| errors.push(problem)),
+        }
+    }
+    match archive_page(&theme, site, versions, &provenance) {
+        Ok(html) => files.push(OutputFile::new("archive/index.html", html)),
+        Err(problem) => errors.push(problem),
+    }
+    match landing_page(&theme, site, versions, &provenance) {
+        Ok(html) => files.push(OutputFile::new("index.html", html)),
+        Err(problem) => errors.push(problem),
+    }
+    for (name, bytes) in &theme.static_files {
+        files.push(OutputFile::new(
+            PathBuf::from("assets").join(name),
+            bytes.clone(),
+        ));
+    }
+    errors.into_result(files)
+}
+
+/// What narrative calls may name: every program's metrics and deck charts.
+fn narrative_scope(site: &Site) -> Scope {
+    Scope {
+        program: None,
+        metrics: site
+            .programs
+            .iter()
+            .map(|program| {
+                (
+                    program.id.clone(),
+                    program
+                        .metrics
+                        .iter()
+                        .map(|metric| metric.definition.id.clone())
+                        .collect(),
+                )
+            })
+            .collect(),
+        chart_blocks: site
+            .programs
+            .iter()
+            .map(|program| {
+                let titles = program
+                    .deck
+                    .iter()
+                    .flatten()
+                    .enumerate()
+                    .filter_map(|(index, block)| match block {
+                        DeckBlock::Chart {
+                            title: Some(title), ..
+                        } => Some((index, title.clone())),
+                        _ => None,
+                    })
+                    .collect();
+                (program.id.clone(), titles)
+            })
+            .collect(),
+    }
+}
+
+fn render_version(
+    site: &Site,
+    theme: &Theme,
+    scope: &Scope,
+    numbers: &ReviewNumbers,
+    all_versions: &[ReviewNumbers],
+    provenance: &Provenance,
+) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    let id = &numbers.version.id;
+    let review = site.reviews.iter().find(|review| review.week.id == *id);
+    let mut errors = Vec::new();
+    let mut render =
+        |narrative: &Narrative| match render_narrative(site, theme, scope, numbers, narrative) {
+            Ok(view) => Some(view),
+            Err(problem) => {
+                errors.push(problem);
+                None
+            }
+        };
+    let summary = review
+        .and_then(|review| review.summary.as_ref())
+        .and_then(&mut render);
+    let narratives: HashMap<String, NarrativeView> = review
+        .map(|review| review.narratives.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|narrative| Some((narrative.program.clone()?, render(narrative)?)))
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let pages = VersionPages {
+        site,
+        numbers,
+        all_versions,
+        provenance,
+        summary,
+        narratives,
+        draft: false,
+    };
+    let mut files = Vec::with_capacity(site.programs.len() + 1);
+    match pages.week_page(theme) {
+        Ok(html) => files.push(OutputFile::new(PathBuf::from(id).join("index.html"), html)),
+        Err(problem) => errors.push(problem),
+    }
+    for program in &site.programs {
+        if !numbers.programs.contains_key(&program.id) {
+            continue;
+        }
+        match pages.program_page(theme, program) {
+            Ok(html) => files.push(OutputFile::new(
+                PathBuf::from(id).join(&program.id).join("index.html"),
+                html,
+            )),
+            Err(problem) => errors.push(problem),
+        }
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Runs a narrative's calls against the version's numbers and renders it.
+fn render_narrative(
+    site: &Site,
+    theme: &Theme,
+    scope: &Scope,
+    numbers: &ReviewNumbers,
+    narrative: &Narrative,
+) -> Result<NarrativeView, Diagnostic> {
+    let mut scope = scope.clone();
+    scope.program = narrative.program.clone();
+    let (text, calls) = expand_calls(narrative, scope)?;
+    let html = markdown_to_html(&text, site.config.allow_html);
+    let fragments = calls
+        .iter()
+        .enumerate()
+        .map(|(index, call)| call_html(site, theme, numbers, call, index))
+        .collect::<Result<Vec<String>, Diagnostic>>()
+        .map_err(|mut problem| {
+            problem.path = PathBuf::from(&narrative.path);
+            problem
+        })?;
+    Ok(NarrativeView {
+        title: narrative.front_matter.title.clone(),
+        author: narrative.front_matter.author.clone(),
+        html: fill_tokens(&html, &fragments),
+        status: narrative.front_matter.status,
+    })
+}
+
+/// The HTML of one checked call.
+fn call_html(
+    site: &Site,
+    theme: &Theme,
+    numbers: &ReviewNumbers,
+    call: &Call,
+    index: usize,
+) -> Result<String, Diagnostic> {
+    // Calls were checked against the site's programs and metrics, and every
+    // version computes every program, so these look-ups succeed.
+    let lookup = |program: &str, metric: &str| {
+        let program = site.program(program).expect("checked program");
+        let metric_index = program
+            .metrics
+            .iter()
+            .position(|candidate| candidate.definition.id == metric)
+            .expect("checked metric");
+        let program_numbers = &numbers.programs[&program.id];
+        (program, metric_index, &program_numbers.metrics[metric])
+    };
+    let calendar = &site.config.calendar;
+    Ok(match call {
+        Call::Value { metric, kind } => {
+            let (program, index, metric_numbers) = lookup(&metric.program, &metric.metric);
+            let summary = &metric_numbers.summary;
+            let value = match kind.as_str() {
+                "mtd" => summary.mtd,
+                "qtd" => summary.qtd,
+                "ytd" => summary.ytd,
+                "target" => metric_numbers.target,
+                "previous_week" => summary.previous_week,
+                _ => summary.last_week,
+            };
+            let text = number_format(program, index, None).value(value);
+            format!(
+                "<span class=\"num\" data-metric=\"{}.{}\">{}</span>",
+                escape_html(&metric.program),
+                escape_html(&metric.metric),
+                escape_html(&text)
+            )
+        }
+        Call::Delta { metric, kind } => {
+            let (_, _, metric_numbers) = lookup(&metric.program, &metric.metric);
+            let summary = &metric_numbers.summary;
+            let change = match kind.as_str() {
+                "wow" => summary.wow,
+                "yoy" => summary.yoy,
+                "mtd_yoy" => summary.mtd_yoy,
+                "qtd_yoy" => summary.qtd_yoy,
+                _ => summary.ytd_yoy,
+            };
+            let delta = delta(change, metric_numbers.compare, metric_numbers.better);
+            let tone = serde_json::to_value(delta.tone)
+                .ok()
+                .and_then(|tone| tone.as_str().map(str::to_string))
+                .unwrap_or_default();
+            format!(
+                "<span class=\"delta delta-{tone}\" title=\"{label}\"><span aria-hidden=\"true\">{text}</span><span class=\"visually-hidden\">{label}</span></span>",
+                label = escape_html(&delta.label),
+                text = escape_html(&delta.text)
+            )
+        }
+        Call::Status { metric } => {
+            let (_, _, metric_numbers) = lookup(&metric.program, &metric.metric);
+            status_html(metric_numbers.status)
+        }
+        Call::Chart {
+            program,
+            block,
+            metrics,
+        } => {
+            let program = site.program(program).expect("checked program");
+            let program_numbers = &numbers.programs[&program.id];
+            let dom_id = format!("chart-narrative-{}-{}", program.id, index + 1);
+            let chart = match block.and_then(|block| program.deck.as_ref()?.get(block)) {
+                Some(DeckBlock::Chart {
+                    title,
+                    series,
+                    prior_year,
+                    decimals,
+                }) => chart_view(
+                    calendar,
+                    program,
+                    program_numbers,
+                    series,
+                    title.as_deref(),
+                    *prior_year,
+                    *decimals,
+                    dom_id,
+                ),
+                _ => {
+                    let series: Vec<(usize, SeriesStyle)> = metrics
+                        .iter()
+                        .enumerate()
+                        .map(|(position, metric)| {
+                            let (_, metric_index, _) = lookup(&metric.program, &metric.metric);
+                            (
+                                metric_index,
+                                if position == 0 {
+                                    SeriesStyle::Primary
+                                } else {
+                                    SeriesStyle::Secondary
+                                },
+                            )
+                        })
+                        .collect();
+                    chart_view(
+                        calendar,
+                        program,
+                        program_numbers,
+                        &series,
+                        None,
+                        true,
+                        None,
+                        dom_id,
+                    )
+                }
+            };
+            let mut chart = chart.expect("checked metrics have numbers");
+            // Anchors in a narrative must not clash with the deck's.
+            chart.anchor = format!("narrative-{}-{}", program.id, index + 1);
+            theme.render(
+                "partials/chart.html",
+                minijinja::context! { chart => chart },
+            )?
+        }
+        Call::Table { program, period } => {
+            let program = site.program(program).expect("checked program");
+            let program_numbers = &numbers.programs[&program.id];
+            let period = if period == "12m" {
+                TablePeriod::TwelveMonths
+            } else {
+                TablePeriod::SixWeeks
+            };
+            let all: Vec<usize> = (0..program.metrics.len()).collect();
+            let table = period_table(calendar, program, program_numbers, &all, period, None, None);
+            theme.render(
+                "partials/table.html",
+                minijinja::context! { table => table, title => "", anchor => "" },
+            )?
+        }
+    })
+}

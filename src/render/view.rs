@@ -1,0 +1,544 @@
+//! What templates see: numbers already formatted, colours already decided,
+//! so every theme shows the same figures the same way.
+
+use serde::Serialize;
+
+use super::chart::{axis_labels, is_additive, month_label, six_twelve_chart, ChartSeries};
+use super::format::{delta, Delta, NumberFormat};
+use crate::calendar::Calendar;
+use crate::compute::status::Status;
+use crate::compute::unusual::Judgement;
+use crate::compute::{MetricNumbers, PeriodNumbers, ProgramNumbers};
+use crate::load::deck::{DeckBlock, SeriesStyle, TablePeriod};
+use crate::load::program::{Grain, MetricSource};
+use crate::load::Program;
+
+/// `Red`, `Amber`, `Green`, `No data`.
+pub fn status_label(status: Option<Status>) -> &'static str {
+    match status {
+        Some(Status::Red) => "Red",
+        Some(Status::Amber) => "Amber",
+        Some(Status::Green) => "Green",
+        Some(Status::Grey) => "No data",
+        None => "Not rated",
+    }
+}
+
+/// A status as templates show it: a class and a word, never colour alone.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusView {
+    /// `red`, `amber`, `green`, `grey` or `none`.
+    pub class: &'static str,
+    pub label: &'static str,
+}
+
+impl StatusView {
+    pub fn new(status: Option<Status>) -> StatusView {
+        StatusView {
+            class: status.map_or("none", Status::name),
+            label: status_label(status),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BoxCell {
+    pub label: &'static str,
+    pub value: String,
+    /// Set for changes (WoW, YoY, …), with their tone.
+    pub delta: Option<Delta>,
+}
+
+/// One metric's headline numbers for the review week.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricView {
+    pub id: String,
+    pub program: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// The id of the metric's block on its program page.
+    pub anchor: String,
+    pub status: StatusView,
+    pub rated: bool,
+    pub sla: bool,
+    pub key: bool,
+    pub value: String,
+    pub target: Option<String>,
+    pub wow: Delta,
+    pub yoy: Delta,
+    pub summary_box: Vec<BoxCell>,
+    /// "Unusually high", with the natural limits, when the XmR chart says so.
+    pub unusual: Option<String>,
+    /// "3 days missing" when the review week is incomplete.
+    pub gap: Option<String>,
+}
+
+pub fn metric_anchor(metric: &str) -> String {
+    format!("metric-{metric}")
+}
+
+pub fn number_format(program: &Program, index: usize, decimals: Option<u8>) -> NumberFormat {
+    let definition = &program.metrics[index].definition;
+    NumberFormat::new(definition.unit, decimals.or(definition.decimals))
+}
+
+pub fn metric_view(program: &Program, index: usize, numbers: &MetricNumbers) -> MetricView {
+    let definition = &program.metrics[index].definition;
+    let format = number_format(program, index, None);
+    let change = |value| delta(value, numbers.compare, numbers.better);
+    let summary = &numbers.summary;
+    let cell = |label, value: Option<f64>| BoxCell {
+        label,
+        value: format.value(value),
+        delta: None,
+    };
+    let change_cell = |label, value: Option<f64>| {
+        let delta = change(value);
+        BoxCell {
+            label,
+            value: delta.text.clone(),
+            delta: Some(delta),
+        }
+    };
+    let unusual = match numbers.unusual {
+        Judgement::UnusuallyHigh { upper, .. } => Some(format!(
+            "Unusually high: above the natural limit of {}",
+            format.value(Some(upper))
+        )),
+        Judgement::UnusuallyLow { lower, .. } => Some(format!(
+            "Unusually low: below the natural limit of {}",
+            format.value(Some(lower))
+        )),
+        _ => None,
+    };
+    let review_week = numbers.weeks.last();
+    MetricView {
+        id: definition.id.clone(),
+        program: program.id.clone(),
+        name: numbers.name.clone(),
+        description: numbers.description.clone(),
+        anchor: metric_anchor(&definition.id),
+        status: StatusView::new(numbers.status),
+        rated: numbers.status.is_some(),
+        sla: numbers.sla,
+        key: numbers.key,
+        value: format.value(summary.last_week),
+        target: numbers.target.map(|target| format.value(Some(target))),
+        wow: change(summary.wow),
+        yoy: change(summary.yoy),
+        summary_box: vec![
+            cell("Last week", summary.last_week),
+            change_cell("WoW", summary.wow),
+            change_cell("YoY", summary.yoy),
+            cell("MTD", summary.mtd),
+            change_cell("MTD YoY", summary.mtd_yoy),
+            cell("QTD", summary.qtd),
+            change_cell("QTD YoY", summary.qtd_yoy),
+            cell("YTD", summary.ytd),
+            change_cell("YTD YoY", summary.ytd_yoy),
+        ],
+        unusual,
+        gap: review_week.and_then(|week| gap_note(week, numbers.grain)),
+    }
+}
+
+/// "3 days missing" for an incomplete period.
+fn gap_note(period: &PeriodNumbers, grain: Grain) -> Option<String> {
+    if period.value.is_some() || period.missing == 0 {
+        return None;
+    }
+    let unit = match grain {
+        Grain::Day => "day",
+        Grain::Week => "week",
+        Grain::Month => "month",
+    };
+    Some(format!(
+        "{} {unit}{} missing",
+        period.missing,
+        if period.missing == 1 { "" } else { "s" }
+    ))
+}
+
+/// A cell of a numbers table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub text: String,
+    /// A CSS class: `good`, `bad`, `neutral`, `gap`, or empty.
+    pub class: &'static str,
+    /// Extra words for screen readers and tooltips ("2 days missing").
+    pub note: Option<String>,
+}
+
+impl Cell {
+    fn plain(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            class: "",
+            note: None,
+        }
+    }
+
+    fn value(
+        format: &NumberFormat,
+        period: &PeriodNumbers,
+        value: Option<f64>,
+        grain: Grain,
+    ) -> Cell {
+        let note = if value.is_none() {
+            gap_note(period, grain)
+        } else {
+            None
+        };
+        Cell {
+            text: format.value(value),
+            class: if value.is_none() { "gap" } else { "" },
+            note,
+        }
+    }
+
+    fn delta(delta: Delta) -> Cell {
+        Cell {
+            class: match delta.tone {
+                super::format::Tone::Good => "good",
+                super::format::Tone::Bad => "bad",
+                super::format::Tone::Neutral => "neutral",
+            },
+            note: Some(delta.label),
+            text: delta.text,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableView {
+    pub caption: String,
+    pub columns: Vec<String>,
+    /// The first cell of each row is its header.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// A 6-12 chart with its options, its numbers table and summary boxes.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChartView {
+    /// Unique within the page.
+    pub dom_id: String,
+    pub anchor: String,
+    pub title: String,
+    pub options: serde_json::Value,
+    pub table: TableView,
+    pub metrics: Vec<MetricView>,
+}
+
+/// One block of a program's deck, as templates see it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BlockView {
+    Section {
+        title: String,
+        text: Option<String>,
+        anchor: String,
+    },
+    Chart(ChartView),
+    Table {
+        title: String,
+        table: TableView,
+        anchor: String,
+    },
+}
+
+/// Labels weeks `W47` on ISO calendars and by end date (`Nov 21`) otherwise.
+pub fn week_label(calendar: &Calendar, week: &PeriodNumbers) -> String {
+    if calendar.is_iso() {
+        format!("W{:02}", week.end.iso_week_date().week())
+    } else {
+        format!(
+            "{} {}",
+            month_label(week).split(' ').next().unwrap_or(""),
+            week.end.day()
+        )
+    }
+}
+
+pub fn chart_view(
+    calendar: &Calendar,
+    program: &Program,
+    numbers: &ProgramNumbers,
+    series: &[(usize, SeriesStyle)],
+    title: Option<&str>,
+    prior_year: bool,
+    decimals: Option<u8>,
+    dom_id: String,
+) -> Option<ChartView> {
+    let (subject, _) = *series.first()?;
+    let metric_numbers = |index: usize| numbers.metrics.get(&program.metrics[index].definition.id);
+    let subject_numbers = metric_numbers(subject)?;
+    let chart_series: Vec<ChartSeries> = series
+        .iter()
+        .filter_map(|(index, style)| {
+            let metric = &program.metrics[*index];
+            let aggregate = match &metric.definition.source {
+                MetricSource::Column { aggregate, .. } => Some(*aggregate),
+                MetricSource::Derived { .. } => None,
+            };
+            Some(ChartSeries {
+                numbers: metric_numbers(*index)?,
+                style: *style,
+                format: number_format(program, *index, decimals),
+                additive: is_additive(aggregate),
+            })
+        })
+        .collect();
+    let labels = axis_labels(&subject_numbers.weeks, &subject_numbers.months, |week| {
+        week_label(calendar, week)
+    });
+    let chart = six_twelve_chart(&chart_series, labels, prior_year);
+    let options = serde_json::to_value(&chart).expect("chart options serialise to JSON");
+
+    // The same numbers as a table: one row per period, per metric the
+    // current and prior year, and the subject's target.
+    let mut columns = vec!["Period".to_string()];
+    for metric in &chart_series {
+        columns.push(metric.numbers.name.clone());
+        if prior_year {
+            columns.push(format!("{} (prior year)", metric.numbers.name));
+        }
+    }
+    let has_target = subject_numbers
+        .weeks
+        .iter()
+        .chain(&subject_numbers.months)
+        .any(|period| period.target.is_some());
+    if has_target {
+        columns.push("Target".to_string());
+    }
+    let subject_format = number_format(program, subject, decimals);
+    let mut rows = Vec::new();
+    let periods = |pick: fn(&MetricNumbers) -> &Vec<PeriodNumbers>,
+                   label: &dyn Fn(&PeriodNumbers) -> String,
+                   rows: &mut Vec<Vec<Cell>>| {
+        for (position, period) in pick(subject_numbers).iter().enumerate() {
+            let mut row = vec![Cell::plain(label(period))];
+            for metric in &chart_series {
+                let point = &pick(metric.numbers)[position];
+                row.push(Cell::value(
+                    &metric.format,
+                    point,
+                    point.value,
+                    metric.numbers.grain,
+                ));
+                if prior_year {
+                    row.push(Cell::value(
+                        &metric.format,
+                        point,
+                        point.py_value,
+                        metric.numbers.grain,
+                    ));
+                }
+            }
+            if has_target {
+                row.push(Cell::plain(subject_format.value(period.target)));
+            }
+            rows.push(row);
+        }
+    };
+    periods(
+        |metric| &metric.weeks,
+        &|week| {
+            format!(
+                "Week {} ({} – {})",
+                week_label(calendar, week),
+                week.start,
+                week.end
+            )
+        },
+        &mut rows,
+    );
+    periods(
+        |metric| &metric.months,
+        &|month| month_label(month),
+        &mut rows,
+    );
+
+    let title = title.map(str::to_string).unwrap_or_else(|| {
+        chart_series
+            .iter()
+            .map(|metric| metric.numbers.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" and ")
+    });
+    let metrics = series
+        .iter()
+        .filter(|(_, style)| *style != SeriesStyle::Target)
+        .filter_map(|(index, _)| Some(metric_view(program, *index, metric_numbers(*index)?)))
+        .collect();
+    Some(ChartView {
+        anchor: metric_anchor(&program.metrics[subject].definition.id),
+        dom_id,
+        table: TableView {
+            caption: format!("{title}: weekly and monthly values"),
+            columns,
+            rows,
+        },
+        title,
+        options,
+        metrics,
+    })
+}
+
+/// A 6-week or 12-month table of several metrics: one row per metric.
+pub fn period_table(
+    calendar: &Calendar,
+    program: &Program,
+    numbers: &ProgramNumbers,
+    metrics: &[usize],
+    period: TablePeriod,
+    title: Option<&str>,
+    decimals: Option<u8>,
+) -> TableView {
+    let mut columns = vec!["Metric".to_string()];
+    let mut rows = Vec::new();
+    for (position, &index) in metrics.iter().enumerate() {
+        let Some(metric) = numbers.metrics.get(&program.metrics[index].definition.id) else {
+            continue;
+        };
+        let format = number_format(program, index, decimals);
+        let periods = match period {
+            TablePeriod::SixWeeks => &metric.weeks,
+            TablePeriod::TwelveMonths => &metric.months,
+        };
+        if position == 0 {
+            columns.extend(periods.iter().map(|point| match period {
+                TablePeriod::SixWeeks => week_label(calendar, point),
+                TablePeriod::TwelveMonths => month_label(point),
+            }));
+            match period {
+                TablePeriod::SixWeeks => columns.extend(["WoW".to_string(), "YoY".to_string()]),
+                TablePeriod::TwelveMonths => columns.push("YoY".to_string()),
+            }
+            columns.push("Target".to_string());
+        }
+        let mut row = vec![Cell::plain(metric.name.clone())];
+        row.extend(
+            periods
+                .iter()
+                .map(|point| Cell::value(&format, point, point.value, metric.grain)),
+        );
+        match period {
+            TablePeriod::SixWeeks => {
+                row.push(Cell::delta(delta(
+                    metric.summary.wow,
+                    metric.compare,
+                    metric.better,
+                )));
+                row.push(Cell::delta(delta(
+                    metric.summary.yoy,
+                    metric.compare,
+                    metric.better,
+                )));
+            }
+            TablePeriod::TwelveMonths => {
+                let last = periods.last();
+                let change = crate::compute::compare::compare(
+                    last.and_then(|p| p.value),
+                    last.and_then(|p| p.py_value),
+                    metric.compare,
+                );
+                row.push(Cell::delta(delta(change, metric.compare, metric.better)));
+            }
+        }
+        row.push(Cell::plain(metric.target.map_or_else(
+            || "–".to_string(),
+            |target| format.value(Some(target)),
+        )));
+        rows.push(row);
+    }
+    let caption = title.map(str::to_string).unwrap_or_else(|| match period {
+        TablePeriod::SixWeeks => format!("{}: last 6 weeks", program.name),
+        TablePeriod::TwelveMonths => format!("{}: last 12 months", program.name),
+    });
+    TableView {
+        caption,
+        columns,
+        rows,
+    }
+}
+
+/// The program's deck: its own definition, or a chart per metric.
+pub fn deck_view(
+    calendar: &Calendar,
+    program: &Program,
+    numbers: &ProgramNumbers,
+) -> Vec<BlockView> {
+    let default_deck: Vec<DeckBlock>;
+    let deck = match &program.deck {
+        Some(deck) => deck,
+        None => {
+            default_deck = (0..program.metrics.len())
+                .map(|index| DeckBlock::Chart {
+                    title: None,
+                    series: vec![(index, SeriesStyle::Primary)],
+                    prior_year: true,
+                    decimals: None,
+                })
+                .collect();
+            &default_deck
+        }
+    };
+    let mut used_anchors = std::collections::HashSet::new();
+    let mut unique = |anchor: String| {
+        let mut candidate = anchor.clone();
+        let mut counter = 1;
+        while !used_anchors.insert(candidate.clone()) {
+            counter += 1;
+            candidate = format!("{anchor}-{counter}");
+        }
+        candidate
+    };
+    deck.iter()
+        .enumerate()
+        .filter_map(|(position, block)| match block {
+            DeckBlock::Section { title, text } => Some(BlockView::Section {
+                title: title.clone(),
+                text: text.clone(),
+                anchor: unique(format!("section-{}", position + 1)),
+            }),
+            DeckBlock::Chart {
+                title,
+                series,
+                prior_year,
+                decimals,
+            } => {
+                let mut view = chart_view(
+                    calendar,
+                    program,
+                    numbers,
+                    series,
+                    title.as_deref(),
+                    *prior_year,
+                    *decimals,
+                    format!("chart-{}", position + 1),
+                )?;
+                view.anchor = unique(view.anchor);
+                Some(BlockView::Chart(view))
+            }
+            DeckBlock::Table {
+                period,
+                title,
+                metrics,
+                decimals,
+            } => Some(BlockView::Table {
+                title: title.clone().unwrap_or_default(),
+                table: period_table(
+                    calendar,
+                    program,
+                    numbers,
+                    metrics,
+                    *period,
+                    title.as_deref(),
+                    *decimals,
+                ),
+                anchor: unique(format!("table-{}", position + 1)),
+            }),
+        })
+        .collect()
+}

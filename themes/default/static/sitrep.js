@@ -1,0 +1,68 @@
+/* sitrep: draws every 6-12 chart of the page from its JSON options with the
+ * ECharts runtime served from assets/. No inline script is needed, so a
+ * Content-Security-Policy of `script-src 'self'` works. */
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  root.classList.remove("no-js");
+  root.classList.add("js");
+
+  var charts = [];
+
+  function cssVar(name, fallback) {
+    var value = getComputedStyle(root).getPropertyValue(name);
+    return value && value.trim() ? value.trim() : fallback;
+  }
+
+  /* Axis and legend colours follow the page's (light or dark) palette. */
+  function themed(options) {
+    var text = cssVar("--text-muted", "#555");
+    var line = cssVar("--rule", "#ddd");
+    options.textStyle = { color: text, fontFamily: cssVar("--font-sans", "sans-serif") };
+    if (options.legend) { options.legend.textStyle = { color: text }; }
+    [].concat(options.xAxis || [], options.yAxis || []).forEach(function (axis) {
+      axis.axisLine = { lineStyle: { color: line } };
+      axis.splitLine = { lineStyle: { color: line } };
+      axis.axisLabel = axis.axisLabel || {};
+      axis.axisLabel.color = text;
+      axis.nameTextStyle = { color: text };
+    });
+    return options;
+  }
+
+  function draw() {
+    if (!window.echarts) { return; }
+    var blocks = document.querySelectorAll('script[type="application/json"][data-chart]');
+    Array.prototype.forEach.call(blocks, function (block) {
+      var container = document.getElementById(block.getAttribute("data-chart"));
+      if (!container) { return; }
+      var options;
+      try {
+        options = JSON.parse(block.textContent);
+      } catch (error) {
+        return;
+      }
+      var chart = window.echarts.init(container, null, { renderer: "svg" });
+      chart.setOption(themed(options));
+      charts.push(chart);
+      container.classList.add("drawn");
+      /* The chart now shows the numbers; their table stays one click away. */
+      var figure = container.closest("figure");
+      var details = figure && figure.querySelector("details.numbers");
+      if (details) { details.open = false; }
+    });
+  }
+
+  function resize() {
+    charts.forEach(function (chart) { chart.resize(); });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+  window.addEventListener("resize", resize);
+  window.addEventListener("beforeprint", resize);
+  window.addEventListener("afterprint", resize);
+})();
