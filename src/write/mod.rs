@@ -155,35 +155,67 @@ mod tests {
             OutputFile::new("a/b.json", "1"),
             OutputFile::new("c.json", "2"),
         ];
+        let summary = |written, unchanged| WriteSummary { written, unchanged };
         assert_eq!(
-            write_files(folder.path(), &files).unwrap(),
-            WriteSummary {
-                written: 2,
-                unchanged: 0
-            }
+            write_files(folder.path(), &files, "t1").unwrap(),
+            summary(2, 0)
         );
         assert_eq!(
-            write_files(folder.path(), &files).unwrap(),
-            WriteSummary {
-                written: 0,
-                unchanged: 2
-            }
+            write_files(folder.path(), &files, "t1").unwrap(),
+            summary(0, 2)
         );
         let changed = vec![
             OutputFile::new("a/b.json", "3"),
             OutputFile::new("c.json", "2"),
         ];
         assert_eq!(
-            write_files(folder.path(), &changed).unwrap(),
-            WriteSummary {
-                written: 1,
-                unchanged: 1
-            }
+            write_files(folder.path(), &changed, "t1").unwrap(),
+            summary(1, 1)
         );
         assert_eq!(
             fs::read_to_string(folder.path().join("a/b.json")).unwrap(),
             "3"
         );
+    }
+
+    #[test]
+    fn a_new_build_time_alone_does_not_rewrite_a_page() {
+        let folder = tempfile::tempdir().unwrap();
+        let page = format!("<p>built {BUILD_STAMP}</p><p>{BUILD_STAMP}</p>");
+        let files = vec![OutputFile::new("index.html", page)];
+        let first = "2026-11-25 10:00 UTC";
+        assert_eq!(
+            write_files(folder.path(), &files, first).unwrap().written,
+            1
+        );
+        let written = fs::read_to_string(folder.path().join("index.html")).unwrap();
+        assert_eq!(written, format!("<p>built {first}</p><p>{first}</p>"));
+        let second = "2026-11-26 09:30 UTC";
+        assert_eq!(
+            write_files(folder.path(), &files, second).unwrap().written,
+            0
+        );
+        let changed = vec![OutputFile::new(
+            "index.html",
+            format!("<p>built {BUILD_STAMP}</p><p>new</p>"),
+        )];
+        assert_eq!(
+            write_files(folder.path(), &changed, second)
+                .unwrap()
+                .written,
+            1
+        );
+        let written = fs::read_to_string(folder.path().join("index.html")).unwrap();
+        assert_eq!(written, format!("<p>built {second}</p><p>new</p>"));
+    }
+
+    #[test]
+    fn stamp_comparison_is_exact() {
+        let new = format!("a{BUILD_STAMP}b");
+        assert!(same_but_for_stamp(b"a12b", new.as_bytes(), 2));
+        assert!(!same_but_for_stamp(b"a12c", new.as_bytes(), 2));
+        assert!(!same_but_for_stamp(b"a12bx", new.as_bytes(), 2));
+        assert!(same_but_for_stamp(b"ab", b"ab", 2));
     }
 
     #[test]
