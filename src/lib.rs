@@ -18,5 +18,7 @@ pub mod error;
 pub mod load;
 pub mod pipeline;
 pub mod render;
+pub mod scaffold;
+pub mod serve;
 pub mod write;
 mod yaml;

@@ -1,12 +1,19 @@
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
+use anstream::{eprintln, println};
+use anstyle::{AnsiColor, Style};
 use clap::{Parser, Subcommand};
 
+use sitrep::compute::restate::Restatement;
 use sitrep::error::{Diagnostic, Error};
+use sitrep::pipeline::{Progress, Silent};
 
-/// sitrep builds weekly business review (WBR) sites from markdown
-/// narratives, metric CSVs and YAML program definitions.
+/// sitrep builds weekly business review (WBR) sites from metric CSVs, YAML
+/// program definitions and markdown narratives.
 #[derive(Debug, Parser)]
 #[command(name = "sitrep", version, about, long_about = None)]
 struct Cli {
@@ -31,33 +38,107 @@ enum Command {
         /// Write the site here instead of the `output` folder of site.yaml.
         #[arg(long, short = 'o', value_name = "DIR")]
         output: Option<PathBuf>,
+        /// Print only warnings and errors.
+        #[arg(long, short = 'q')]
+        quiet: bool,
     },
     /// Validate every input and report all problems, writing nothing.
     Check,
+    /// Create a new site project that builds at once.
+    Init {
+        /// The folder to create the project in (created when missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Create things in a site project.
+    #[command(subcommand)]
+    New(NewCommand),
+    /// Serve the site on 127.0.0.1, rebuilding and reloading on every change.
+    Serve {
+        /// The port to listen on (0: any free port).
+        #[arg(long, short = 'p', default_value_t = 4000)]
+        port: u16,
+    },
+    /// Freeze a review week's numbers so the published review never changes.
+    Publish {
+        /// The review week, e.g. 2026-W47.
+        #[arg(value_name = "WEEK")]
+        week: String,
+        /// Replace the numbers of an already published week on purpose.
+        #[arg(long)]
+        restate: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum NewCommand {
+    /// Create a review week's folder with narratives pre-filled from its numbers.
+    Week {
+        /// The week id (default: the week after the newest review).
+        #[arg(value_name = "WEEK")]
+        week: Option<String>,
+    },
+}
+
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+const GOOD: Style = AnsiColor::Green.on_default().bold();
+
+/// Shows build stages on a terminal, but only once a build has taken longer
+/// than a moment: quick builds print just their summary.
+struct StageProgress {
+    started: Instant,
+    shown: AtomicBool,
+}
+
+impl Progress for StageProgress {
+    fn stage(&self, message: &str) {
+        if self.started.elapsed() > Duration::from_millis(300) {
+            self.shown.store(true, Ordering::Relaxed);
+            eprintln!("  {message}…");
+        }
+    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Build { output } => sitrep::pipeline::build(&cli.root, output.as_deref()).map(|summary| {
+    let root = cli.root.as_path();
+    let result = match cli.command {
+        Command::Build { output, quiet } => {
+            let progress = StageProgress {
+                started: Instant::now(),
+                shown: AtomicBool::new(false),
+            };
+            let reporter: &dyn Progress = if quiet || !std::io::stderr().is_terminal() { &Silent } else { &progress };
+            sitrep::pipeline::build(root, output.as_deref(), reporter).map(|summary| {
+                print_warnings(&summary.warnings);
+                print_restatements(&summary.restatements);
+                if !quiet {
+                    println!(
+                        "{GOOD}Built{GOOD:#} {} version{} ({} draft{}), {} page{}, {} chart{} into {} in {} ms ({} file{} written, {} unchanged, {} removed)",
+                        summary.versions,
+                        plural(summary.versions),
+                        summary.drafts,
+                        plural(summary.drafts),
+                        summary.pages,
+                        plural(summary.pages),
+                        summary.charts,
+                        plural(summary.charts),
+                        summary.output.display(),
+                        summary.elapsed.as_millis(),
+                        summary.files.written,
+                        plural(summary.files.written),
+                        summary.files.unchanged,
+                        summary.files.removed,
+                    );
+                }
+            })
+        }
+        Command::Check => sitrep::pipeline::check(root).map(|summary| {
             print_warnings(&summary.warnings);
+            print_restatements(&summary.restatements);
             println!(
-                "Built {} version{} of {} program{} into {} ({} file{} written, {} unchanged) in {} ms",
-                summary.versions,
-                plural(summary.versions),
-                summary.programs,
-                plural(summary.programs),
-                summary.output.display(),
-                summary.files.written,
-                plural(summary.files.written),
-                summary.files.unchanged,
-                summary.elapsed.as_millis()
-            );
-        }),
-        Command::Check => sitrep::pipeline::check(&cli.root).map(|summary| {
-            print_warnings(&summary.warnings);
-            println!(
-                "No problems found: {} program{}, {} metric{}, {} data file{}, {} review version{}",
+                "{GOOD}No problems found{GOOD:#}: {} program{}, {} metric{}, {} data file{}, {} review version{}",
                 summary.programs,
                 plural(summary.programs),
                 summary.metrics,
@@ -68,24 +149,83 @@ fn main() -> ExitCode {
                 plural(summary.versions)
             );
         }),
+        Command::Init { dir } => {
+            let today = jiff::ZonedDateTime::now().date();
+            sitrep::scaffold::init(&dir, today).map(|created| {
+                print_created(&created);
+                println!(
+                    "\n{GOOD}Created a site project in {}{GOOD:#} with review week {}. Next:\n  cd {}\n  sitrep serve",
+                    dir.display(),
+                    created.week.unwrap_or_default(),
+                    dir.display()
+                );
+            })
+        }
+        Command::New(NewCommand::Week { week }) => sitrep::scaffold::new_week(root, week.as_deref()).map(|created| {
+            print_created(&created);
+            println!(
+                "\n{GOOD}Created review week {}{GOOD:#}. Fill in the why in each narrative, preview with `sitrep serve`, then `sitrep publish {}`.",
+                created.week.clone().unwrap_or_default(),
+                created.week.unwrap_or_default()
+            );
+        }),
+        Command::Serve { port } => sitrep::serve::serve(root, port, |address| {
+            println!("{GOOD}Serving{GOOD:#} http://{address}/ — watching content/, data/, themes/ and site.yaml; press Ctrl-C to stop");
+        }),
+        Command::Publish { week, restate } => sitrep::pipeline::publish(root, &week, restate).map(|summary| {
+            for change in &summary.restated {
+                println!("  restated: {change}");
+            }
+            println!(
+                "{GOOD}Published week {}{GOOD:#}: its numbers are frozen in {}. Commit that file with the narratives.",
+                summary.week,
+                summary.path.display()
+            );
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Error::Input(diagnostics)) => {
-            eprintln!("{diagnostics}");
-            eprintln!("Nothing was written.");
+            for diagnostic in diagnostics.iter() {
+                eprintln!("{ERROR}error{ERROR:#}: {diagnostic}");
+            }
+            let count = diagnostics.len();
+            eprintln!("{count} error{} found; nothing was written.", plural(count));
             ExitCode::FAILURE
         }
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("{ERROR}error{ERROR:#}: {error}");
             ExitCode::FAILURE
         }
     }
 }
 
+fn print_created(created: &sitrep::scaffold::Created) {
+    for file in &created.files {
+        println!("  created {}", file.display());
+    }
+    for warning in &created.warnings {
+        eprintln!("{WARNING}warning{WARNING:#}: {warning}");
+    }
+}
+
 fn print_warnings(warnings: &[Diagnostic]) {
     for warning in warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("{WARNING}warning{WARNING:#}: {warning}");
+    }
+}
+
+fn print_restatements(restatements: &[Restatement]) {
+    if restatements.is_empty() {
+        return;
+    }
+    eprintln!(
+        "{WARNING}warning{WARNING:#}: today's data restates {} number{} of published reviews (they keep their published numbers; `sitrep publish <week> --restate` updates one):",
+        restatements.len(),
+        plural(restatements.len())
+    );
+    for change in restatements {
+        eprintln!("  {change}");
     }
 }
 

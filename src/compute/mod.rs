@@ -3,13 +3,14 @@
 
 pub mod compare;
 pub mod period;
+pub mod restate;
 pub mod status;
 pub mod unusual;
 
 use indexmap::IndexMap;
 use jiff::civil::Date;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, Period, ReviewWeek};
 use crate::load::config::MonthAxis;
@@ -26,9 +27,13 @@ pub const TRAILING_WEEKS: i64 = 6;
 pub const UNUSUAL_HISTORY_WEEKS: i64 = 12;
 
 /// Every computed number of one review version; written as `data.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewNumbers {
     pub version: VersionInfo,
+    /// Whether these numbers were frozen by `sitrep publish`; drafts are
+    /// computed afresh by every build.
+    #[serde(default)]
+    pub published: bool,
     /// Only data dated on or before this day is used.
     pub as_of: Date,
     /// The worst program status.
@@ -39,7 +44,7 @@ pub struct ReviewNumbers {
     pub programs: IndexMap<String, ProgramNumbers>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionInfo {
     pub id: String,
     pub start: Date,
@@ -56,7 +61,7 @@ impl From<&ReviewWeek> for VersionInfo {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProgramNumbers {
     pub name: String,
     pub owner: String,
@@ -68,14 +73,14 @@ pub struct ProgramNumbers {
     pub exceptions: Vec<Exception>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InitiativeNumbers {
     #[serde(flatten)]
     pub initiative: Initiative,
     pub status_colour: Status,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricNumbers {
     pub name: String,
     pub description: Option<String>,
@@ -99,7 +104,7 @@ pub struct MetricNumbers {
 }
 
 /// One point of a 6-12 chart.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeriodNumbers {
     /// `YYYY-MM` for months; absent for weeks.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,7 +121,7 @@ pub struct PeriodNumbers {
 
 /// The box under every 6-12 chart. Changes (`wow`, `yoy`, `*_yoy`) are in
 /// percent, or in basis points for `compare: bps` metrics.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SummaryBox {
     pub last_week: Option<f64>,
     pub wow: Option<f64>,
@@ -135,7 +140,7 @@ pub struct SummaryBox {
     pub py_ytd: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExceptionKind {
     /// An SLA metric missed its target.
@@ -146,7 +151,15 @@ pub enum ExceptionKind {
     UnusualMove,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Which way an unusual move went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    High,
+    Low,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exception {
     pub kind: ExceptionKind,
     pub program: String,
@@ -157,7 +170,7 @@ pub struct Exception {
     /// `high` or `low` when the week is also an unusual move (for every
     /// kind: a red metric can be unusual too).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub direction: Option<&'static str>,
+    pub direction: Option<Direction>,
 }
 
 /// Computes every version of the site, in parallel, oldest first.
@@ -188,6 +201,7 @@ pub fn compute_review(site: &Site, week: &ReviewWeek) -> ReviewNumbers {
     exceptions.sort_by_key(|exception| exception.kind);
     ReviewNumbers {
         version: VersionInfo::from(week),
+        published: false,
         as_of: week.week.end,
         status: worst(programs.iter().filter_map(|(_, program)| program.status)),
         exceptions,
@@ -225,8 +239,12 @@ fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbe
         // Only metrics with a good direction are worth a reader's attention
         // as unusual moves; the judgement of every metric is in the numbers.
         let unusual = match numbers.unusual {
-            Judgement::UnusuallyHigh { .. } if definition.better != Better::None => Some("high"),
-            Judgement::UnusuallyLow { .. } if definition.better != Better::None => Some("low"),
+            Judgement::UnusuallyHigh { .. } if definition.better != Better::None => {
+                Some(Direction::High)
+            }
+            Judgement::UnusuallyLow { .. } if definition.better != Better::None => {
+                Some(Direction::Low)
+            }
             _ => None,
         };
         // One exception per metric: the most serious kind, with the

@@ -1067,7 +1067,7 @@ metrics:
     );
     assert!(metric_in(&numbers, "a", "quiet").unusual.is_unusual());
     let unusual = &a.exceptions[3];
-    assert_eq!(unusual.direction, Some("high"));
+    assert_eq!(unusual.direction, Some(super::Direction::High));
     close(unusual.value, 17.0);
     let red = &a.exceptions[2];
     close(red.value, 90.0);

@@ -1,7 +1,7 @@
 //! Unusual moves, judged with an XmR (process behaviour) chart instead of
 //! an arbitrary percentage.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// At least this many of the 12 prior weeks must have values.
 pub const MINIMUM_HISTORY: usize = 6;
@@ -9,7 +9,7 @@ pub const MINIMUM_HISTORY: usize = 6;
 /// The XmR scaling constant for individual values: 3 / d2 with d2 = 1.128.
 pub const SCALING: f64 = 2.66;
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "judgement", rename_all = "snake_case")]
 pub enum Judgement {
     /// Fewer than 6 of the prior 12 weeks have data: never a false alarm.

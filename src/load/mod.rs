@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::calendar::{Calendar, ReviewWeek};
+use crate::compute::ReviewNumbers;
 use crate::error::{closest, Diagnostic, Diagnostics, Error};
 use config::SiteConfig;
 use data::{DailySeries, DataFile, DataSet};
@@ -107,7 +108,12 @@ pub struct Review {
     pub summary: Option<Narrative>,
     /// Program narratives, by program id.
     pub narratives: Vec<Narrative>,
+    /// The numbers frozen by `sitrep publish`; `None` for a draft.
+    pub frozen: Option<ReviewNumbers>,
 }
+
+/// The file in a review folder that holds its published numbers.
+pub const NUMBERS_FILE: &str = "numbers.json";
 
 impl Site {
     /// Loads the site project at `root`.
@@ -505,14 +511,69 @@ fn load_reviews(
                 Err(diagnostic) => errors.push(diagnostic),
             }
         }
+        let frozen = read_frozen_numbers(root, &relative.join(NUMBERS_FILE), &week, errors);
         reviews.push(Review {
             week,
             summary,
             narratives,
+            frozen,
         });
     }
     reviews.sort_by(|a, b| a.week.cmp(&b.week));
     reviews
+}
+
+/// Reads a review's published numbers, if it has been published.
+fn read_frozen_numbers(
+    root: &Path,
+    path: &Path,
+    week: &ReviewWeek,
+    errors: &mut Diagnostics,
+) -> Option<ReviewNumbers> {
+    let bytes = match read_input(root, path) {
+        Ok(bytes) => bytes,
+        Err(ReadError::Missing) => return None,
+        Err(ReadError::Diagnostic(diagnostic)) => {
+            errors.push(diagnostic);
+            return None;
+        }
+    };
+    match serde_json::from_slice::<ReviewNumbers>(&bytes) {
+        Ok(numbers) if numbers.version.id == week.id => Some(ReviewNumbers {
+            published: true,
+            ..numbers
+        }),
+        Ok(numbers) => {
+            errors.push(
+                Diagnostic::new(
+                    path,
+                    format!(
+                        "these are the numbers of week {}, not {}",
+                        numbers.version.id, week.id
+                    ),
+                )
+                .with_help(format!(
+                    "run `sitrep publish {} --restate` to freeze this week's own numbers",
+                    week.id
+                )),
+            );
+            None
+        }
+        Err(error) => {
+            errors.push(
+                Diagnostic::new(
+                    path,
+                    format!("the published numbers cannot be read: {error}"),
+                )
+                .at(error.line(), error.column())
+                .with_help(format!(
+                    "restore the file from version control, or run `sitrep publish {} --restate`",
+                    week.id
+                )),
+            );
+            None
+        }
+    }
 }
 
 /// Attaches data columns to a program's metrics and targets.

@@ -150,7 +150,7 @@ pub struct MetricDefinition {
     pub line: Option<usize>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Initiative {
     pub name: String,
     pub owner: Option<String>,

@@ -26,7 +26,7 @@ use pages::{
     archive_page, landing_page, status_html, DataFileView, NarrativeView, Provenance, VersionPages,
 };
 use theme::Theme;
-use view::{chart_view, number_format, period_table};
+use view::{chart_view, number_format, period_table, ChartSpec};
 
 /// Renders every page of the site. `built_at` is shown in page footers.
 pub fn render_site(
@@ -157,7 +157,7 @@ fn render_version(
         provenance,
         summary,
         narratives,
-        draft: false,
+        draft: !numbers.published,
     };
     let mut files = Vec::with_capacity(site.programs.len() + 1);
     match pages.week_page(theme) {
@@ -220,22 +220,46 @@ fn call_html(
     call: &Call,
     index: usize,
 ) -> Result<String, Diagnostic> {
-    // Calls were checked against the site's programs and metrics, and every
-    // version computes every program, so these look-ups succeed.
+    // Calls were checked against the site's programs and metrics; a
+    // published version may still lack a program or metric added since.
+    let missing = |what: String| {
+        Diagnostic::new(
+            "",
+            format!(
+                "{what} has no numbers in version {}, published before it existed",
+                numbers.version.id
+            ),
+        )
+        .with_help(format!(
+            "remove the call, or run `sitrep publish {} --restate`",
+            numbers.version.id
+        ))
+    };
+    let program_numbers = |id: &str| {
+        let program = site
+            .program(id)
+            .ok_or_else(|| missing(format!("program `{id}`")))?;
+        let program_numbers = numbers
+            .programs
+            .get(id)
+            .ok_or_else(|| missing(format!("program `{id}`")))?;
+        Ok::<_, Diagnostic>((program, program_numbers))
+    };
     let lookup = |program: &str, metric: &str| {
-        let program = site.program(program).expect("checked program");
+        let (program, program_numbers) = program_numbers(program)?;
         let metric_index = program
             .metrics
             .iter()
-            .position(|candidate| candidate.definition.id == metric)
-            .expect("checked metric");
-        let program_numbers = &numbers.programs[&program.id];
-        (program, metric_index, &program_numbers.metrics[metric])
+            .position(|candidate| candidate.definition.id == metric);
+        match (metric_index, program_numbers.metrics.get(metric)) {
+            (Some(index), Some(metric_numbers)) => Ok((program, index, metric_numbers)),
+            _ => Err(missing(format!("metric `{}.{metric}`", program.id))),
+        }
     };
     let calendar = &site.config.calendar;
     Ok(match call {
         Call::Value { metric, kind } => {
-            let (program, index, metric_numbers) = lookup(&metric.program, &metric.metric);
+            let (program, index, metric_numbers) = lookup(&metric.program, &metric.metric)?;
             let summary = &metric_numbers.summary;
             let value = match kind.as_str() {
                 "mtd" => summary.mtd,
@@ -254,7 +278,7 @@ fn call_html(
             )
         }
         Call::Delta { metric, kind } => {
-            let (_, _, metric_numbers) = lookup(&metric.program, &metric.metric);
+            let (_, _, metric_numbers) = lookup(&metric.program, &metric.metric)?;
             let summary = &metric_numbers.summary;
             let change = match kind.as_str() {
                 "wow" => summary.wow,
@@ -275,7 +299,7 @@ fn call_html(
             )
         }
         Call::Status { metric } => {
-            let (_, _, metric_numbers) = lookup(&metric.program, &metric.metric);
+            let (_, _, metric_numbers) = lookup(&metric.program, &metric.metric)?;
             status_html(metric_numbers.status)
         }
         Call::Chart {
@@ -283,8 +307,7 @@ fn call_html(
             block,
             metrics,
         } => {
-            let program = site.program(program).expect("checked program");
-            let program_numbers = &numbers.programs[&program.id];
+            let (program, program_numbers) = program_numbers(program)?;
             let dom_id = format!("chart-narrative-{}-{}", program.id, index + 1);
             let chart = match block.and_then(|block| program.deck.as_ref()?.get(block)) {
                 Some(DeckBlock::Chart {
@@ -292,45 +315,40 @@ fn call_html(
                     series,
                     prior_year,
                     decimals,
-                }) => chart_view(
-                    calendar,
-                    program,
-                    program_numbers,
-                    series,
-                    title.as_deref(),
-                    *prior_year,
-                    *decimals,
-                    dom_id,
-                ),
+                }) => {
+                    let spec = ChartSpec {
+                        series,
+                        title: title.as_deref(),
+                        prior_year: *prior_year,
+                        decimals: *decimals,
+                    };
+                    chart_view(calendar, program, program_numbers, spec, dom_id)
+                }
                 _ => {
-                    let series: Vec<(usize, SeriesStyle)> = metrics
+                    let series = metrics
                         .iter()
                         .enumerate()
                         .map(|(position, metric)| {
-                            let (_, metric_index, _) = lookup(&metric.program, &metric.metric);
-                            (
-                                metric_index,
-                                if position == 0 {
-                                    SeriesStyle::Primary
-                                } else {
-                                    SeriesStyle::Secondary
-                                },
-                            )
+                            let (_, metric_index, _) = lookup(&metric.program, &metric.metric)?;
+                            let style = if position == 0 {
+                                SeriesStyle::Primary
+                            } else {
+                                SeriesStyle::Secondary
+                            };
+                            Ok((metric_index, style))
                         })
-                        .collect();
-                    chart_view(
-                        calendar,
-                        program,
-                        program_numbers,
-                        &series,
-                        None,
-                        true,
-                        None,
-                        dom_id,
-                    )
+                        .collect::<Result<Vec<(usize, SeriesStyle)>, Diagnostic>>()?;
+                    let spec = ChartSpec {
+                        series: &series,
+                        title: None,
+                        prior_year: true,
+                        decimals: None,
+                    };
+                    chart_view(calendar, program, program_numbers, spec, dom_id)
                 }
             };
-            let mut chart = chart.expect("checked metrics have numbers");
+            let mut chart =
+                chart.ok_or_else(|| missing(format!("a chart of program `{}`", program.id)))?;
             // Anchors in a narrative must not clash with the deck's.
             chart.anchor = format!("narrative-{}-{}", program.id, index + 1);
             theme.render(
@@ -339,8 +357,7 @@ fn call_html(
             )?
         }
         Call::Table { program, period } => {
-            let program = site.program(program).expect("checked program");
-            let program_numbers = &numbers.programs[&program.id];
+            let (program, program_numbers) = program_numbers(program)?;
             let period = if period == "12m" {
                 TablePeriod::TwelveMonths
             } else {

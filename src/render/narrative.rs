@@ -89,7 +89,7 @@ impl Scope {
                 did_you_mean(suggestion)
             )));
         };
-        if !metrics.iter().any(|known| *known == metric) {
+        if !metrics.contains(&metric) {
             let suggestion = closest(&metric, metrics.iter().map(String::as_str));
             return Err(invalid(format!(
                 "program `{program}` has no metric `{metric}`{}",

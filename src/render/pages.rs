@@ -401,7 +401,7 @@ pub fn version_link(version: &ReviewNumbers, href: String, current: bool) -> Ver
         href,
         current,
         status: StatusView::new(version.status),
-        draft: false,
+        draft: !version.published,
         exceptions: version.exceptions.len(),
     }
 }

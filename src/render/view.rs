@@ -259,16 +259,29 @@ pub fn week_label(calendar: &Calendar, week: &PeriodNumbers) -> String {
     }
 }
 
+/// What a 6-12 chart shows: a deck chart block, or a narrative's chart().
+#[derive(Debug, Clone, Copy)]
+pub struct ChartSpec<'a> {
+    /// Metric indexes with their styles; the first is the subject.
+    pub series: &'a [(usize, SeriesStyle)],
+    pub title: Option<&'a str>,
+    pub prior_year: bool,
+    pub decimals: Option<u8>,
+}
+
 pub fn chart_view(
     calendar: &Calendar,
     program: &Program,
     numbers: &ProgramNumbers,
-    series: &[(usize, SeriesStyle)],
-    title: Option<&str>,
-    prior_year: bool,
-    decimals: Option<u8>,
+    spec: ChartSpec,
     dom_id: String,
 ) -> Option<ChartView> {
+    let ChartSpec {
+        series,
+        title,
+        prior_year,
+        decimals,
+    } = spec;
     let (subject, _) = *series.first()?;
     let metric_numbers = |index: usize| numbers.metrics.get(&program.metrics[index].definition.id);
     let subject_numbers = metric_numbers(subject)?;
@@ -508,14 +521,17 @@ pub fn deck_view(
                 prior_year,
                 decimals,
             } => {
+                let spec = ChartSpec {
+                    series,
+                    title: title.as_deref(),
+                    prior_year: *prior_year,
+                    decimals: *decimals,
+                };
                 let mut view = chart_view(
                     calendar,
                     program,
                     numbers,
-                    series,
-                    title.as_deref(),
-                    *prior_year,
-                    *decimals,
+                    spec,
                     format!("chart-{}", position + 1),
                 )?;
                 view.anchor = unique(view.anchor);

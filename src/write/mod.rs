@@ -1,14 +1,18 @@
-//! Writing the built site: only files whose bytes changed are written, each
-//! through a temporary file and a rename, so a reader (or a crash) never
-//! sees half a file.
+//! Writing the built site atomically: every file goes into a staging
+//! folder next to the output, which replaces the output only when all of
+//! it is written. A failed or killed build leaves the published site as it
+//! was, and files of removed pages do not survive a successful build.
+//! Files whose bytes did not change are hard-linked from the published site
+//! instead of written again.
 
+use std::collections::BTreeSet;
 use std::fs;
-use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
+use walkdir::WalkDir;
 
-use crate::error::Error;
+use crate::error::{Diagnostic, Diagnostics, Error};
 
 /// One file of the built site.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,16 +35,30 @@ impl OutputFile {
 /// to build; a page whose only change is that time is not rewritten.
 pub const BUILD_STAMP: &str = "\u{E002}sitrep-build-time\u{E002}";
 
+/// A file every sitrep output folder has; an existing folder without it was
+/// not built by sitrep and is never replaced.
+pub const MARKER_FILE: &str = "versions.json";
+
 /// What a write did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriteSummary {
     pub written: usize,
     pub unchanged: usize,
+    /// Files of the previous build that are gone.
+    pub removed: usize,
 }
 
-/// Writes `files` under `output`, skipping files whose contents are already
-/// there. [`BUILD_STAMP`] in a file becomes `built_at`.
-pub fn write_files(
+/// The folders a build uses next to `output`.
+fn sibling(output: &Path, suffix: &str) -> PathBuf {
+    let name = output
+        .file_name()
+        .map_or_else(|| "site".into(), |name| name.to_string_lossy().into_owned());
+    output.with_file_name(format!(".{name}.{suffix}"))
+}
+
+/// Writes the site: `files` become the whole content of `output`.
+/// [`BUILD_STAMP`] in a file becomes `built_at`.
+pub fn write_site(
     output: &Path,
     files: &[OutputFile],
     built_at: &str,
@@ -56,10 +74,30 @@ pub fn write_files(
             file.path.display()
         );
     }
-    fs::create_dir_all(output).map_err(|error| Error::io("cannot create", output, error))?;
+    let staging = sibling(output, "staging");
+    let previous = sibling(output, "previous");
+    // A build killed between the two renames below leaves the published
+    // site under `previous`: put it back first.
+    if !output.exists() && previous.is_dir() {
+        fs::rename(&previous, output)
+            .map_err(|error| Error::io("cannot restore", output, error))?;
+    }
+    check_replaceable(output)?;
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(|error| Error::io("cannot clear", &staging, error))?;
+    }
+    fs::create_dir_all(&staging).map_err(|error| Error::io("cannot create", &staging, error))?;
+
     let results: Vec<Result<bool, Error>> = files
         .par_iter()
-        .map(|file| write_if_changed(&output.join(&file.path), &file.bytes, built_at))
+        .map(|file| {
+            stage(
+                &output.join(&file.path),
+                &staging.join(&file.path),
+                &file.bytes,
+                built_at,
+            )
+        })
         .collect();
     let mut summary = WriteSummary::default();
     for result in results {
@@ -69,13 +107,82 @@ pub fn write_files(
             summary.unchanged += 1;
         }
     }
+    let new_paths: BTreeSet<PathBuf> = files.iter().map(|file| file.path.clone()).collect();
+    summary.removed = existing_files(output).difference(&new_paths).count();
+
+    if summary.written == 0 && summary.removed == 0 && output.is_dir() {
+        // Nothing changed: the published site stays exactly as it is.
+        fs::remove_dir_all(&staging).map_err(|error| Error::io("cannot clear", &staging, error))?;
+        return Ok(summary);
+    }
+    if output.exists() {
+        if previous.exists() {
+            fs::remove_dir_all(&previous)
+                .map_err(|error| Error::io("cannot clear", &previous, error))?;
+        }
+        fs::rename(output, &previous)
+            .map_err(|error| Error::io("cannot move aside", output, error))?;
+        fs::rename(&staging, output).map_err(|error| Error::io("cannot publish", output, error))?;
+        fs::remove_dir_all(&previous)
+            .map_err(|error| Error::io("cannot clear", &previous, error))?;
+    } else {
+        if let Some(parent) = output
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            fs::create_dir_all(parent)
+                .map_err(|error| Error::io("cannot create", parent, error))?;
+        }
+        fs::rename(&staging, output).map_err(|error| Error::io("cannot publish", output, error))?;
+    }
     Ok(summary)
 }
 
-/// Writes `bytes` to `path` unless it already holds them (whatever build
-/// time it carries); `true` if written.
-fn write_if_changed(path: &Path, bytes: &[u8], built_at: &str) -> Result<bool, Error> {
-    if fs::read(path).is_ok_and(|existing| same_but_for_stamp(&existing, bytes, built_at.len())) {
+/// Refuses to replace a folder that sitrep did not build.
+fn check_replaceable(output: &Path) -> Result<(), Error> {
+    if !output.exists() {
+        return Ok(());
+    }
+    let is_empty_dir = fs::read_dir(output)
+        .map(|mut entries| entries.next().is_none())
+        .unwrap_or(false);
+    if output.is_dir() && (is_empty_dir || output.join(MARKER_FILE).is_file()) {
+        return Ok(());
+    }
+    Err(Diagnostics::from(
+        Diagnostic::new(output, "this folder exists and was not built by sitrep; a build replaces the whole output folder")
+            .with_help("choose a new or empty folder with --output or `output:` in site.yaml"),
+    )
+    .into())
+}
+
+/// Every file under `output`, relative to it.
+fn existing_files(output: &Path) -> BTreeSet<PathBuf> {
+    WalkDir::new(output)
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry.file_type().is_file())
+        .filter_map(|entry| {
+            entry
+                .path()
+                .strip_prefix(output)
+                .ok()
+                .map(Path::to_path_buf)
+        })
+        .collect()
+}
+
+/// Puts one file into the staging folder: a hard link to the published
+/// file when its bytes (but for the build time) are the same, else the new
+/// bytes. `true` if written.
+fn stage(published: &Path, staged: &Path, bytes: &[u8], built_at: &str) -> Result<bool, Error> {
+    let folder = staged.parent().expect("output files live in a folder");
+    fs::create_dir_all(folder).map_err(|error| Error::io("cannot create", folder, error))?;
+    let unchanged = fs::read(published)
+        .is_ok_and(|existing| same_but_for_stamp(&existing, bytes, built_at.len()));
+    if unchanged
+        && (fs::hard_link(published, staged).is_ok() || fs::copy(published, staged).is_ok())
+    {
         return Ok(false);
     }
     let stamped;
@@ -85,16 +192,7 @@ fn write_if_changed(path: &Path, bytes: &[u8], built_at: &str) -> Result<bool, E
     } else {
         bytes
     };
-    let folder = path.parent().expect("output files live in a folder");
-    fs::create_dir_all(folder).map_err(|error| Error::io("cannot create", folder, error))?;
-    let mut temporary = tempfile::NamedTempFile::new_in(folder)
-        .map_err(|error| Error::io("cannot create a file in", folder, error))?;
-    temporary
-        .write_all(bytes)
-        .map_err(|error| Error::io("cannot write", path, error))?;
-    temporary
-        .persist(path)
-        .map_err(|error| Error::io("cannot write", path, error.error))?;
+    fs::write(staged, bytes).map_err(|error| Error::io("cannot write", staged, error))?;
     Ok(true)
 }
 
@@ -148,65 +246,105 @@ fn same_but_for_stamp(existing: &[u8], new: &[u8], stamp_length: usize) -> bool 
 mod tests {
     use super::*;
 
+    fn summary(written: usize, unchanged: usize, removed: usize) -> WriteSummary {
+        WriteSummary {
+            written,
+            unchanged,
+            removed,
+        }
+    }
+
     #[test]
-    fn only_changed_files_are_written() {
+    fn only_changed_files_are_written_and_removed_pages_go() {
         let folder = tempfile::tempdir().unwrap();
+        let output = folder.path().join("public");
         let files = vec![
+            OutputFile::new("versions.json", "[]"),
             OutputFile::new("a/b.json", "1"),
             OutputFile::new("c.json", "2"),
         ];
-        let summary = |written, unchanged| WriteSummary { written, unchanged };
-        assert_eq!(
-            write_files(folder.path(), &files, "t1").unwrap(),
-            summary(2, 0)
-        );
-        assert_eq!(
-            write_files(folder.path(), &files, "t1").unwrap(),
-            summary(0, 2)
-        );
+        assert_eq!(write_site(&output, &files, "t1").unwrap(), summary(3, 0, 0));
+        assert_eq!(write_site(&output, &files, "t1").unwrap(), summary(0, 3, 0));
         let changed = vec![
+            OutputFile::new("versions.json", "[]"),
             OutputFile::new("a/b.json", "3"),
-            OutputFile::new("c.json", "2"),
         ];
         assert_eq!(
-            write_files(folder.path(), &changed, "t1").unwrap(),
-            summary(1, 1)
+            write_site(&output, &changed, "t1").unwrap(),
+            summary(1, 1, 1)
         );
-        assert_eq!(
-            fs::read_to_string(folder.path().join("a/b.json")).unwrap(),
-            "3"
+        assert_eq!(fs::read_to_string(output.join("a/b.json")).unwrap(), "3");
+        assert!(
+            !output.join("c.json").exists(),
+            "a removed page does not survive"
         );
+        assert!(!sibling(&output, "staging").exists());
+        assert!(!sibling(&output, "previous").exists());
     }
 
     #[test]
     fn a_new_build_time_alone_does_not_rewrite_a_page() {
         let folder = tempfile::tempdir().unwrap();
+        let output = folder.path().join("public");
         let page = format!("<p>built {BUILD_STAMP}</p><p>{BUILD_STAMP}</p>");
-        let files = vec![OutputFile::new("index.html", page)];
+        let files = vec![
+            OutputFile::new("versions.json", "[]"),
+            OutputFile::new("index.html", page),
+        ];
         let first = "2026-11-25 10:00 UTC";
-        assert_eq!(
-            write_files(folder.path(), &files, first).unwrap().written,
-            1
-        );
-        let written = fs::read_to_string(folder.path().join("index.html")).unwrap();
+        assert_eq!(write_site(&output, &files, first).unwrap().written, 2);
+        let written = fs::read_to_string(output.join("index.html")).unwrap();
         assert_eq!(written, format!("<p>built {first}</p><p>{first}</p>"));
         let second = "2026-11-26 09:30 UTC";
-        assert_eq!(
-            write_files(folder.path(), &files, second).unwrap().written,
-            0
-        );
-        let changed = vec![OutputFile::new(
-            "index.html",
-            format!("<p>built {BUILD_STAMP}</p><p>new</p>"),
-        )];
-        assert_eq!(
-            write_files(folder.path(), &changed, second)
-                .unwrap()
-                .written,
-            1
-        );
-        let written = fs::read_to_string(folder.path().join("index.html")).unwrap();
+        assert_eq!(write_site(&output, &files, second).unwrap().written, 0);
+        let changed = vec![
+            OutputFile::new("versions.json", "[]"),
+            OutputFile::new(
+                "index.html",
+                format!("<p>built {BUILD_STAMP}</p><p>new</p>"),
+            ),
+        ];
+        assert_eq!(write_site(&output, &changed, second).unwrap().written, 1);
+        let written = fs::read_to_string(output.join("index.html")).unwrap();
         assert_eq!(written, format!("<p>built {second}</p><p>new</p>"));
+    }
+
+    #[test]
+    fn a_folder_sitrep_did_not_build_is_never_replaced() {
+        let folder = tempfile::tempdir().unwrap();
+        fs::write(folder.path().join("precious.txt"), "keep me").unwrap();
+        let error = write_site(
+            folder.path(),
+            &[OutputFile::new("versions.json", "[]")],
+            "t",
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("was not built by sitrep"),
+            "{error}"
+        );
+        assert_eq!(
+            fs::read_to_string(folder.path().join("precious.txt")).unwrap(),
+            "keep me"
+        );
+    }
+
+    #[test]
+    fn a_build_killed_between_renames_is_recovered() {
+        let folder = tempfile::tempdir().unwrap();
+        let output = folder.path().join("public");
+        write_site(&output, &[OutputFile::new("versions.json", "old")], "t").unwrap();
+        // Simulate a kill after the published site was moved aside.
+        fs::rename(&output, sibling(&output, "previous")).unwrap();
+        fs::create_dir_all(sibling(&output, "staging")).unwrap();
+        fs::write(sibling(&output, "staging").join("half"), "x").unwrap();
+        let files = [OutputFile::new("versions.json", "old")];
+        assert_eq!(write_site(&output, &files, "t").unwrap(), summary(0, 1, 0));
+        assert_eq!(
+            fs::read_to_string(output.join("versions.json")).unwrap(),
+            "old"
+        );
+        assert!(!sibling(&output, "staging").exists());
     }
 
     #[test]
@@ -222,6 +360,10 @@ mod tests {
     #[should_panic(expected = "escapes the output folder")]
     fn paths_cannot_escape() {
         let folder = tempfile::tempdir().unwrap();
-        let _ = write_files(folder.path(), &[OutputFile::new("../x", "")], "");
+        let _ = write_site(
+            &folder.path().join("out"),
+            &[OutputFile::new("../x", "")],
+            "",
+        );
     }
 }

@@ -1,0 +1,467 @@
+//! `sitrep init` and `sitrep new week`: new site projects and new review
+//! weeks, pre-filled so that they build at once. Neither ever overwrites a
+//! file.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+
+use crate::calendar::{add_days, Calendar, ReviewWeek};
+use crate::compute::{compute_review, ExceptionKind, ReviewNumbers};
+use crate::error::{Diagnostic, Diagnostics, Error};
+use crate::load::{Site, SITE_FILE};
+use crate::render::view::status_label;
+
+/// Files created by a command, site-relative.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub week: Option<String>,
+    pub files: Vec<PathBuf>,
+    /// Worth knowing, not wrong: a week whose data has not arrived yet.
+    pub warnings: Vec<String>,
+}
+
+/// Writes `files` under `root`, or nothing at all when any of them exists.
+fn create_all(root: &Path, files: &[(PathBuf, String)]) -> Result<Vec<PathBuf>, Error> {
+    let existing: Vec<Diagnostic> = files
+        .iter()
+        .filter(|(path, _)| root.join(path).exists())
+        .map(|(path, _)| {
+            Diagnostic::new(path, "already exists; sitrep never overwrites a file")
+                .with_help("move it away, or pick another folder or week")
+        })
+        .collect();
+    if !existing.is_empty() {
+        return Err(Diagnostics(existing).into());
+    }
+    for (path, contents) in files {
+        let target = root.join(path);
+        if let Some(folder) = target.parent() {
+            fs::create_dir_all(folder)
+                .map_err(|error| Error::io("cannot create", folder, error))?;
+        }
+        // `create_new` closes the race with a file appearing meanwhile.
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+            .map_err(|error| Error::io("cannot create", &target, error))?;
+        std::io::Write::write_all(&mut file, contents.as_bytes())
+            .map_err(|error| Error::io("cannot write", &target, error))?;
+    }
+    Ok(files.iter().map(|(path, _)| path.clone()).collect())
+}
+
+/// Creates a new site project in `root`: one program with a handful of
+/// metrics, 65 weeks of daily data up to the last complete week before
+/// `today`, and that week's review, ready to build.
+pub fn init(root: &Path, today: Date) -> Result<Created, Error> {
+    let calendar = Calendar::default();
+    let this_week = calendar.week_of(today);
+    let last_complete = calendar.weeks_before(this_week, 1);
+    let week = calendar.review_week(last_complete);
+    let mut files = vec![
+        (PathBuf::from(SITE_FILE), INIT_SITE.to_string()),
+        (
+            PathBuf::from("content/programs/incident_resolutions.yaml"),
+            INIT_PROGRAM.to_string(),
+        ),
+        (
+            PathBuf::from("data/incidents.csv"),
+            example_csv(last_complete.end),
+        ),
+        (PathBuf::from(".gitignore"), "/public/\n".to_string()),
+    ];
+    // The review's narratives need the numbers, so they are written from
+    // the same data in a second step; check for them up front all the same.
+    let narratives = [
+        PathBuf::from("content/reviews")
+            .join(&week.id)
+            .join("index.md"),
+        PathBuf::from("content/reviews")
+            .join(&week.id)
+            .join("incident_resolutions.md"),
+    ];
+    let clashes: Vec<Diagnostic> = files
+        .iter()
+        .map(|(path, _)| path.clone())
+        .chain(narratives.iter().cloned())
+        .filter(|path| root.join(path).exists())
+        .map(|path| {
+            Diagnostic::new(path, "already exists; sitrep init never overwrites a file")
+                .with_help("run sitrep init in a new or empty folder")
+        })
+        .collect();
+    if !clashes.is_empty() {
+        return Err(Diagnostics(clashes).into());
+    }
+    fs::create_dir_all(root).map_err(|error| Error::io("cannot create", root, error))?;
+    let mut created = create_all(root, &files)?;
+    let review = new_week(root, Some(&week.id))?;
+    created.extend(review.files);
+    files.clear();
+    Ok(Created {
+        week: Some(week.id),
+        files: created,
+        warnings: review.warnings,
+    })
+}
+
+/// Creates the folder of review `week` (default: the week after the newest
+/// review, or the newest complete week of data) with an executive
+/// `index.md` and one narrative per program, pre-filled from the week's
+/// numbers.
+pub fn new_week(root: &Path, week: Option<&str>) -> Result<Created, Error> {
+    let site = Site::load(root)?;
+    let calendar = &site.config.calendar;
+    let week = match week {
+        Some(id) => calendar.parse_week_id(id).map_err(|message| {
+            Diagnostics::from(Diagnostic::new(
+                PathBuf::from("content/reviews").join(id),
+                message,
+            ))
+        })?,
+        None => next_week(&site),
+    };
+    let folder = PathBuf::from("content/reviews").join(&week.id);
+    if root.join(&folder).join("index.md").exists()
+        || site.reviews.iter().any(|review| review.week.id == week.id)
+    {
+        return Err(Diagnostics::from(
+            Diagnostic::new(
+                &folder,
+                format!("week {} already has a review folder", week.id),
+            )
+            .with_help("edit its narratives, or name another week: `sitrep new week <week-id>`"),
+        )
+        .into());
+    }
+    let numbers = compute_review(&site, &week);
+    let latest = site
+        .data_files
+        .iter()
+        .filter_map(|file| file.last_date)
+        .max();
+    let warnings = match latest {
+        Some(latest) if latest >= week.week.end => Vec::new(),
+        Some(latest) => vec![format!(
+            "the data ends on {latest}, before week {} does ({}): its numbers stay incomplete until the week's data is in data/",
+            week.id, week.week.end
+        )],
+        None => vec!["there is no data yet: add CSV files to data/".to_string()],
+    };
+    let mut files = vec![(
+        folder.join("index.md"),
+        executive_narrative(&site, &numbers),
+    )];
+    for program in &site.programs {
+        files.push((
+            folder.join(format!("{}.md", program.id)),
+            program_narrative(&site, &numbers, &program.id),
+        ));
+    }
+    Ok(Created {
+        week: Some(week.id),
+        files: create_all(root, &files)?,
+        warnings,
+    })
+}
+
+/// The week after the newest review; without reviews, the newest week
+/// whose data is complete.
+fn next_week(site: &Site) -> ReviewWeek {
+    let calendar = &site.config.calendar;
+    if let Some(newest) = site.reviews.last() {
+        return calendar.review_week(calendar.weeks_before(newest.week.week, -1));
+    }
+    let latest = site
+        .data_files
+        .iter()
+        .filter_map(|file| file.last_date)
+        .max();
+    let week = match latest {
+        Some(date) => {
+            let week = calendar.week_of(date);
+            if week.end == date {
+                week
+            } else {
+                calendar.weeks_before(week, 1)
+            }
+        }
+        None => calendar.weeks_before(calendar.week_of(jiff::ZonedDateTime::now().date()), 1),
+    };
+    calendar.review_week(week)
+}
+
+fn kind_words(kind: ExceptionKind) -> &'static str {
+    match kind {
+        ExceptionKind::SlaBreach => "SLA breach",
+        ExceptionKind::Red => "red",
+        ExceptionKind::UnusualMove => "unusual move",
+    }
+}
+
+/// The metrics a narrative leads with: the program's key metrics, else its
+/// first three rated ones.
+fn headline_metrics(numbers: &ReviewNumbers, program: &str) -> Vec<String> {
+    let Some(program) = numbers.programs.get(program) else {
+        return Vec::new();
+    };
+    let key: Vec<String> = program
+        .metrics
+        .iter()
+        .filter(|(_, metric)| metric.key)
+        .map(|(id, _)| id.clone())
+        .collect();
+    if !key.is_empty() {
+        return key;
+    }
+    program
+        .metrics
+        .iter()
+        .filter(|(_, metric)| metric.status.is_some())
+        .take(3)
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// One bullet with a metric's number, changes and (when rated) status.
+fn metric_line(numbers: &ReviewNumbers, program: &str, metric: &str, reference: &str) -> String {
+    let Some(metric_numbers) = numbers
+        .programs
+        .get(program)
+        .and_then(|program| program.metrics.get(metric))
+    else {
+        return String::new();
+    };
+    let mut line = format!(
+        "- {}: {{{{ value(\"{reference}\") }}}} ({{{{ delta(\"{reference}\", \"wow\") }}}} WoW, {{{{ delta(\"{reference}\", \"yoy\") }}}} YoY)",
+        markdown_text(&metric_numbers.name)
+    );
+    if metric_numbers.target.is_some() {
+        let _ = write!(
+            line,
+            ", target {{{{ value(\"{reference}\", \"target\") }}}}"
+        );
+    }
+    if metric_numbers.status.is_some() {
+        let _ = write!(line, " {{{{ status(\"{reference}\") }}}}");
+    }
+    line.push('\n');
+    line
+}
+
+/// Text from YAML placed in markdown: neither markdown nor template syntax.
+fn markdown_text(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '{' | '}' | '%' | '|' | '!'
+        ) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.replace('\n', " ")
+}
+
+/// YAML front matter values, quoted.
+fn yaml_string(text: &str) -> String {
+    serde_json::to_string(text).expect("strings serialise")
+}
+
+fn executive_narrative(site: &Site, numbers: &ReviewNumbers) -> String {
+    let id = &numbers.version.id;
+    let mut text = format!(
+        "---\ntitle: {}\nauthor: \"\"\n---\n\n",
+        yaml_string(&format!("Weekly business review — week {id}"))
+    );
+    let _ = writeln!(
+        text,
+        "_Overall status when this file was created: **{}**. Write the week's headline for leadership here: what happened, why, and what you need._\n",
+        status_label(numbers.status)
+    );
+    text.push_str("## Exceptions\n\n");
+    if numbers.exceptions.is_empty() {
+        text.push_str("None this week.\n");
+    }
+    for exception in &numbers.exceptions {
+        let reference = format!("{}.{}", exception.program, exception.metric);
+        let program_name = site
+            .program(&exception.program)
+            .map_or(exception.program.as_str(), |program| program.name.as_str());
+        let _ = writeln!(
+            text,
+            "- **{}** ({}), {}: {{{{ value(\"{reference}\") }}}} ({{{{ delta(\"{reference}\", \"wow\") }}}} WoW). Why:",
+            markdown_text(&exception.metric_name),
+            markdown_text(program_name),
+            kind_words(exception.kind)
+        );
+    }
+    text.push_str("\n## Programs\n\n");
+    for program in &site.programs {
+        let Some(program_numbers) = numbers.programs.get(&program.id) else {
+            continue;
+        };
+        let _ = writeln!(
+            text,
+            "### {} — {}\n",
+            markdown_text(&program.name),
+            status_label(program_numbers.status)
+        );
+        for metric in headline_metrics(numbers, &program.id) {
+            text.push_str(&metric_line(
+                numbers,
+                &program.id,
+                &metric,
+                &format!("{}.{metric}", program.id),
+            ));
+        }
+        text.push('\n');
+    }
+    text.push_str("## Asks\n\n- \n");
+    text
+}
+
+fn program_narrative(site: &Site, numbers: &ReviewNumbers, program_id: &str) -> String {
+    let program = site
+        .program(program_id)
+        .expect("narratives are written for the site's programs");
+    let id = &numbers.version.id;
+    let program_numbers = &numbers.programs[program_id];
+    let mut text = format!(
+        "---\ntitle: {}\nauthor: {}\n---\n\n",
+        yaml_string(&format!("{} — week {id}", program.name)),
+        yaml_string(&program.owner)
+    );
+    let _ = writeln!(
+        text,
+        "_Status when this file was created: **{}**._\n",
+        status_label(program_numbers.status)
+    );
+    text.push_str("## What happened\n\n");
+    for metric in headline_metrics(numbers, program_id) {
+        text.push_str(&metric_line(numbers, program_id, &metric, &metric));
+    }
+    if !program_numbers.exceptions.is_empty() {
+        text.push_str("\nExceptions:\n\n");
+        for exception in &program_numbers.exceptions {
+            text.push_str(
+                &metric_line(numbers, program_id, &exception.metric, &exception.metric).replacen(
+                    "- ",
+                    &format!("- {}: ", kind_words(exception.kind)),
+                    1,
+                ),
+            );
+        }
+    }
+    text.push_str(
+        "\n## Why\n\n_Explain the variances above: what drove them, and is it over?_\n\n",
+    );
+    text.push_str("## What next\n\n- [ ] \n\n## Asks\n\n- \n");
+    text
+}
+
+const INIT_SITE: &str = "\
+# sitrep site settings; the README lists every option.
+title: Trust & Safety — Weekly Business Review
+week_ends_on: sunday          # ISO weeks, Monday to Sunday
+fiscal_year_end_month: 12     # the fiscal year is the calendar year
+output: public
+";
+
+const INIT_PROGRAM: &str = "\
+name: Incident Resolutions
+owner: Your Name
+summary: Resolve safety incidents between customers quickly and fairly.
+metrics:
+  incidents_reported:
+    name: Incidents reported
+    column: incidents_reported
+    aggregate: sum
+    better: down
+    key: true
+  incidents_resolved:
+    name: Incidents resolved
+    column: incidents_resolved
+  resolved_within_sla:
+    name: Resolved within SLA
+    column: resolved_within_sla
+  resolution_sla_attainment:
+    name: Resolution SLA attainment
+    divide: [resolved_within_sla, incidents_resolved]
+    unit: percent
+    better: up
+    target: 0.9
+    compare: bps
+    sla: true
+    key: true
+  open_backlog:
+    name: Open backlog
+    column: open_backlog
+    aggregate: last
+    better: down
+    target: 250
+  handle_minutes:
+    name: Average handle time
+    column: handle_minutes
+    aggregate: mean
+    unit: minutes
+    better: down
+    target: 40
+initiatives:
+  - name: Write the first weekly review
+    owner: Your Name
+    status: on_track
+";
+
+/// 455 days (65 weeks) of plausible daily data ending on `last_day`, from
+/// a fixed formula: the same dates always give the same file.
+fn example_csv(last_day: Date) -> String {
+    let mut csv = String::from("date,incidents_reported,incidents_resolved,resolved_within_sla,open_backlog,handle_minutes\n");
+    let mut backlog: i64 = 200;
+    for back in (0..455).rev() {
+        let date = add_days(last_day, -back);
+        let day = i64::from(date.day_of_year());
+        let weekend = matches!(
+            date.weekday(),
+            jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+        );
+        // A small deterministic wobble instead of randomness.
+        let wobble = ((day * 37 + i64::from(date.year()) * 11) % 17) - 8;
+        let reported = if weekend { 52 } else { 40 } + wobble;
+        let resolved = reported - wobble / 2 + 1;
+        let within = resolved * 9 / 10 + (wobble % 3);
+        backlog = (backlog + reported - resolved).clamp(150, 400);
+        let minutes = 36.0 + (wobble as f64) * 0.4;
+        let _ = writeln!(
+            csv,
+            "{date},{reported},{resolved},{within},{backlog},{minutes:.1}"
+        );
+    }
+    csv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_text_is_inert() {
+        assert_eq!(
+            markdown_text("A_b {{ x }} <i>"),
+            "A\\_b \\{\\{ x \\}\\} \\<i\\>"
+        );
+    }
+
+    #[test]
+    fn example_data_ends_on_the_given_day() {
+        let csv = example_csv(jiff::civil::date(2026, 11, 22));
+        assert_eq!(csv.lines().count(), 456);
+        assert!(csv.lines().last().unwrap().starts_with("2026-11-22,"));
+        assert!(csv.lines().nth(1).unwrap().starts_with("2025-08-25,"));
+    }
+}
