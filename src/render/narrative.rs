@@ -5,9 +5,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
-use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+use minijinja::ErrorKind;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::error::{closest, Diagnostic};
@@ -134,158 +133,240 @@ fn check_kind(kind: &str, allowed: &[&str], function: &str) -> Result<(), miniji
     }
 }
 
-/// Runs the narrative's template calls: returns the text with a token per
-/// call, and the calls.
+/// The calls a narrative can make.
+pub const CALLS: [&str; 5] = ["value", "delta", "status", "chart", "table"];
+
+/// What one `{{ … }}` holds.
+#[derive(Debug, PartialEq)]
+enum Braces {
+    /// `name("a", "b")`: a call with string arguments.
+    Call(String, Vec<String>),
+    /// Looks like a call but its arguments are not quoted strings.
+    Malformed(String),
+    /// Anything else: shown as written.
+    Text,
+}
+
+/// Reads `name("arg", 'arg')` from the inside of `{{ … }}`.
+fn parse_braces(inner: &str) -> Braces {
+    let inner = inner.trim();
+    let name_length = inner
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(inner.len());
+    let (name, rest) = inner.split_at(name_length);
+    let rest = rest.trim_start();
+    if name.is_empty()
+        || !name.starts_with(|c: char| c.is_ascii_alphabetic())
+        || !rest.starts_with('(')
+    {
+        return Braces::Text;
+    }
+    let Some(arguments) = rest[1..].trim_end().strip_suffix(')') else {
+        return Braces::Malformed(name.to_string());
+    };
+    let mut parsed = Vec::new();
+    let mut chars = arguments.trim().chars().peekable();
+    while chars.peek().is_some() {
+        let Some(quote) = chars.next().filter(|c| *c == '"' || *c == '\'') else {
+            return Braces::Malformed(name.to_string());
+        };
+        let mut argument = String::new();
+        let mut closed = false;
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some(escaped) => argument.push(escaped),
+                    None => return Braces::Malformed(name.to_string()),
+                },
+                c if c == quote => {
+                    closed = true;
+                    break;
+                }
+                c => argument.push(c),
+            }
+        }
+        if !closed {
+            return Braces::Malformed(name.to_string());
+        }
+        parsed.push(argument);
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        match chars.next() {
+            None => break,
+            Some(',') => {
+                while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                    chars.next();
+                }
+                if chars.peek().is_none() {
+                    return Braces::Malformed(name.to_string());
+                }
+            }
+            Some(_) => return Braces::Malformed(name.to_string()),
+        }
+    }
+    Braces::Call(name.to_string(), parsed)
+}
+
+/// Checks one call against the scope.
+fn make_call(name: &str, arguments: &[String], scope: &Scope) -> Result<Call, String> {
+    let arity = |range: std::ops::RangeInclusive<usize>, usage: &str| {
+        if range.contains(&arguments.len()) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{name}() takes {usage}, got {} argument{}",
+                arguments.len(),
+                if arguments.len() == 1 { "" } else { "s" }
+            ))
+        }
+    };
+    let invalid = |error: minijinja::Error| error.detail().unwrap_or_default().to_string();
+    match name {
+        "value" => {
+            arity(1..=2, "a metric and optionally one of \"mtd\", \"qtd\", \"ytd\", \"target\", \"previous_week\"")?;
+            let kind = arguments
+                .get(1)
+                .cloned()
+                .unwrap_or_else(|| "last_week".to_string());
+            check_kind(&kind, &VALUE_KINDS, "value").map_err(invalid)?;
+            Ok(Call::Value {
+                metric: scope.resolve(&arguments[0]).map_err(invalid)?,
+                kind,
+            })
+        }
+        "delta" => {
+            arity(2..=2, "a metric and a comparison such as \"wow\"")?;
+            check_kind(&arguments[1], &DELTA_KINDS, "delta").map_err(invalid)?;
+            Ok(Call::Delta {
+                metric: scope.resolve(&arguments[0]).map_err(invalid)?,
+                kind: arguments[1].clone(),
+            })
+        }
+        "status" => {
+            arity(1..=1, "one metric")?;
+            Ok(Call::Status {
+                metric: scope.resolve(&arguments[0]).map_err(invalid)?,
+            })
+        }
+        "chart" => {
+            arity(1..=3, "1 to 3 metrics, or a deck chart's title")?;
+            // A single argument may name one of the program's deck charts.
+            if let (1, Some(program)) = (arguments.len(), &scope.program) {
+                let block = scope
+                    .chart_blocks
+                    .get(program)
+                    .and_then(|blocks| blocks.iter().find(|(_, title)| *title == arguments[0]));
+                if let Some((index, _)) = block {
+                    return Ok(Call::Chart {
+                        program: program.clone(),
+                        block: Some(*index),
+                        metrics: Vec::new(),
+                    });
+                }
+            }
+            let metrics = arguments
+                .iter()
+                .map(|name| scope.resolve(name))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(invalid)?;
+            let program = metrics[0].program.clone();
+            if metrics.iter().any(|metric| metric.program != program) {
+                return Err("chart() draws metrics of one program only".to_string());
+            }
+            Ok(Call::Chart {
+                program,
+                block: None,
+                metrics,
+            })
+        }
+        "table" => {
+            arity(2..=2, "a program and \"6w\" or \"12m\"")?;
+            check_kind(&arguments[1], &TABLE_KINDS, "table").map_err(invalid)?;
+            let program = &arguments[0];
+            if !scope.metrics.contains_key(program) {
+                let suggestion = closest(program, scope.metrics.keys().map(String::as_str));
+                return Err(format!(
+                    "there is no program `{program}`{}",
+                    did_you_mean(suggestion)
+                ));
+            }
+            Ok(Call::Table {
+                program: program.clone(),
+                period: arguments[1].clone(),
+            })
+        }
+        _ => Err(format!(
+            "there is no call `{name}()`{}",
+            closest(name, CALLS).map_or_else(
+                || format!(
+                    "; the calls are {}",
+                    CALLS.map(|call| format!("{call}()")).join(", ")
+                ),
+                |call| format!(" (did you mean `{call}()`?)")
+            )
+        )),
+    }
+}
+
+/// Finds the narrative's calls, `{{ name("argument", …) }}`: returns the
+/// text with a token per call, and the calls. Only these calls run;
+/// anything else between braces (`{{ 7*7 }}`, `{% … %}`) is shown as
+/// written, so no text can execute template code.
 pub fn expand_calls(
     narrative: &Narrative,
     scope: Scope,
 ) -> Result<(String, Vec<Call>), Diagnostic> {
-    let calls: Arc<Mutex<Vec<Call>>> = Arc::default();
-    let scope = Arc::new(scope);
-    let mut environment = Environment::new();
-    environment.set_undefined_behavior(UndefinedBehavior::Strict);
-    environment.set_debug(true);
-    // A token is returned for every call; its HTML is filled in later.
-    fn record(calls: &Mutex<Vec<Call>>, call: Call) -> String {
-        let mut calls = calls.lock().expect("no panics while holding the lock");
-        calls.push(call);
-        format!("{TOKEN_START}{}{TOKEN_END}", calls.len() - 1)
-    }
-    {
-        let (calls, scope) = (calls.clone(), scope.clone());
-        environment.add_function(
-            "value",
-            move |metric: String, kind: Option<String>| -> Result<String, minijinja::Error> {
-                let kind = kind.unwrap_or_else(|| "last_week".to_string());
-                check_kind(&kind, &VALUE_KINDS, "value")?;
-                let metric = scope.resolve(&metric)?;
-                Ok(record(&calls, Call::Value { metric, kind }))
-            },
-        );
-    }
-    {
-        let (calls, scope) = (calls.clone(), scope.clone());
-        environment.add_function(
-            "delta",
-            move |metric: String, kind: String| -> Result<String, minijinja::Error> {
-                check_kind(&kind, &DELTA_KINDS, "delta")?;
-                let metric = scope.resolve(&metric)?;
-                Ok(record(&calls, Call::Delta { metric, kind }))
-            },
-        );
-    }
-    {
-        let (calls, scope) = (calls.clone(), scope.clone());
-        environment.add_function(
-            "status",
-            move |metric: String| -> Result<String, minijinja::Error> {
-                let metric = scope.resolve(&metric)?;
-                Ok(record(&calls, Call::Status { metric }))
-            },
-        );
-    }
-    {
-        let (calls, scope) = (calls.clone(), scope.clone());
-        environment.add_function(
-            "chart",
-            move |names: minijinja::value::Rest<String>| -> Result<String, minijinja::Error> {
-                if names.is_empty() || names.len() > 3 {
-                    return Err(invalid(format!(
-                        "chart() takes 1 to 3 metrics (or a deck chart's title), got {}",
-                        names.len()
-                    )));
-                }
-                // A single argument may name one of the program's deck charts.
-                if let (1, Some(program)) = (names.len(), &scope.program) {
-                    let block = scope
-                        .chart_blocks
-                        .get(program)
-                        .and_then(|blocks| blocks.iter().find(|(_, title)| *title == names[0]));
-                    if let Some((index, _)) = block {
-                        return Ok(record(
-                            &calls,
-                            Call::Chart {
-                                program: program.clone(),
-                                block: Some(*index),
-                                metrics: Vec::new(),
-                            },
-                        ));
-                    }
-                }
-                let metrics = names
-                    .iter()
-                    .map(|name| scope.resolve(name))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let program = metrics[0].program.clone();
-                if metrics.iter().any(|metric| metric.program != program) {
-                    return Err(invalid(
-                        "chart() draws metrics of one program only".to_string(),
-                    ));
-                }
-                Ok(record(
-                    &calls,
-                    Call::Chart {
-                        program,
-                        block: None,
-                        metrics,
-                    },
-                ))
-            },
-        );
-    }
-    {
-        let (calls, scope) = (calls.clone(), scope.clone());
-        environment.add_function(
-            "table",
-            move |program: String, period: String| -> Result<String, minijinja::Error> {
-                check_kind(&period, &TABLE_KINDS, "table")?;
-                if !scope.metrics.contains_key(&program) {
-                    let suggestion = closest(&program, scope.metrics.keys().map(String::as_str));
-                    return Err(invalid(format!(
-                        "there is no program `{program}`{}",
-                        did_you_mean(suggestion)
-                    )));
-                }
-                Ok(record(&calls, Call::Table { program, period }))
-            },
-        );
-    }
     let body: String = narrative
         .body
         .chars()
         .filter(|c| *c != TOKEN_START && *c != TOKEN_END)
         .collect();
-    let expanded = environment
-        .render_named_str(&narrative.path, &body, ())
-        .map_err(|error| template_diagnostic(&error, narrative))?;
-    let calls = std::mem::take(&mut *calls.lock().expect("no panics while holding the lock"));
-    Ok((expanded, calls))
-}
-
-fn template_diagnostic(error: &minijinja::Error, narrative: &Narrative) -> Diagnostic {
-    // The function's own message when a call was refused; minijinja's
-    // otherwise (syntax errors, unknown functions).
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    let mut message = None;
-    while let Some(current) = source {
-        if let Some(inner) = current.downcast_ref::<minijinja::Error>() {
-            if let Some(detail) = inner.detail() {
-                message = Some(detail.to_string());
+    let mut expanded = String::with_capacity(body.len());
+    let mut calls = Vec::new();
+    let mut position = 0;
+    while let Some(found) = body[position..].find("{{") {
+        let start = position + found;
+        // `\{{` shows the braces as written.
+        if body[..start].ends_with('\\') {
+            expanded.push_str(&body[position..start - 1]);
+            expanded.push_str("{{");
+            position = start + 2;
+            continue;
+        }
+        let Some(length) = body[start + 2..].find("}}") else {
+            break;
+        };
+        let end = start + 2 + length + 2;
+        expanded.push_str(&body[position..start]);
+        let line = narrative.body_line + body[..start].matches('\n').count();
+        let error = |message: String, help: &str| {
+            Diagnostic::new(Path::new(&narrative.path), message)
+                .at_line(Some(line))
+                .with_help(help.to_string())
+        };
+        match parse_braces(&body[start + 2..end - 2]) {
+            Braces::Text => expanded.push_str(&body[start..end]),
+            Braces::Malformed(name) => {
+                return Err(error(
+                    format!("`{}` is not a valid call", body[start..end].trim()),
+                    &format!(
+                        "write calls like {name}(\"metric_id\"), with every argument in quotes"
+                    ),
+                ))
+            }
+            Braces::Call(name, arguments) => {
+                let call = make_call(&name, &arguments, &scope).map_err(|message| {
+                    error(message, "see the README's list of narrative calls")
+                })?;
+                calls.push(call);
+                expanded.push_str(&format!("{TOKEN_START}{}{TOKEN_END}", calls.len() - 1));
             }
         }
-        source = current.source();
+        position = end;
     }
-    let message = message.unwrap_or_else(|| error.kind().to_string());
-    let line = error.line().map(|line| line + narrative.body_line - 1);
-    let help = match error.kind() {
-        ErrorKind::UnknownFunction => "the calls are value(), delta(), status(), chart() and table()",
-        ErrorKind::UndefinedError => "narratives know only the calls value(), delta(), status(), chart() and table(); wrap literal braces in {% raw %}…{% endraw %}",
-        ErrorKind::SyntaxError => "check the {{ … }} and {% … %} around this line; wrap literal braces in {% raw %}…{% endraw %}",
-        _ => "see the README's list of narrative calls",
-    };
-    Diagnostic::new(Path::new(&narrative.path), message)
-        .at_line(line)
-        .with_help(help)
+    expanded.push_str(&body[position..]);
+    Ok((expanded, calls))
 }
 
 /// Renders CommonMark + GFM to HTML, escaping raw HTML unless
@@ -593,10 +674,28 @@ mod tests {
         let error =
             expand_calls(&narrative("{{ delta(\"reported\", \"weekly\") }}"), scope()).unwrap_err();
         assert!(error.message.contains("delta() takes"), "{}", error.message);
-        let error = expand_calls(&narrative("{{ value(\"reported\") "), scope()).unwrap_err();
-        assert_eq!(error.line, Some(5));
-        let error = expand_calls(&narrative("{{ secret }}"), scope()).unwrap_err();
-        assert!(error.help.unwrap().contains("raw"));
+        let error = expand_calls(&narrative("\n{{ value(reported) }}"), scope()).unwrap_err();
+        assert_eq!(error.line, Some(6));
+        assert!(
+            error.message.contains("is not a valid call"),
+            "{}",
+            error.message
+        );
+        let error = expand_calls(&narrative("{{ valeu(\"reported\") }}"), scope()).unwrap_err();
+        assert!(
+            error.message.contains("did you mean `value()`"),
+            "{}",
+            error.message
+        );
+        let error =
+            expand_calls(&narrative("{{ status(\"reported\", \"x\") }}"), scope()).unwrap_err();
+        assert!(
+            error
+                .message
+                .contains("status() takes one metric, got 2 arguments"),
+            "{}",
+            error.message
+        );
         let mut executive = scope();
         executive.program = None;
         let error = expand_calls(&narrative("{{ value(\"reported\") }}"), executive).unwrap_err();
@@ -605,6 +704,44 @@ mod tests {
             "{}",
             error.message
         );
+    }
+
+    #[test]
+    fn other_template_syntax_is_shown_as_written() {
+        let text = "{{ 7*7 }} {% if true %}X{% endif %} {{ secret }} {{ value(\"reported\") ";
+        let (expanded, calls) = expand_calls(&narrative(text), scope()).unwrap();
+        assert_eq!(expanded, text);
+        assert!(calls.is_empty());
+    }
+
+    #[test]
+    fn arguments_may_use_either_quote_and_escapes() {
+        assert_eq!(
+            parse_braces(" value( 'a' , \"b\\\"c\" ) "),
+            Braces::Call("value".into(), vec!["a".into(), "b\"c".into()])
+        );
+        assert_eq!(
+            parse_braces("chart()"),
+            Braces::Call("chart".into(), vec![])
+        );
+        assert_eq!(
+            parse_braces("value(\"a\",)"),
+            Braces::Malformed("value".into())
+        );
+        assert_eq!(
+            parse_braces("value(\"a)"),
+            Braces::Malformed("value".into())
+        );
+        assert_eq!(parse_braces("7*7"), Braces::Text);
+        assert_eq!(parse_braces("user.name"), Braces::Text);
+    }
+
+    #[test]
+    fn a_backslash_shows_a_call_as_written() {
+        let (expanded, calls) =
+            expand_calls(&narrative("write \\{{ value(\"m\") }} to show m"), scope()).unwrap();
+        assert_eq!(expanded, "write {{ value(\"m\") }} to show m");
+        assert!(calls.is_empty());
     }
 
     #[test]
