@@ -165,7 +165,8 @@ impl Calendar {
             let parsed = id
                 .split_once("-W")
                 .and_then(|(year, week)| {
-                    let valid = year.len() == 4 && week.len() == 2;
+                    let digits = |text: &str| text.bytes().all(|byte| byte.is_ascii_digit());
+                    let valid = year.len() == 4 && week.len() == 2 && digits(year) && digits(week);
                     let year: i16 = year.parse().ok().filter(|_| valid)?;
                     let week: i8 = week.parse().ok()?;
                     Some((year, week))
@@ -379,6 +380,8 @@ mod tests {
         assert!(iso().parse_week_id("2026-47").is_err());
         assert!(iso().parse_week_id("2026-W00").is_err());
         assert!(iso().parse_week_id("2026-W7").is_err());
+        assert!(iso().parse_week_id("2026-W+8").is_err());
+        assert!(iso().parse_week_id("+026-W08").is_err());
         assert!(iso().parse_week_id("../etc").is_err());
         assert!(iso().parse_week_id("2026-11-22").is_err());
     }

@@ -12,6 +12,7 @@ use super::view::{deck_view, metric_view, BlockView, MetricView, StatusView};
 use crate::compute::status::{initiative_status, Status};
 use crate::compute::{ExceptionKind, ReviewNumbers};
 use crate::error::Diagnostic;
+use crate::load::deck::DeckBlock;
 use crate::load::program::InitiativeStatus;
 use crate::load::{Program, Site};
 
@@ -215,6 +216,14 @@ impl VersionPages<'_> {
                 .cloned()
                 .collect();
         }
+        // A custom deck may show a metric only in another metric's chart or
+        // in a table: link to where it is.
+        if program.deck.is_some() {
+            let deck = deck_view(&self.site.config.calendar, program, numbers);
+            for view in &mut key_metrics {
+                view.anchor = anchor_in_deck(program, &deck, &view.id);
+            }
+        }
         let href = format!("{root}{}/index.html", program.id);
         Some(ProgramCard {
             id: program.id.clone(),
@@ -330,33 +339,22 @@ impl VersionPages<'_> {
                     program_name: program.name.clone(),
                     metric_name: exception.metric_name.clone(),
                     detail,
-                    href: format!(
-                        "{}/index.html#{}",
-                        program.id,
-                        self.metric_anchor(program, &exception.metric)
-                    ),
+                    href: match self.metric_anchor(program, &exception.metric) {
+                        anchor if anchor.is_empty() => format!("{}/index.html", program.id),
+                        anchor => format!("{}/index.html#{anchor}", program.id),
+                    },
                 })
             })
             .collect()
     }
 
-    /// Where a metric is shown on its program page: its chart, or the
-    /// first deck block that includes it.
+    /// Where a metric is shown on its program page (see [`anchor_in_deck`]).
     fn metric_anchor(&self, program: &Program, metric: &str) -> String {
         let Some(numbers) = self.numbers.programs.get(&program.id) else {
             return String::new();
         };
-        let anchor = super::view::metric_anchor(metric);
         let deck = deck_view(&self.site.config.calendar, program, numbers);
-        let found = deck.iter().find_map(|block| match block {
-            BlockView::Chart(chart)
-                if chart.anchor == anchor || chart.metrics.iter().any(|view| view.id == metric) =>
-            {
-                Some(chart.anchor.clone())
-            }
-            _ => None,
-        });
-        found.unwrap_or(anchor)
+        anchor_in_deck(program, &deck, metric)
     }
 
     /// `<week>/<program>/index.html`: the narrative, the deck, initiatives.
@@ -391,6 +389,40 @@ impl VersionPages<'_> {
         };
         theme.render("program.html", context)
     }
+}
+
+/// Where a metric is shown on its program page: its chart, else the first
+/// deck chart or table that includes it; empty when the deck leaves it out.
+fn anchor_in_deck(program: &Program, deck: &[BlockView], metric: &str) -> String {
+    let anchor = super::view::metric_anchor(metric);
+    let chart = deck.iter().find_map(|block| match block {
+        BlockView::Chart(chart)
+            if chart.anchor == anchor || chart.metrics.iter().any(|view| view.id == metric) =>
+        {
+            Some(chart.anchor.clone())
+        }
+        _ => None,
+    });
+    // Table blocks name their metrics only in the deck definition; their
+    // anchors are `table-<position>`, as `deck_view` makes them.
+    let table = || {
+        program
+            .deck
+            .iter()
+            .flatten()
+            .enumerate()
+            .find_map(|(position, block)| match block {
+                DeckBlock::Table { metrics, .. }
+                    if metrics
+                        .iter()
+                        .any(|&index| program.metrics[index].definition.id == metric) =>
+                {
+                    Some(format!("table-{}", position + 1))
+                }
+                _ => None,
+            })
+    };
+    chart.or_else(table).unwrap_or_default()
 }
 
 pub fn version_link(version: &ReviewNumbers, href: String, current: bool) -> VersionLink {
