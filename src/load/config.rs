@@ -89,7 +89,7 @@ const MONTH_NAMES: [&str; 12] = [
 
 /// Parses `site.yaml`; `path` is the name used in messages.
 pub fn parse_site_config(text: &str, path: &Path) -> Result<SiteConfig, Vec<Diagnostic>> {
-    let file: SiteFile = yaml::parse(text, path).map_err(|error| vec![error])?;
+    let file: SiteFile = super::parse_yaml(text, path).map_err(|error| vec![error])?;
     let mut errors = Vec::new();
     let at = |key: &str| yaml::line_of_key(text, &[key]);
     let mut config = SiteConfig {

@@ -247,13 +247,14 @@ pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<ParsedFile, Vec<Diagnostic
         .from_reader(bytes);
     let mut records = Vec::new();
     let mut record = csv::ByteRecord::new();
+    let mut lines = LineCounter::new(bytes);
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
                 let line = record
                     .position()
-                    .map_or(0, |position| position.line() as usize);
+                    .map_or(0, |position| lines.line_at(position.byte()));
                 // Skip blank lines, which spreadsheet exports often end with.
                 if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
                     continue;
@@ -279,7 +280,7 @@ pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<ParsedFile, Vec<Diagnostic
             Err(error) => {
                 let line = error
                     .position()
-                    .map_or(0, |position| position.line() as usize);
+                    .map_or(0, |position| lines.line_at(position.byte()));
                 errors.push(
                     Diagnostic::new(path, format!("cannot read CSV: {error}"))
                         .at_line(Some(line).filter(|l| *l > 0)),
@@ -289,9 +290,13 @@ pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<ParsedFile, Vec<Diagnostic
         }
     }
     let Some(((header_line, header), rows)) = records.split_first() else {
-        errors.push(Diagnostic::new(path, "the file is empty").with_help(
-            "a data file starts with a header such as `date,<metric>,…` or `date,metric,value`",
-        ));
+        errors.push(
+            Diagnostic::new(path, "the file is empty")
+                .at_line(Some(1))
+                .with_help(
+                "a data file starts with a header such as `date,<metric>,…` or `date,metric,value`",
+            ),
+        );
         return Err(errors.finish());
     };
     let header_line = *header_line;
@@ -485,6 +490,45 @@ pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<ParsedFile, Vec<Diagnostic
         },
         columns,
     })
+}
+
+/// The 1-based line of a record from its byte offset. The csv crate's own
+/// line numbers are one short for every record after the first in a CRLF
+/// file: a record's position is where the previous one's `\r` terminator
+/// ended, before the `\n`. Offsets only grow, so counting is incremental.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn line_at(&mut self, offset: u64) -> usize {
+        let mut offset = (offset as usize).min(self.bytes.len());
+        // Skip the rest of the previous line's terminator (and blank lines,
+        // which the reader skips too) to reach the record's first byte.
+        while offset < self.bytes.len() && matches!(self.bytes[offset], b'\r' | b'\n') {
+            offset += 1;
+        }
+        if offset < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        self.line += self.bytes[self.offset..offset]
+            .iter()
+            .filter(|byte| **byte == b'\n')
+            .count();
+        self.offset = offset;
+        self.line
+    }
 }
 
 fn value_error(
@@ -972,6 +1016,14 @@ mod tests {
         assert!(parse("date,a,a\n2026-11-16,1,1\n").unwrap_err()[0]
             .message
             .contains("appears twice"));
+    }
+
+    #[test]
+    fn crlf_files_report_the_right_lines() {
+        let errors = parse("date,a\r\n2026-11-16,1\r\n\r\n2026-11-17,x\r\n\"2026-11-18\",y\r\n")
+            .unwrap_err();
+        let lines: Vec<_> = errors.iter().map(|error| error.line).collect();
+        assert_eq!(lines, vec![Some(4), Some(5)], "{errors:?}");
     }
 
     #[test]

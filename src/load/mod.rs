@@ -25,6 +25,54 @@ use program::{
     TargetDefinition,
 };
 
+/// Parses YAML like [`crate::yaml::parse`], making sure the error also says
+/// what to do: syntax and type errors come without a suggestion.
+pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &Path,
+) -> Result<T, Diagnostic> {
+    crate::yaml::parse(text, path).map_err(|error| match error.help {
+        Some(_) => error,
+        None => {
+            let help = yaml_help(&error.message);
+            error.with_help(help)
+        }
+    })
+}
+
+/// What to do about a YAML error serde_yaml gives no suggestion for.
+fn yaml_help(message: &str) -> String {
+    if let Some(field) = message
+        .split_once("missing field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(field, _)| field)
+    {
+        return format!("add `{field}:`; it is required");
+    }
+    if message.contains("invalid type: ") || message.contains("invalid value: ") {
+        if let Some((_, expected)) = message.rsplit_once(", expected ") {
+            let expected = match expected.trim() {
+                "f64" | "f32" | "i64" | "i32" | "a number" => "a number",
+                "u8" => "a whole number from 0 to 255",
+                "a boolean" => "`true` or `false`",
+                "a string" => "text (in quotes if YAML would read it as a list, number or mapping)",
+                other => other,
+            };
+            return format!("write {expected} here");
+        }
+    }
+    if message.contains("a target must be") {
+        return "e.g. `target: 0.95` or `target: { column: <target column> }`".to_string();
+    }
+    if message.contains("untagged enum") {
+        return "check this value against the README's description of the key".to_string();
+    }
+    if message.contains("duplicate") {
+        return "remove or rename one of the two entries".to_string();
+    }
+    "fix the YAML syntax here: check the indentation, the `: ` after each key, and that every quote and bracket is closed".to_string()
+}
+
 /// The name of the site's configuration file, at the site root.
 pub const SITE_FILE: &str = "site.yaml";
 
@@ -147,16 +195,29 @@ impl Site {
                 None => SiteConfig::default(),
             };
 
+        if let Some(link) = link_outside(root, &config.output) {
+            errors.push(
+                Diagnostic::new(
+                    &link,
+                    "the output folder is reached through this link to a place outside the site project; sitrep writes only inside it",
+                )
+                .with_help("remove the link, or choose another `output:` folder in site.yaml"),
+            );
+        }
         let theme = config
             .theme
             .as_ref()
             .and_then(|name| load_theme(root, name, &mut errors));
+        let errors_before_data = errors.len();
         let data = load_data(root, &mut errors);
-        let definitions = load_programs(root, &mut errors);
-        let reviews = load_reviews(root, &config, &definitions, &mut errors);
+        // A data file with errors has no columns yet: metrics reading them
+        // are checked once it loads, instead of reporting missing columns.
+        let data_complete = errors.len() == errors_before_data;
+        let (definitions, program_files) = load_programs(root, &mut errors);
+        let reviews = load_reviews(root, &config, &program_files, &mut errors);
         let mut programs = Vec::with_capacity(definitions.len());
         for (definition, path) in definitions {
-            match bind_program(definition, &path, &data, &config.calendar) {
+            match bind_program(definition, &path, &data, data_complete, &config.calendar) {
                 Ok(program) => programs.push(program),
                 Err(problems) => problems
                     .into_iter()
@@ -204,8 +265,8 @@ enum ReadError {
 /// place outside it (a symlink to `/etc/passwd`, say).
 fn read_input(root: &Path, relative: &Path) -> Result<Vec<u8>, ReadError> {
     let path = root.join(relative);
-    let metadata = match fs::symlink_metadata(&path) {
-        Ok(metadata) => metadata,
+    match fs::symlink_metadata(&path) {
+        Ok(_) => {}
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             return Err(ReadError::Missing)
         }
@@ -215,31 +276,54 @@ fn read_input(root: &Path, relative: &Path) -> Result<Vec<u8>, ReadError> {
                 format!("cannot read: {error}"),
             )))
         }
-    };
-    if metadata.file_type().is_symlink() {
-        check_inside(root, relative).map_err(ReadError::Diagnostic)?;
     }
+    // The file, or any folder on the way to it, may be a link.
+    check_inside(root, relative).map_err(ReadError::Diagnostic)?;
     fs::read(&path).map_err(|error| {
         ReadError::Diagnostic(Diagnostic::new(relative, format!("cannot read: {error}")))
     })
 }
 
-/// Checks that `relative` resolves to a path inside `root`.
+/// Checks that `relative` resolves to a path inside `root`, whether the
+/// file itself or a folder on the way to it is a link; the error names the
+/// link.
 fn check_inside(root: &Path, relative: &Path) -> Result<(), Diagnostic> {
     let resolved_root = fs::canonicalize(root).map_err(|error| {
         Diagnostic::new(relative, format!("cannot resolve the site root: {error}"))
     })?;
-    let resolved = fs::canonicalize(root.join(relative))
-        .map_err(|error| Diagnostic::new(relative, format!("cannot resolve this link: {error}")))?;
+    let resolved = fs::canonicalize(root.join(relative)).map_err(|error| {
+        Diagnostic::new(relative, format!("cannot resolve this path: {error}"))
+            .with_help("remove the broken link, or make it point to a file inside the project")
+    })?;
     if resolved.starts_with(&resolved_root) {
-        Ok(())
-    } else {
-        Err(Diagnostic::new(
-            relative,
-            "this is a link to a file outside the site project; sitrep reads only inside it",
-        )
-        .with_help("copy the file into the project instead of linking to it"))
+        return Ok(());
     }
+    let link = link_outside(root, relative).unwrap_or_else(|| relative.to_path_buf());
+    Err(Diagnostic::new(
+        link,
+        "this is a link to a place outside the site project; sitrep reads only inside it",
+    )
+    .with_help("copy the file or folder into the project instead of linking to it"))
+}
+
+/// The first existing link on the way from `root` to `relative` that
+/// resolves outside `root`, if any.
+fn link_outside(root: &Path, relative: &Path) -> Option<PathBuf> {
+    let resolved_root = fs::canonicalize(root).ok()?;
+    let mut prefix = PathBuf::new();
+    for component in relative.components() {
+        prefix.push(component);
+        let path = root.join(&prefix);
+        let Ok(metadata) = fs::symlink_metadata(&path) else {
+            return None;
+        };
+        if metadata.file_type().is_symlink()
+            && !fs::canonicalize(&path).is_ok_and(|resolved| resolved.starts_with(&resolved_root))
+        {
+            return Some(prefix);
+        }
+    }
+    None
 }
 
 /// The files of `folder` (site-relative) with the extension `extension`,
@@ -264,6 +348,10 @@ fn files_under(
 ) -> Vec<PathBuf> {
     let base = root.join(folder);
     if !base.is_dir() {
+        return Vec::new();
+    }
+    if let Err(diagnostic) = check_inside(root, Path::new(folder)) {
+        errors.push(diagnostic);
         return Vec::new();
     }
     let mut files = Vec::new();
@@ -388,14 +476,21 @@ fn load_data(root: &Path, errors: &mut Diagnostics) -> DataSet {
     data
 }
 
-fn load_programs(root: &Path, errors: &mut Diagnostics) -> Vec<(ProgramDefinition, PathBuf)> {
+/// The program definitions that parse, and the ids of every program file
+/// (so that a narrative of a program with errors is not also reported).
+fn load_programs(
+    root: &Path,
+    errors: &mut Diagnostics,
+) -> (Vec<(ProgramDefinition, PathBuf)>, Vec<String>) {
     let files = input_files(root, "content/programs", "yaml", errors);
     let mut programs = Vec::new();
+    let mut ids = Vec::new();
     for path in files {
         let id = path
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
             .unwrap_or_default();
+        ids.push(id.clone());
         let bytes = match read_input(root, &path) {
             Ok(bytes) => bytes,
             Err(ReadError::Missing) => continue,
@@ -423,16 +518,23 @@ fn load_programs(root: &Path, errors: &mut Diagnostics) -> Vec<(ProgramDefinitio
             ),
         );
     }
-    programs
+    (programs, ids)
 }
 
 fn load_reviews(
     root: &Path,
     config: &SiteConfig,
-    programs: &[(ProgramDefinition, PathBuf)],
+    programs: &[String],
     errors: &mut Diagnostics,
 ) -> Vec<Review> {
     let folder = root.join("content/reviews");
+    if !folder.is_dir() {
+        return Vec::new();
+    }
+    if let Err(diagnostic) = check_inside(root, Path::new("content/reviews")) {
+        errors.push(diagnostic);
+        return Vec::new();
+    }
     let Ok(entries) = fs::read_dir(&folder) else {
         return Vec::new();
     };
@@ -450,7 +552,14 @@ fn load_reviews(
         let week = match config.calendar.parse_week_id(&name) {
             Ok(week) => week,
             Err(message) => {
-                errors.push(Diagnostic::new(&relative, message));
+                let example = if config.calendar.is_iso() {
+                    "`2026-W47`"
+                } else {
+                    "the week's last day, e.g. `2026-11-21`"
+                };
+                errors.push(Diagnostic::new(&relative, message).with_help(format!(
+                    "name each folder of content/reviews/ after its week: {example}"
+                )));
                 continue;
             }
         };
@@ -472,11 +581,8 @@ fn load_reviews(
                 .map(|stem| stem.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let program = (stem != "index").then(|| stem.clone());
-            if program.is_some() && !programs.iter().any(|(program, _)| program.id == stem) {
-                let ids: Vec<&str> = programs
-                    .iter()
-                    .map(|(program, _)| program.id.as_str())
-                    .collect();
+            if program.is_some() && !programs.contains(&stem) {
+                let ids: Vec<&str> = programs.iter().map(String::as_str).collect();
                 let mut diagnostic = Diagnostic::new(
                     &path,
                     format!("`{stem}` is not a program, so this narrative has no page"),
@@ -581,11 +687,15 @@ fn bind_program(
     definition: ProgramDefinition,
     path: &Path,
     data: &DataSet,
+    data_complete: bool,
     calendar: &Calendar,
 ) -> Result<Program, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut metrics = Vec::with_capacity(definition.metrics.len());
     let has_value_column = |name: &str| data.columns.contains_key(name);
+    // Whether a problem with `column` is worth reporting now: a column
+    // missing while a data file has errors is probably in that file.
+    let report = |column: &str| data_complete || has_value_column(column);
     for metric in definition.metrics {
         let at = |message: String| Diagnostic::new(path, message).at_line(metric.line);
         let series = match &metric.source {
@@ -604,7 +714,10 @@ fn bind_program(
                     Some(series)
                 }
                 Err((message, help)) => {
-                    errors.push(at(format!("metric `{}`: {message}", metric.id)).with_help(help));
+                    if report(column) {
+                        errors
+                            .push(at(format!("metric `{}`: {message}", metric.id)).with_help(help));
+                    }
                     None
                 }
             },
@@ -634,10 +747,12 @@ fn bind_program(
                         aggregate: *aggregate,
                     }),
                     Err((message, help)) => {
-                        errors.push(
-                            at(format!("the target of metric `{}`: {message}", metric.id))
-                                .with_help(help),
-                        );
+                        if report(column) {
+                            errors.push(
+                                at(format!("the target of metric `{}`: {message}", metric.id))
+                                    .with_help(help),
+                            );
+                        }
                         None
                     }
                 }

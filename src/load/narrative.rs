@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use crate::compute::status::Status;
 use crate::error::Diagnostic;
-use crate::yaml;
 
 /// A narrative's front matter.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -61,10 +60,11 @@ pub fn parse_narrative(
             let front_matter = if yaml_text.trim().is_empty() {
                 FrontMatter::default()
             } else {
-                yaml::parse::<FrontMatter>(yaml_text, path).map_err(|mut error| {
+                super::parse_yaml::<FrontMatter>(yaml_text, path).map_err(|mut error| {
                     // Positions are relative to the front matter, which
                     // starts on the file's second line.
                     error.line = error.line.map(|line| line + 1);
+                    error.message = shift_lines(&error.message);
                     error
                 })?
             };
@@ -81,6 +81,28 @@ pub fn parse_narrative(
     Err(Diagnostic::new(path, "the front matter is not closed")
         .at_line(Some(1))
         .with_help("end the front matter with a line of three dashes, `---`"))
+}
+
+/// Adds one to each "at line N" of a YAML message about the front matter,
+/// so that it counts the file's lines like the diagnostic's position does.
+fn shift_lines(message: &str) -> String {
+    let mut shifted = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(index) = rest.find("at line ") {
+        let start = index + "at line ".len();
+        shifted.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        match rest[..digits].parse::<usize>() {
+            Ok(line) => shifted.push_str(&(line + 1).to_string()),
+            Err(_) => shifted.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    shifted.push_str(rest);
+    shifted
 }
 
 #[cfg(test)]
@@ -122,5 +144,18 @@ mod tests {
         assert_eq!(error.help.as_deref(), Some("did you mean `title`?"));
         let error = parse_narrative("---\ntitle: x\n", Path::new("a.md"), None).unwrap_err();
         assert!(error.message.contains("not closed"));
+        // Positions inside the message count the file's lines too.
+        let error = parse_narrative(
+            "---\ntitle: x\nauthor: \"open\n---\n",
+            Path::new("a.md"),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(error.line, Some(4));
+        assert!(
+            error.message.contains("at line 4 column 1"),
+            "{}",
+            error.message
+        );
     }
 }

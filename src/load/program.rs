@@ -249,7 +249,22 @@ pub fn parse_program(
     text: &str,
     path: &Path,
 ) -> Result<ProgramDefinition, Vec<Diagnostic>> {
-    let file: ProgramFile = yaml::parse(text, path).map_err(|error| vec![error])?;
+    let file: ProgramFile = super::parse_yaml(text, path).map_err(|mut error| {
+        // serde_yaml places errors of untagged enums at the start of the
+        // enclosing mapping; point at the metric's `target:` instead.
+        let metric = error
+            .message
+            .strip_prefix("metrics.")
+            .and_then(|rest| rest.split_once(": a target must be"))
+            .map(|(metric, _)| metric.to_string());
+        if let Some(line) = metric
+            .and_then(|metric| yaml::line_of_key(text, &["metrics", metric.as_str(), "target"]))
+        {
+            error.line = Some(line);
+            error.column = None;
+        }
+        vec![error]
+    })?;
     let mut errors = Vec::new();
     let metric_line = |metric: &str, key: Option<&str>| match key {
         Some(key) => yaml::line_of_key(text, &["metrics", metric, key]),

@@ -513,11 +513,17 @@ pub fn slug(text: &str) -> String {
 
 /// Puts each call's HTML where its token is; a token alone in a paragraph
 /// replaces the paragraph, so block HTML (charts, tables) is not wrapped in
-/// `<p>`.
+/// `<p>`. A token inside a tag (an image's alt text, a link title, a
+/// heading's `{#id}`) gets the call's text only, escaped for an attribute,
+/// so the call's markup cannot break out of the attribute.
 pub fn fill_tokens(html: &str, fragments: &[String]) -> String {
     let mut output =
         String::with_capacity(html.len() + fragments.iter().map(String::len).sum::<usize>());
     let mut rest = html;
+    // Whether the text written so far ends inside a tag: pulldown-cmark
+    // escapes `<` and `>` in text and attribute values, so a raw `<` or `>`
+    // is markup.
+    let mut in_tag = false;
     while let Some(start) = rest.find(TOKEN_START) {
         let Some(length) = rest[start..].find(TOKEN_END) else {
             break;
@@ -530,7 +536,14 @@ pub fn fill_tokens(html: &str, fragments: &[String]) -> String {
             .map_or("", String::as_str);
         let before = &rest[..start];
         let after = &rest[start + length + TOKEN_END.len_utf8()..];
-        if before.ends_with("<p>") && after.starts_with("</p>") {
+        if let Some(last) = before.rfind(['<', '>']) {
+            in_tag = before[last..].starts_with('<');
+        }
+        if in_tag {
+            output.push_str(before);
+            output.push_str(&attribute_text(fragment));
+            rest = after;
+        } else if before.ends_with("<p>") && after.starts_with("</p>") {
             output.push_str(&before[..before.len() - 3]);
             output.push_str(fragment);
             rest = &after[4..];
@@ -542,6 +555,32 @@ pub fn fill_tokens(html: &str, fragments: &[String]) -> String {
     }
     output.push_str(rest);
     output
+}
+
+/// The text of an HTML fragment (tags and script contents dropped, spaces
+/// collapsed), safe inside a quoted attribute value.
+fn attribute_text(fragment: &str) -> String {
+    let mut text = String::new();
+    let mut rest = fragment;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let tag = &rest[open..];
+        let skip_to = if tag.starts_with("<script") {
+            tag.find("</script>").map(|end| end + "</script>".len())
+        } else {
+            tag.find('>').map(|end| end + 1)
+        };
+        rest = &tag[skip_to.unwrap_or(tag.len())..];
+        text.push(' ');
+    }
+    text.push_str(rest);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words
+        .join(" ")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// The level of the top heading, to tell themes whether the narrative
@@ -802,6 +841,28 @@ mod tests {
             ],
         );
         assert_eq!(filled, "<figure>c</figure>\n<p>value <span>9</span>.</p>");
+    }
+
+    #[test]
+    fn tokens_inside_tags_get_text_only() {
+        let html = markdown_to_html(
+            "![a \u{E000}0\u{E001}](x.png) [l](y.html \"t \u{E000}1\u{E001}\")\n\n## H {#h\u{E000}0\u{E001}}\n\n\u{E000}0\u{E001}\n",
+            false,
+        );
+        let filled = fill_tokens(
+            &html,
+            &[
+                "<span class=\"num\">1,234</span>".to_string(),
+                "<figure id=\"c\"><script type=\"application/json\">{\"a\":\"b\"}</script><p>It's 5</p></figure>".to_string(),
+            ],
+        );
+        assert!(filled.contains("alt=\"a 1,234\""), "{filled}");
+        assert!(filled.contains("title=\"t It&#39;s 5\""), "{filled}");
+        assert!(filled.contains("<h2 id=\"h1,234\">"), "{filled}");
+        assert!(
+            filled.contains("<span class=\"num\">1,234</span>"),
+            "{filled}"
+        );
     }
 
     #[test]
