@@ -20,8 +20,7 @@ pub const LATEST_DATE: Date = jiff::civil::date(2199, 12, 31);
 /// Panics only outside jiff's supported range (years -9999..=9999), which
 /// inputs bounded by [`EARLIEST_DATE`] and [`LATEST_DATE`] never reach.
 pub fn add_days(date: Date, days: i64) -> Date {
-    date.checked_add(days.days())
-        .expect("dates are bounded well inside jiff's range")
+    from_day_number(day_number(date) + days)
 }
 
 /// The same calendar date one year earlier; 29 February becomes 28 February.
@@ -32,11 +31,47 @@ pub fn one_year_earlier(date: Date) -> Date {
 
 /// Whole days from `from` to `to` (negative when `to` is earlier).
 pub fn days_between(from: Date, to: Date) -> i64 {
-    i64::from(
-        from.until(to)
-            .expect("dates are bounded well inside jiff's range")
-            .get_days(),
-    )
+    day_number(to) - day_number(from)
+}
+
+/// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`). Date
+/// arithmetic is the engine's innermost loop; this is plain integer
+/// arithmetic where a calendar span would allocate and validate.
+pub fn day_number(date: Date) -> i64 {
+    let (year, month, day) = (
+        i64::from(date.year()),
+        i64::from(date.month()),
+        i64::from(date.day()),
+    );
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The date `days` days after 1970-01-01 (Hinnant's `civil_from_days`).
+///
+/// Panics outside jiff's supported years (-9999..=9999), which inputs
+/// bounded by [`EARLIEST_DATE`] and [`LATEST_DATE`] never reach.
+pub fn from_day_number(days: i64) -> Date {
+    let shifted = days + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    Date::new(year as i16, month as i8, day as i8)
+        .expect("dates are bounded well inside jiff's range")
 }
 
 /// A closed range of dates, `start..=end`.
@@ -538,6 +573,22 @@ mod tests {
             months[11].one_year_earlier(),
             period(date(2027, 2, 1), date(2027, 2, 28))
         );
+    }
+
+    #[test]
+    fn day_numbers_agree_with_jiff() {
+        assert_eq!(day_number(date(1970, 1, 1)), 0);
+        assert_eq!(day_number(date(2000, 3, 1)), 11_017);
+        let mut expected = date(1899, 12, 25);
+        let mut number = day_number(expected);
+        while expected <= date(2201, 1, 10) {
+            assert_eq!(from_day_number(number), expected);
+            assert_eq!(day_number(expected), number);
+            expected = expected.tomorrow().unwrap();
+            number += 1;
+        }
+        assert_eq!(days_between(date(2024, 2, 28), date(2024, 3, 1)), 2);
+        assert_eq!(add_days(date(2026, 12, 28), 7), date(2027, 1, 4));
     }
 
     #[test]

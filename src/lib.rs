@@ -22,3 +22,12 @@ pub mod scaffold;
 pub mod serve;
 pub mod write;
 mod yaml;
+
+/// A hash of `value` for telling whether inputs changed between builds.
+/// Stable for one build of sitrep; a different one only costs a rebuild.
+pub fn fingerprint(value: &impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = std::hash::DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}

@@ -1,10 +1,11 @@
 //! The pipeline behind the commands: load inputs → compute metrics →
 //! render pages → write the site.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::compute::restate::{restatements, Restatement};
 use crate::compute::status::Status;
@@ -86,25 +87,62 @@ pub fn build(
 ) -> Result<BuildSummary, Error> {
     let started = Instant::now();
     let prepared = prepare(root, progress)?;
-    progress.stage("rendering pages");
-    let files = render_all(&prepared)?;
     let output = output
         .map(Path::to_path_buf)
         .unwrap_or_else(|| root.join(&prepared.site.config.output));
+    let mut files = data_outputs(&prepared.versions);
+
+    // A version whose inputs are unchanged since the last build keeps its
+    // published pages: adding a week renders that week, not the archive.
+    let keys = version_keys(&prepared, &files);
+    let previous = read_cache(&output);
+    let kept: HashSet<String> = keys
+        .iter()
+        .filter(|(id, key)| {
+            previous.get(*id).is_some_and(|entry| entry.key == **key)
+                && output.join(id).join("index.html").is_file()
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in &kept {
+        files.extend(kept_pages(&output, id));
+    }
+    progress.stage("rendering pages");
+    let rendered = render_site(&prepared.site, &prepared.versions, BUILD_STAMP, &kept)?;
+    let mut cache: BTreeMap<String, CacheEntry> = BTreeMap::new();
+    for (id, key) in &keys {
+        let entry = match previous.get(id) {
+            Some(entry) if kept.contains(id) => entry.clone(),
+            _ => {
+                let prefix = PathBuf::from(id);
+                let pages: Vec<&OutputFile> = rendered
+                    .iter()
+                    .filter(|file| file.path.starts_with(&prefix) && is_page(file))
+                    .collect();
+                CacheEntry {
+                    key: *key,
+                    pages: pages.len(),
+                    charts: pages.iter().map(|file| charts_in(file)).sum(),
+                }
+            }
+        };
+        cache.insert(id.clone(), entry);
+    }
+    let other_pages: Vec<&OutputFile> = rendered
+        .iter()
+        .filter(|file| is_page(file) && !keys.contains_key(&top_folder(file)))
+        .collect();
+    let pages = cache.values().map(|entry| entry.pages).sum::<usize>() + other_pages.len();
+    let charts = cache.values().map(|entry| entry.charts).sum::<usize>()
+        + other_pages
+            .iter()
+            .map(|file| charts_in(file))
+            .sum::<usize>();
+    files.extend(rendered);
+    files.push(OutputFile::new(CACHE_FILE, to_json(&cache)));
+
     progress.stage("writing the site");
     let written = write_site(&output, &files, &build_time())?;
-    let pages: Vec<&OutputFile> = files
-        .iter()
-        .filter(|file| {
-            file.path
-                .extension()
-                .is_some_and(|extension| extension == "html")
-        })
-        .collect();
-    let charts = pages
-        .iter()
-        .map(|file| count(&file.bytes, b"type=\"application/json\" data-chart="))
-        .sum();
     Ok(BuildSummary {
         output,
         versions: prepared.versions.len(),
@@ -114,13 +152,120 @@ pub fn build(
             .filter(|version| !version.published)
             .count(),
         programs: prepared.site.programs.len(),
-        pages: pages.len(),
+        pages,
         charts,
         files: written,
         warnings: prepared.site.warnings,
         restatements: prepared.restatements,
         elapsed: started.elapsed(),
     })
+}
+
+fn is_page(file: &OutputFile) -> bool {
+    file.path
+        .extension()
+        .is_some_and(|extension| extension == "html")
+}
+
+fn top_folder(file: &OutputFile) -> String {
+    file.path
+        .components()
+        .next()
+        .map(|component| component.as_os_str().to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn charts_in(file: &OutputFile) -> usize {
+    file.bytes().map_or(0, |bytes| {
+        count(bytes, b"type=\"application/json\" data-chart=")
+    })
+}
+
+/// What the last build of an output folder rendered for one version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct CacheEntry {
+    /// The fingerprint of everything the version's pages depend on.
+    key: u64,
+    pages: usize,
+    charts: usize,
+}
+
+/// Inside the output folder, so that a build writes nowhere else; it
+/// holds only fingerprints and counts.
+const CACHE_FILE: &str = ".sitrep-cache.json";
+
+fn read_cache(output: &Path) -> BTreeMap<String, CacheEntry> {
+    std::fs::read(output.join(CACHE_FILE))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+/// The published files of a version to keep as they are (its `data.json`
+/// is written afresh with the other data outputs).
+fn kept_pages(output: &Path, id: &str) -> Vec<OutputFile> {
+    walkdir::WalkDir::new(output.join(id))
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry.file_type().is_file())
+        .filter_map(|entry| {
+            entry
+                .path()
+                .strip_prefix(output)
+                .ok()
+                .map(Path::to_path_buf)
+        })
+        .filter(|path| path.file_name().is_none_or(|name| name != "data.json"))
+        .map(OutputFile::keep)
+        .collect()
+}
+
+/// For each version, a fingerprint of everything its pages show: sitrep
+/// and the theme, the site settings, every program definition (the week
+/// page shows them all), the data files' names, the version's numbers and
+/// its narratives.
+fn version_keys(prepared: &PreparedSite, data_files: &[OutputFile]) -> BTreeMap<String, u64> {
+    let site = &prepared.site;
+    let shared = crate::fingerprint(&(
+        env!("CARGO_PKG_VERSION"),
+        crate::render::theme_fingerprint(site),
+        format!("{:?}", site.config),
+        site.programs
+            .iter()
+            .map(|program| program.fingerprint)
+            .collect::<Vec<_>>(),
+        site.data_files
+            .iter()
+            .map(|file| &file.path)
+            .collect::<Vec<_>>(),
+    ));
+    prepared
+        .versions
+        .iter()
+        .map(|numbers| {
+            let review = site
+                .reviews
+                .iter()
+                .find(|review| review.week.id == numbers.version.id);
+            let narratives: Vec<String> = review
+                .map(|review| {
+                    review
+                        .summary
+                        .iter()
+                        .chain(&review.narratives)
+                        .map(|narrative| format!("{narrative:?}"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let data_json = PathBuf::from(&numbers.version.id).join("data.json");
+            let numbers_json = data_files
+                .iter()
+                .find(|file| file.path == data_json)
+                .and_then(OutputFile::bytes);
+            let key = crate::fingerprint(&(shared, numbers_json, narratives));
+            (numbers.version.id.clone(), key)
+        })
+        .collect()
 }
 
 fn count(haystack: &[u8], needle: &[u8]) -> usize {
@@ -137,6 +282,7 @@ fn render_all(prepared: &PreparedSite) -> Result<Vec<OutputFile>, Error> {
         &prepared.site,
         &prepared.versions,
         BUILD_STAMP,
+        &HashSet::new(),
     )?);
     Ok(files)
 }
@@ -282,6 +428,10 @@ fn data_outputs(versions: &[ReviewNumbers]) -> Vec<OutputFile> {
         })
         .collect();
     files.push(OutputFile::new("versions.json", to_json(&entries)));
+    files.push(OutputFile::new(
+        "assets/versions.js",
+        versions_script(versions),
+    ));
     for version in versions {
         files.push(OutputFile::new(
             PathBuf::from(&version.version.id).join("data.json"),
@@ -289,6 +439,34 @@ fn data_outputs(versions: &[ReviewNumbers]) -> Vec<OutputFile> {
         ));
     }
     files
+}
+
+/// `assets/versions.js`: the week switcher's list, loaded by every page
+/// with a plain `<script src>` (works from `file://` and under a strict
+/// Content-Security-Policy), so that adding a week changes this file
+/// instead of every page.
+fn versions_script(versions: &[ReviewNumbers]) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        id: &'a str,
+        status_class: &'static str,
+        status_label: &'static str,
+        draft: bool,
+        programs: Vec<&'a str>,
+    }
+    let entries: Vec<Entry> = versions
+        .iter()
+        .rev()
+        .map(|version| Entry {
+            id: &version.version.id,
+            status_class: version.status.map_or("none", Status::name),
+            status_label: crate::render::view::status_label(version.status),
+            draft: !version.published,
+            programs: version.programs.keys().map(String::as_str).collect(),
+        })
+        .collect();
+    let json = serde_json::to_string(&entries).expect("version entries serialise to JSON");
+    format!("window.SITREP_VERSIONS = {json};\n").into_bytes()
 }
 
 fn to_json(value: &impl Serialize) -> Vec<u8> {

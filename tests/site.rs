@@ -1375,37 +1375,52 @@ fn week_switcher_archive_and_landing_page_link_relatively() {
     ops_site(root);
     let out = build(root);
 
-    // A program page's switcher goes to the same program in every version,
-    // newest first, marking the current one.
+    // The switcher is filled from assets/versions.js (so adding a week
+    // does not change older pages): newest first, each with its programs.
+    // Without JavaScript it offers the archive.
     let ops = page(&out, "2026-W46/ops/index.html");
     let switcher = ops.expect("switcher", |tag| {
         tag.opens("details") && tag.has_class("switcher")
     });
-    assert_eq!(
-        ops.links_in(&switcher),
-        [
-            "../../2026-W47/ops/index.html",
-            "../../2026-W46/ops/index.html",
-            "../../2026-W45/ops/index.html",
-        ]
-    );
-    let current: Vec<&str> = ops.tags[switcher.clone()]
-        .iter()
-        .filter(|tag| tag.opens("a") && tag.attr("aria-current") == Some("page"))
-        .filter_map(|tag| tag.attr("href"))
-        .collect();
-    assert_eq!(current, ["../../2026-W46/ops/index.html"]);
-    // The week page's switcher goes to the other weeks' summaries.
+    assert_eq!(ops.links_in(&switcher), ["../../archive/index.html"]);
+    let details = &ops.tags[switcher.start];
+    assert_eq!(details.attr("data-current"), Some("2026-W46"));
+    assert_eq!(details.attr("data-program"), Some("ops"));
+    assert_eq!(details.attr("data-root"), Some("../../"));
     let week = page(&out, "2026-W45/index.html");
     let switcher = week.expect("switcher", |tag| {
         tag.opens("details") && tag.has_class("switcher")
     });
+    let details = &week.tags[switcher.start];
+    assert_eq!(details.attr("data-current"), Some("2026-W45"));
+    assert_eq!(details.attr("data-program"), Some(""));
+    assert_eq!(details.attr("data-root"), Some("../"));
+    let script = read(&out.join("assets/versions.js"));
+    let json = script
+        .strip_prefix("window.SITREP_VERSIONS = ")
+        .and_then(|rest| rest.trim_end().strip_suffix(';'))
+        .expect("versions.js assigns one JSON array");
+    let listed: Value = serde_json::from_str(json).unwrap();
+    let listed: Vec<(&str, Vec<&str>)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            let programs = entry["programs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap())
+                .collect();
+            (entry["id"].as_str().unwrap(), programs)
+        })
+        .collect();
     assert_eq!(
-        week.links_in(&switcher),
+        listed,
         [
-            "../2026-W47/index.html",
-            "../2026-W46/index.html",
-            "../2026-W45/index.html",
+            ("2026-W47", vec!["decked", "ops"]),
+            ("2026-W46", vec!["decked", "ops"]),
+            ("2026-W45", vec!["decked", "ops"]),
         ]
     );
     // Breadcrumbs lead up.

@@ -110,11 +110,19 @@ pub fn series_value(
     let visible = |date: Date, value: Option<f64>| if date <= as_of { value } else { None };
     match grain {
         Grain::Day => {
-            let mut date = period.start;
-            let values = series.days(period).map(|value| {
-                let value = visible(date, value);
-                date = add_days(date, 1);
-                value
+            // Days after `as_of` are the tail of the period: count them once
+            // instead of comparing every date.
+            let visible_days = if as_of >= period.end {
+                period.day_count()
+            } else {
+                (crate::calendar::days_between(period.start, as_of) + 1).max(0)
+            };
+            let values = series.days(period).enumerate().map(|(day, value)| {
+                if (day as i64) < visible_days {
+                    value
+                } else {
+                    None
+                }
             });
             aggregate_values(values, aggregate)
         }

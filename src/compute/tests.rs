@@ -68,6 +68,7 @@ fn program(id: &str, yaml: &str, columns: &Columns) -> Program {
         initiatives: definition.initiatives,
         deck: definition.deck,
         path,
+        fingerprint: definition.fingerprint,
     }
 }
 

@@ -107,6 +107,8 @@ pub struct Program {
     pub deck: Option<Vec<DeckBlock>>,
     /// Site-relative path of the program's YAML file.
     pub path: String,
+    /// A hash of the program's YAML text.
+    pub fingerprint: u64,
 }
 
 impl Program {
@@ -776,6 +778,7 @@ fn bind_program(
         initiatives: definition.initiatives,
         deck: definition.deck,
         path: path.to_string_lossy().replace('\\', "/"),
+        fingerprint: definition.fingerprint,
     })
 }
 

@@ -169,6 +169,9 @@ pub struct ProgramDefinition {
     pub initiatives: Vec<Initiative>,
     /// The program's WBR deck; `None` gives every metric a 6-12 chart.
     pub deck: Option<Vec<super::deck::DeckBlock>>,
+    /// A hash of the file's text: pages built from an unchanged program
+    /// need not be rendered again.
+    pub fingerprint: u64,
 }
 
 impl ProgramDefinition {
@@ -542,6 +545,7 @@ pub fn parse_program(
             metrics,
             initiatives,
             deck,
+            fingerprint: crate::fingerprint(&text),
         })
     } else {
         Err(errors)

@@ -33,6 +33,7 @@ pub fn render_site(
     site: &Site,
     versions: &[ReviewNumbers],
     built_at: &str,
+    skip: &std::collections::HashSet<String>,
 ) -> Result<Vec<OutputFile>, Diagnostics> {
     let theme = Theme::new(site.theme.as_ref()).map_err(Diagnostics)?;
     let provenance = Provenance {
@@ -43,13 +44,13 @@ pub fn render_site(
             .iter()
             .map(|file| DataFileView {
                 path: file.path.clone(),
-                last_date: file.last_date,
             })
             .collect(),
     };
     let scope = narrative_scope(site);
     let rendered: Vec<Result<Vec<OutputFile>, Vec<Diagnostic>>> = versions
         .par_iter()
+        .filter(|numbers| !skip.contains(&numbers.version.id))
         .map(|numbers| render_version(site, &theme, &scope, numbers, versions, &provenance))
         .collect();
     let mut errors = Diagnostics::default();
@@ -77,6 +78,15 @@ pub fn render_site(
         ));
     }
     errors.into_result(files)
+}
+
+/// A hash of everything of the theme that pages depend on.
+pub fn theme_fingerprint(site: &Site) -> u64 {
+    let overrides = site
+        .theme
+        .as_ref()
+        .map(|theme| (&theme.templates, &theme.static_files));
+    crate::fingerprint(&(theme::default_theme_fingerprint(), overrides))
 }
 
 /// What narrative calls may name: every program's metrics and deck charts.

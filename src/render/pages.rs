@@ -8,11 +8,10 @@ use serde::Serialize;
 use super::format::delta;
 use super::narrative::escape_html;
 use super::theme::Theme;
-use super::view::{deck_view, metric_view, BlockView, MetricView, StatusView};
+use super::view::{deck_view, metric_block_anchor, metric_view, MetricView, StatusView};
 use crate::compute::status::{initiative_status, Status};
 use crate::compute::{ExceptionKind, ReviewNumbers};
 use crate::error::Diagnostic;
-use crate::load::deck::DeckBlock;
 use crate::load::program::InitiativeStatus;
 use crate::load::{Program, Site};
 
@@ -27,7 +26,6 @@ pub struct Provenance {
 #[derive(Debug, Clone, Serialize)]
 pub struct DataFileView {
     pub path: String,
-    pub last_date: Option<jiff::civil::Date>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -44,6 +42,8 @@ pub struct PageInfo {
     /// The relative path from the page to the site root: `""`, `"../"`, …
     pub root: String,
     pub breadcrumbs: Vec<Crumb>,
+    /// The program of a program page, for the week switcher.
+    pub program: Option<String>,
 }
 
 /// A version as pages show it.
@@ -163,31 +163,10 @@ impl VersionPages<'_> {
         }
     }
 
-    /// The same page in every version, or the version's summary when the
-    /// program does not exist there; newest first.
-    fn switcher(&self, root: &str, program: Option<&str>) -> Vec<VersionLink> {
-        self.all_versions
-            .iter()
-            .rev()
-            .map(|version| {
-                let id = &version.version.id;
-                let href = match program {
-                    Some(program) if version.programs.contains_key(program) => {
-                        format!("{root}{id}/{program}/index.html")
-                    }
-                    _ => format!("{root}{id}/index.html"),
-                };
-                version_link(version, href, id == self.id())
-            })
-            .collect()
-    }
-
-    fn base_context(&self, page: PageInfo, program: Option<&str>) -> Value {
-        let switcher = self.switcher(&page.root, program);
+    fn base_context(&self, page: PageInfo) -> Value {
         context! {
             site => context! { title => &self.site.config.title },
             version => self.version_view(),
-            switcher => switcher,
             provenance => self.provenance,
             page => page,
         }
@@ -218,11 +197,8 @@ impl VersionPages<'_> {
         }
         // A custom deck may show a metric only in another metric's chart or
         // in a table: link to where it is.
-        if program.deck.is_some() {
-            let deck = deck_view(&self.site.config.calendar, program, numbers);
-            for view in &mut key_metrics {
-                view.anchor = anchor_in_deck(program, &deck, &view.id);
-            }
+        for view in &mut key_metrics {
+            view.anchor = metric_block_anchor(program, &view.id).unwrap_or_default();
         }
         let href = format!("{root}{}/index.html", program.id);
         Some(ProgramCard {
@@ -272,6 +248,7 @@ impl VersionPages<'_> {
                     href: None,
                 },
             ],
+            program: None,
         };
         let cards: Vec<ProgramCard> = self
             .site
@@ -290,7 +267,7 @@ impl VersionPages<'_> {
             programs => cards,
             exceptions => exceptions,
             initiatives_at_risk => initiatives_at_risk,
-            ..self.base_context(page, None)
+            ..self.base_context(page)
         };
         theme.render("week.html", context)
     }
@@ -339,22 +316,13 @@ impl VersionPages<'_> {
                     program_name: program.name.clone(),
                     metric_name: exception.metric_name.clone(),
                     detail,
-                    href: match self.metric_anchor(program, &exception.metric) {
-                        anchor if anchor.is_empty() => format!("{}/index.html", program.id),
-                        anchor => format!("{}/index.html#{anchor}", program.id),
+                    href: match metric_block_anchor(program, &exception.metric) {
+                        Some(anchor) => format!("{}/index.html#{anchor}", program.id),
+                        None => format!("{}/index.html", program.id),
                     },
                 })
             })
             .collect()
-    }
-
-    /// Where a metric is shown on its program page (see [`anchor_in_deck`]).
-    fn metric_anchor(&self, program: &Program, metric: &str) -> String {
-        let Some(numbers) = self.numbers.programs.get(&program.id) else {
-            return String::new();
-        };
-        let deck = deck_view(&self.site.config.calendar, program, numbers);
-        anchor_in_deck(program, &deck, metric)
     }
 
     /// `<week>/<program>/index.html`: the narrative, the deck, initiatives.
@@ -378,6 +346,7 @@ impl VersionPages<'_> {
                     href: None,
                 },
             ],
+            program: Some(program.id.clone()),
         };
         let card = self.program_card(program, "../");
         let deck = deck_view(&self.site.config.calendar, program, numbers);
@@ -385,44 +354,10 @@ impl VersionPages<'_> {
             program => card,
             deck => deck,
             narrative => self.narratives.get(&program.id),
-            ..self.base_context(page, Some(&program.id))
+            ..self.base_context(page)
         };
         theme.render("program.html", context)
     }
-}
-
-/// Where a metric is shown on its program page: its chart, else the first
-/// deck chart or table that includes it; empty when the deck leaves it out.
-fn anchor_in_deck(program: &Program, deck: &[BlockView], metric: &str) -> String {
-    let anchor = super::view::metric_anchor(metric);
-    let chart = deck.iter().find_map(|block| match block {
-        BlockView::Chart(chart)
-            if chart.anchor == anchor || chart.metrics.iter().any(|view| view.id == metric) =>
-        {
-            Some(chart.anchor.clone())
-        }
-        _ => None,
-    });
-    // Table blocks name their metrics only in the deck definition; their
-    // anchors are `table-<position>`, as `deck_view` makes them.
-    let table = || {
-        program
-            .deck
-            .iter()
-            .flatten()
-            .enumerate()
-            .find_map(|(position, block)| match block {
-                DeckBlock::Table { metrics, .. }
-                    if metrics
-                        .iter()
-                        .any(|&index| program.metrics[index].definition.id == metric) =>
-                {
-                    Some(format!("table-{}", position + 1))
-                }
-                _ => None,
-            })
-    };
-    chart.or_else(table).unwrap_or_default()
 }
 
 pub fn version_link(version: &ReviewNumbers, href: String, current: bool) -> VersionLink {
@@ -464,25 +399,14 @@ pub fn archive_page(
             title: "Archive".to_string(),
             href: None,
         }],
+        program: None,
     };
-    let switcher: Vec<VersionLink> = versions
-        .iter()
-        .rev()
-        .map(|version| {
-            version_link(
-                version,
-                format!("../{}/index.html", version.version.id),
-                false,
-            )
-        })
-        .collect();
     theme.render(
         "archive.html",
         context! {
             site => context! { title => &site.config.title },
             page => page,
             provenance => provenance,
-            switcher => switcher,
             versions => links,
         },
     )
@@ -498,16 +422,12 @@ pub fn landing_page(
     let latest = versions
         .last()
         .map(|version| version_link(version, format!("{}/index.html", version.version.id), true));
-    let switcher: Vec<VersionLink> = versions
-        .iter()
-        .rev()
-        .map(|version| version_link(version, format!("{}/index.html", version.version.id), false))
-        .collect();
     let page = PageInfo {
         title: site.config.title.clone(),
         kind: "landing",
         root: String::new(),
         breadcrumbs: Vec::new(),
+        program: None,
     };
     theme.render(
         "landing.html",
@@ -515,7 +435,6 @@ pub fn landing_page(
             site => context! { title => &site.config.title },
             page => page,
             provenance => provenance,
-            switcher => switcher,
             latest => latest,
         },
     )

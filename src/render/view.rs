@@ -224,7 +224,9 @@ pub struct ChartView {
     pub dom_id: String,
     pub anchor: String,
     pub title: String,
-    pub options: serde_json::Value,
+    /// The chart's ECharts options as JSON, escaped so that it can sit
+    /// inside `<script type="application/json">` as it is.
+    pub options_json: String,
     pub table: TableView,
     pub metrics: Vec<MetricView>,
 }
@@ -305,7 +307,7 @@ pub fn chart_view(
         week_label(calendar, week)
     });
     let chart = six_twelve_chart(&chart_series, labels, prior_year);
-    let options = serde_json::to_value(&chart).expect("chart options serialise to JSON");
+    let options_json = script_safe_json(&chart);
 
     // The same numbers as a table: one row per period, per metric the
     // current and prior year, and the subject's target.
@@ -393,7 +395,7 @@ pub fn chart_view(
             rows,
         },
         title,
-        options,
+        options_json,
         metrics,
     })
 }
@@ -477,43 +479,87 @@ pub fn period_table(
 }
 
 /// The program's deck: its own definition, or a chart per metric.
-pub fn deck_view(
-    calendar: &Calendar,
-    program: &Program,
-    numbers: &ProgramNumbers,
-) -> Vec<BlockView> {
-    let default_deck: Vec<DeckBlock>;
-    let deck = match &program.deck {
-        Some(deck) => deck,
-        None => {
-            default_deck = (0..program.metrics.len())
+/// The blocks of a program's deck: its own, or a chart per metric.
+pub fn deck_blocks(program: &Program) -> std::borrow::Cow<'_, [DeckBlock]> {
+    match &program.deck {
+        Some(deck) => std::borrow::Cow::Borrowed(deck),
+        None => std::borrow::Cow::Owned(
+            (0..program.metrics.len())
                 .map(|index| DeckBlock::Chart {
                     title: None,
                     series: vec![(index, SeriesStyle::Primary)],
                     prior_year: true,
                     decimals: None,
                 })
-                .collect();
-            &default_deck
-        }
-    };
-    let mut used_anchors = std::collections::HashSet::new();
-    let mut unique = |anchor: String| {
-        let mut candidate = anchor.clone();
-        let mut counter = 1;
-        while !used_anchors.insert(candidate.clone()) {
-            counter += 1;
-            candidate = format!("{anchor}-{counter}");
-        }
-        candidate
-    };
-    deck.iter()
+                .collect(),
+        ),
+    }
+}
+
+/// The id of every deck block on its program page: `metric-<subject>` for
+/// charts (numbered when a subject has several), `table-<n>`, `section-<n>`.
+pub fn deck_anchors(program: &Program, blocks: &[DeckBlock]) -> Vec<String> {
+    let mut used = std::collections::HashSet::new();
+    blocks
+        .iter()
         .enumerate()
-        .filter_map(|(position, block)| match block {
+        .map(|(position, block)| {
+            let anchor = match block {
+                DeckBlock::Section { .. } => format!("section-{}", position + 1),
+                DeckBlock::Chart { series, .. } => match series.first() {
+                    Some((subject, _)) => metric_anchor(&program.metrics[*subject].definition.id),
+                    None => format!("chart-{}", position + 1),
+                },
+                DeckBlock::Table { .. } => format!("table-{}", position + 1),
+            };
+            let mut candidate = anchor.clone();
+            let mut counter = 1;
+            while !used.insert(candidate.clone()) {
+                counter += 1;
+                candidate = format!("{anchor}-{counter}");
+            }
+            candidate
+        })
+        .collect()
+}
+
+/// Where a metric is shown on its program page: the chart it is the
+/// subject of, else the first chart or table that includes it; `None` when
+/// the deck leaves it out.
+pub fn metric_block_anchor(program: &Program, metric: &str) -> Option<String> {
+    let blocks = deck_blocks(program);
+    let anchors = deck_anchors(program, &blocks);
+    let is_metric = |index: &usize| program.metrics[*index].definition.id == metric;
+    let subject = blocks.iter().position(|block| matches!(block, DeckBlock::Chart { series, .. } if series.first().is_some_and(|(index, _)| is_metric(index))));
+    let included = || {
+        blocks.iter().position(|block| match block {
+            DeckBlock::Chart { series, .. } => series.iter().any(|(index, _)| is_metric(index)),
+            DeckBlock::Table { metrics, .. } => metrics.iter().any(is_metric),
+            DeckBlock::Section { .. } => false,
+        })
+    };
+    subject
+        .or_else(included)
+        .map(|position| anchors[position].clone())
+}
+
+/// The program's deck, ready for the template.
+pub fn deck_view(
+    calendar: &Calendar,
+    program: &Program,
+    numbers: &ProgramNumbers,
+) -> Vec<BlockView> {
+    let blocks = deck_blocks(program);
+    let anchors = deck_anchors(program, &blocks);
+    blocks
+        .iter()
+        .zip(anchors)
+        .enumerate()
+        .filter_map(|(position, (block, anchor))| match block {
             DeckBlock::Section { title, text } => Some(BlockView::Section {
                 title: title.clone(),
                 text: text.clone(),
-                anchor: unique(format!("section-{}", position + 1)),
+                anchor,
             }),
             DeckBlock::Chart {
                 title,
@@ -534,7 +580,7 @@ pub fn deck_view(
                     spec,
                     format!("chart-{}", position + 1),
                 )?;
-                view.anchor = unique(view.anchor);
+                view.anchor = anchor;
                 Some(BlockView::Chart(view))
             }
             DeckBlock::Table {
@@ -553,8 +599,44 @@ pub fn deck_view(
                     title.as_deref(),
                     *decimals,
                 ),
-                anchor: unique(format!("table-{}", position + 1)),
+                anchor,
             }),
         })
         .collect()
+}
+
+/// JSON that can be placed inside a `<script>` element: `<`, `>`, `&` and
+/// `'` become `\u` escapes, so no value can close the element or open a
+/// comment, and line separators cannot break older JavaScript parsers.
+pub fn script_safe_json(value: &impl Serialize) -> String {
+    let json = serde_json::to_string(value).expect("chart options serialise to JSON");
+    let mut safe = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        match c {
+            '<' => safe.push_str("\\u003c"),
+            '>' => safe.push_str("\\u003e"),
+            '&' => safe.push_str("\\u0026"),
+            '\'' => safe.push_str("\\u0027"),
+            '\u{2028}' => safe.push_str("\\u2028"),
+            '\u{2029}' => safe.push_str("\\u2029"),
+            c => safe.push(c),
+        }
+    }
+    safe
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_json_cannot_close_the_script() {
+        let json = script_safe_json(&serde_json::json!({ "name": "</script><!-- & 'x' \u{2028}" }));
+        assert_eq!(
+            json,
+            r#"{"name":"\u003c/script\u003e\u003c!-- \u0026 \u0027x\u0027 \u2028"}"#
+        );
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["name"], "</script><!-- & 'x' \u{2028}");
+    }
 }

@@ -19,14 +19,38 @@ use crate::error::{Diagnostic, Diagnostics, Error};
 pub struct OutputFile {
     /// Relative to the output folder, with normal components only.
     pub path: PathBuf,
-    pub bytes: Vec<u8>,
+    pub content: Content,
+}
+
+/// What a file of the built site holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    Bytes(Vec<u8>),
+    /// The file as the published site already has it: pages of a version
+    /// whose inputs did not change are kept, not rendered again.
+    Keep,
 }
 
 impl OutputFile {
     pub fn new(path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) -> OutputFile {
         OutputFile {
             path: path.into(),
-            bytes: bytes.into(),
+            content: Content::Bytes(bytes.into()),
+        }
+    }
+
+    pub fn keep(path: impl Into<PathBuf>) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            content: Content::Keep,
+        }
+    }
+
+    /// The bytes, for files that have them.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match &self.content {
+            Content::Bytes(bytes) => Some(bytes),
+            Content::Keep => None,
         }
     }
 }
@@ -83,38 +107,48 @@ pub fn write_site(
             .map_err(|error| Error::io("cannot restore", output, error))?;
     }
     check_replaceable(output)?;
+    // What a killed build left behind.
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(|error| Error::io("cannot clear", &staging, error))?;
     }
-    fs::create_dir_all(&staging).map_err(|error| Error::io("cannot create", &staging, error))?;
 
-    let results: Vec<Result<bool, Error>> = files
+    // First find out, reading only, whether anything changed at all.
+    let unchanged: Vec<bool> = files
         .par_iter()
-        .map(|file| {
+        .map(|file| match &file.content {
+            Content::Keep => true,
+            Content::Bytes(bytes) => fs::read(output.join(&file.path))
+                .is_ok_and(|existing| same_but_for_stamp(&existing, bytes, built_at.len())),
+        })
+        .collect();
+    let new_paths: BTreeSet<PathBuf> = files.iter().map(|file| file.path.clone()).collect();
+    let removed = existing_files(output).difference(&new_paths).count();
+    let written = unchanged.iter().filter(|same| !**same).count();
+    let summary = WriteSummary {
+        written,
+        unchanged: files.len() - written,
+        removed,
+    };
+    if written == 0 && removed == 0 && output.is_dir() {
+        // Nothing changed: the published site stays exactly as it is.
+        return Ok(summary);
+    }
+
+    fs::create_dir_all(&staging).map_err(|error| Error::io("cannot create", &staging, error))?;
+    files
+        .par_iter()
+        .zip(&unchanged)
+        .map(|(file, same)| {
+            let content = if *same { &Content::Keep } else { &file.content };
             stage(
                 &output.join(&file.path),
                 &staging.join(&file.path),
-                &file.bytes,
+                content,
                 built_at,
             )
         })
-        .collect();
-    let mut summary = WriteSummary::default();
-    for result in results {
-        if result? {
-            summary.written += 1;
-        } else {
-            summary.unchanged += 1;
-        }
-    }
-    let new_paths: BTreeSet<PathBuf> = files.iter().map(|file| file.path.clone()).collect();
-    summary.removed = existing_files(output).difference(&new_paths).count();
+        .collect::<Result<Vec<bool>, Error>>()?;
 
-    if summary.written == 0 && summary.removed == 0 && output.is_dir() {
-        // Nothing changed: the published site stays exactly as it is.
-        fs::remove_dir_all(&staging).map_err(|error| Error::io("cannot clear", &staging, error))?;
-        return Ok(summary);
-    }
     if output.exists() {
         if previous.exists() {
             fs::remove_dir_all(&previous)
@@ -173,18 +207,25 @@ fn existing_files(output: &Path) -> BTreeSet<PathBuf> {
 }
 
 /// Puts one file into the staging folder: a hard link to the published
-/// file when its bytes (but for the build time) are the same, else the new
-/// bytes. `true` if written.
-fn stage(published: &Path, staged: &Path, bytes: &[u8], built_at: &str) -> Result<bool, Error> {
+/// file to keep, else the new bytes. `true` if written.
+fn stage(
+    published: &Path,
+    staged: &Path,
+    content: &Content,
+    built_at: &str,
+) -> Result<bool, Error> {
     let folder = staged.parent().expect("output files live in a folder");
     fs::create_dir_all(folder).map_err(|error| Error::io("cannot create", folder, error))?;
-    let unchanged = fs::read(published)
-        .is_ok_and(|existing| same_but_for_stamp(&existing, bytes, built_at.len()));
-    if unchanged
-        && (fs::hard_link(published, staged).is_ok() || fs::copy(published, staged).is_ok())
-    {
-        return Ok(false);
-    }
+    let bytes = match content {
+        Content::Keep => {
+            if fs::hard_link(published, staged).is_err() {
+                fs::copy(published, staged)
+                    .map_err(|error| Error::io("cannot keep", published, error))?;
+            }
+            return Ok(false);
+        }
+        Content::Bytes(bytes) => bytes,
+    };
     let stamped;
     let bytes = if contains(bytes, BUILD_STAMP.as_bytes()) {
         stamped = replace_all(bytes, BUILD_STAMP.as_bytes(), built_at.as_bytes());

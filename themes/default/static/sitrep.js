@@ -53,14 +53,57 @@
     });
   }
 
+  /* The week switcher: the same page in every version (the version's
+   * summary when the program did not exist then), newest first. */
+  function fillSwitcher() {
+    var versions = window.SITREP_VERSIONS;
+    var switcher = document.querySelector("details.switcher");
+    if (!switcher || !versions) { return; }
+    var list = switcher.querySelector("ul");
+    var all = list.querySelector(".switcher-all");
+    var rootPath = switcher.getAttribute("data-root") || "";
+    var current = switcher.getAttribute("data-current");
+    var program = switcher.getAttribute("data-program");
+    versions.forEach(function (version) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      var samePage = program && version.programs.indexOf(program) !== -1;
+      link.href = rootPath + version.id + "/" + (samePage ? program + "/" : "") + "index.html";
+      link.appendChild(document.createTextNode(version.id));
+      if (version.id === current) { link.setAttribute("aria-current", "page"); }
+      var dot = document.createElement("span");
+      dot.className = "status-dot status-" + version.status_class;
+      dot.setAttribute("aria-hidden", "true");
+      link.appendChild(dot);
+      var label = document.createElement("span");
+      label.className = "visually-hidden";
+      label.textContent = " (" + version.status_label + ")";
+      link.appendChild(label);
+      if (version.draft) {
+        var tag = document.createElement("span");
+        tag.className = "draft-tag";
+        tag.textContent = "draft";
+        link.appendChild(document.createTextNode(" "));
+        link.appendChild(tag);
+      }
+      item.appendChild(link);
+      list.insertBefore(item, all);
+    });
+  }
+
   function resize() {
     charts.forEach(function (chart) { chart.resize(); });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
-  } else {
+  function start() {
+    fillSwitcher();
     draw();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
   window.addEventListener("resize", resize);
   window.addEventListener("beforeprint", resize);
