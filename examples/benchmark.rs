@@ -33,8 +33,17 @@ impl Progress for Stages {
 }
 
 fn main() {
+    let mut arguments = std::env::args().skip(1);
+    let programs: usize = arguments
+        .next()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(8);
+    let weeks: usize = arguments
+        .next()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(104);
     if let Some(folder) = std::env::var_os("SITREP_WRITE_SITE") {
-        large_site::write_large_site(std::path::Path::new(&folder), 8, 104);
+        large_site::write_large_site(std::path::Path::new(&folder), programs, weeks);
         return;
     }
     if std::env::var_os("SITREP_STAGES").is_some() {

@@ -1,0 +1,175 @@
+//! Atomic publishing: a build killed part-way leaves the published site
+//! exactly as it was, and the next build completes it.
+
+#[path = "common/large_site.rs"]
+mod large_site;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// Every file under `folder` with its bytes.
+fn snapshot(folder: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(folder)
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| {
+            let relative = entry.path().strip_prefix(folder).unwrap().to_path_buf();
+            (relative, fs::read(entry.path()).unwrap())
+        })
+        .collect()
+}
+
+fn sitrep(root: &Path) -> Command {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("sitrep"));
+    command.arg("--root").arg(root).arg("build").arg("--quiet");
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    command
+}
+
+#[test]
+fn a_build_killed_part_way_leaves_the_published_site_intact() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    large_site::write_large_site(root, 4, 40);
+    let output = root.join("public");
+    let staging = root.join(".public.staging");
+
+    let started = Instant::now();
+    assert!(sitrep(root).status().unwrap().success());
+    let full_build = started.elapsed();
+    let published = snapshot(&output);
+    assert!(
+        published.len() > 200,
+        "a large enough site: {} files",
+        published.len()
+    );
+
+    // A new title changes every page, so the next build rewrites them all.
+    fs::write(
+        root.join("site.yaml"),
+        "title: Renamed WBR\nweek_ends_on: sunday\n",
+    )
+    .unwrap();
+
+    // Kill builds later and later, until one dies while writing (its
+    // staging folder is left behind). Bounded: at most 12 attempts.
+    let mut killed_while_writing = 0;
+    let mut killed = 0;
+    for attempt in 0..12 {
+        let fraction = 0.55 + 0.04 * f64::from(attempt);
+        let mut child = sitrep(root).spawn().unwrap();
+        std::thread::sleep(full_build.mul_f64(fraction));
+        let finished = child.try_wait().unwrap().is_some();
+        if !finished {
+            child.kill().unwrap();
+        }
+        let status = child.wait().unwrap();
+        if finished && status.success() {
+            // Too late: this build completed before the kill.
+            break;
+        }
+        killed += 1;
+        if staging.exists() {
+            killed_while_writing += 1;
+        }
+        assert_eq!(
+            snapshot(&output),
+            published,
+            "attempt {attempt}: the published site changed"
+        );
+        if killed_while_writing >= 2 {
+            break;
+        }
+    }
+    assert!(
+        killed > 0,
+        "no build was killed: the fixture builds too fast ({full_build:?})"
+    );
+    assert!(
+        killed_while_writing > 0,
+        "no build was killed while writing; {killed} killed earlier"
+    );
+
+    // The next build completes the site: every page has the new title and
+    // nothing is left over.
+    assert!(sitrep(root).status().unwrap().success());
+    assert!(!staging.exists());
+    let rebuilt = snapshot(&output);
+    assert_eq!(
+        rebuilt.keys().collect::<Vec<_>>(),
+        published.keys().collect::<Vec<_>>()
+    );
+    let week_page = rebuilt
+        .get(Path::new(&format!(
+            "{}/index.html",
+            large_site::newest_week_id()
+        )))
+        .unwrap();
+    assert!(String::from_utf8_lossy(week_page).contains("Renamed WBR"));
+}
+
+#[test]
+fn a_failing_build_leaves_the_published_site_intact_and_stale_pages_go() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    large_site::write_large_site(root, 2, 3);
+    let output = root.join("public");
+    assert!(sitrep(root).status().unwrap().success());
+    let published = snapshot(&output);
+
+    // A broken narrative: the build fails and writes nothing.
+    let narrative = root
+        .join("content/reviews")
+        .join(large_site::newest_week_id())
+        .join("program_00.md");
+    let original = fs::read_to_string(&narrative).unwrap();
+    fs::write(
+        &narrative,
+        format!("{original}\n{{{{ value(\"no_such_metric\") }}}}\n"),
+    )
+    .unwrap();
+    assert!(!sitrep(root).status().unwrap().success());
+    assert_eq!(snapshot(&output), published);
+
+    // Removing a program removes its pages on the next good build.
+    fs::write(&narrative, original).unwrap();
+    for week in fs::read_dir(root.join("content/reviews")).unwrap() {
+        let _ = fs::remove_file(week.unwrap().path().join("program_01.md"));
+    }
+    fs::remove_file(root.join("content/programs/program_01.yaml")).unwrap();
+    fs::remove_file(root.join("data/program_01.csv")).unwrap();
+    let index = root
+        .join("content/reviews")
+        .join(large_site::newest_week_id())
+        .join("index.md");
+    let summary = fs::read_to_string(&index).unwrap();
+    let kept: Vec<&str> = summary
+        .lines()
+        .filter(|line| !line.contains("program_01"))
+        .collect();
+    fs::write(&index, kept.join("\n")).unwrap();
+    for week in fs::read_dir(root.join("content/reviews")).unwrap() {
+        let path = week.unwrap().path().join("index.md");
+        let text = fs::read_to_string(&path).unwrap();
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|line| !line.contains("program_01"))
+            .collect();
+        fs::write(&path, kept.join("\n")).unwrap();
+    }
+    assert!(sitrep(root).status().unwrap().success());
+    let rebuilt = snapshot(&output);
+    assert!(published
+        .keys()
+        .any(|path| path.to_string_lossy().contains("program_01")));
+    assert!(
+        !rebuilt
+            .keys()
+            .any(|path| path.to_string_lossy().contains("program_01")),
+        "stale pages survived"
+    );
+}
