@@ -635,7 +635,6 @@ fn csv_column_in_two_files() {
 /// data.json has `null`. The fix belongs in compute/render (not the loader),
 /// so this documents the problem until then.
 #[test]
-#[ignore = "known bug: period sums that overflow f64 render as `inf`"]
 fn csv_sums_that_overflow_are_not_infinite() {
     let site = Fixture::built();
     site.write(

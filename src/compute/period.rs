@@ -86,13 +86,18 @@ pub fn aggregate_values(
             if count == 0 {
                 return PeriodValue::NOT_APPLICABLE;
             }
-            PeriodValue::known(match aggregate {
+            let value = match aggregate {
                 Aggregate::Sum => sum,
                 Aggregate::Mean => sum / f64::from(count),
                 Aggregate::Min => min,
                 Aggregate::Max => max,
                 Aggregate::First | Aggregate::Last => unreachable!("handled above"),
-            })
+            };
+            if value.is_finite() {
+                PeriodValue::known(value)
+            } else {
+                PeriodValue::NOT_APPLICABLE
+            }
         }
     }
 }

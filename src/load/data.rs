@@ -583,6 +583,9 @@ impl FileErrors {
     }
 }
 
+/// The largest magnitude a data value may have.
+pub const MAX_VALUE: f64 = 1e15;
+
 /// Parses a number cell. Empty is missing (`None`), never zero. Accepts
 /// thousands separators (`1,234`), a leading currency sign and a trailing
 /// percent sign (`95.2%` is 0.952).
@@ -639,8 +642,10 @@ pub fn parse_number(text: &str) -> Result<Option<f64>, String> {
     let value: f64 = format!("{sign}{mantissa}{exponent}")
         .parse()
         .map_err(|_| "is not a number".to_string())?;
-    if !value.is_finite() {
-        return Err("is too large".to_string());
+    // Far beyond any operational metric, and small enough that a year of
+    // daily values adds up without losing whole units or overflowing.
+    if !value.is_finite() || value.abs() > MAX_VALUE {
+        return Err("is too large: values must be within ±10^15".to_string());
     }
     Ok(Some(value))
 }
@@ -902,7 +907,15 @@ mod tests {
             parse_number("-Infinity"),
             Err("is not a finite number".to_string())
         );
-        assert_eq!(parse_number("1e400"), Err("is too large".to_string()));
+        assert_eq!(
+            parse_number("1e400"),
+            Err("is too large: values must be within ±10^15".to_string())
+        );
+        assert!(parse_number("1.7e308").is_err());
+        assert_eq!(
+            parse_number("999,999,999,999,999"),
+            Ok(Some(999_999_999_999_999.0))
+        );
     }
 
     #[test]
