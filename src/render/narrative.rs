@@ -382,6 +382,13 @@ pub fn markdown_to_html(markdown: &str, allow_html: bool) -> String {
     for event in Parser::new_ext(markdown, options) {
         let event = match event {
             Event::Html(html) | Event::InlineHtml(html) if !allow_html => Event::Text(html),
+            // A task's checkbox is read-only and needs a name for screen
+            // readers.
+            Event::TaskListMarker(done) => Event::InlineHtml(CowStr::Borrowed(if done {
+                "<input disabled=\"\" type=\"checkbox\" checked=\"\" aria-label=\"Done\"/>"
+            } else {
+                "<input disabled=\"\" type=\"checkbox\" aria-label=\"To do\"/>"
+            })),
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
@@ -824,7 +831,12 @@ mod tests {
         let html = markdown_to_html("## What happened?\n\n## What happened?\n\n- [x] done\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ text[^1]\n\n[^1]: note\n", false);
         assert!(html.contains("<h2 id=\"what-happened\">"), "{html}");
         assert!(html.contains("<h2 id=\"what-happened-2\">"), "{html}");
-        assert!(html.contains("type=\"checkbox\""));
+        assert!(
+            html.contains(
+                "<input disabled=\"\" type=\"checkbox\" checked=\"\" aria-label=\"Done\"/>"
+            ),
+            "{html}"
+        );
         assert!(html.contains("<table>"));
         assert!(html.contains("<del>old</del>"));
         assert!(html.contains("footnote"));
