@@ -1802,3 +1802,31 @@ fn the_example_site_passes_the_site_checks() {
         assert!(!page.charts().is_empty(), "{}: no charts", page.name);
     }
 }
+
+#[test]
+fn internal_links_in_narratives_must_lead_to_a_page() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    ops_site(root);
+    write(
+        root,
+        "content/reviews/2026-W46/ops.md",
+        "---\ntitle: Week 46\n---\n\nSee [last week](../../2026-W45/ops/index.html), [the summary](../), [the data](../data.json#x) and [the archive](../../archive/index.html).\n",
+    );
+    build(root);
+    write(
+        root,
+        "content/reviews/2026-W46/ops.md",
+        "---\ntitle: Week 46\n---\n\nAll calm.\n\nSee [fraud](../fraud/index.html).\n",
+    );
+    let check = sitrep(root).arg("check").output().unwrap();
+    assert!(!check.status.success());
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        stderr.contains(
+            "content/reviews/2026-W46/ops.md:7: the link `../fraud/index.html` leads to no page"
+        ),
+        "{stderr}"
+    );
+    assert!(build_fails(root).contains("../fraud/index.html"));
+}

@@ -9,7 +9,7 @@ pub mod pages;
 pub mod theme;
 pub mod view;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -21,7 +21,10 @@ use crate::load::narrative::Narrative;
 use crate::load::Site;
 use crate::write::OutputFile;
 use format::delta;
-use narrative::{escape_html, expand_calls, fill_tokens, markdown_to_html, Call, Scope};
+use narrative::{
+    escape_html, expand_calls, fill_tokens, markdown_to_html, relative_links, resolve_link, Call,
+    Scope,
+};
 use pages::{
     archive_page, landing_page, status_html, DataFileView, NarrativeView, Provenance, VersionPages,
 };
@@ -33,7 +36,7 @@ pub fn render_site(
     site: &Site,
     versions: &[ReviewNumbers],
     built_at: &str,
-    skip: &std::collections::HashSet<String>,
+    skip: &HashSet<String>,
 ) -> Result<Vec<OutputFile>, Diagnostics> {
     let theme = Theme::new(site.theme.as_ref()).map_err(Diagnostics)?;
     let provenance = Provenance {
@@ -48,10 +51,11 @@ pub fn render_site(
             .collect(),
     };
     let scope = narrative_scope(site);
+    let pages = site_paths(versions, &theme);
     let rendered: Vec<Result<Vec<OutputFile>, Vec<Diagnostic>>> = versions
         .par_iter()
         .filter(|numbers| !skip.contains(&numbers.version.id))
-        .map(|numbers| render_version(site, &theme, &scope, numbers, versions, &provenance))
+        .map(|numbers| render_version(site, &theme, &scope, &pages, numbers, versions, &provenance))
         .collect();
     let mut errors = Diagnostics::default();
     let mut files = Vec::new();
@@ -78,6 +82,36 @@ pub fn render_site(
         ));
     }
     errors.into_result(files)
+}
+
+/// Every file path the built site will have, for checking narrative links.
+fn site_paths(versions: &[ReviewNumbers], theme: &Theme) -> HashSet<String> {
+    let mut paths: HashSet<String> = [
+        "index.html",
+        "archive/index.html",
+        "versions.json",
+        "assets/versions.js",
+    ]
+    .map(String::from)
+    .into();
+    paths.extend(
+        theme
+            .static_files
+            .keys()
+            .map(|name| format!("assets/{name}")),
+    );
+    for version in versions {
+        let id = &version.version.id;
+        paths.insert(format!("{id}/index.html"));
+        paths.insert(format!("{id}/data.json"));
+        paths.extend(
+            version
+                .programs
+                .keys()
+                .map(|program| format!("{id}/{program}/index.html")),
+        );
+    }
+    paths
 }
 
 /// A hash of everything of the theme that pages depend on.
@@ -133,6 +167,7 @@ fn render_version(
     site: &Site,
     theme: &Theme,
     scope: &Scope,
+    pages: &HashSet<String>,
     numbers: &ReviewNumbers,
     all_versions: &[ReviewNumbers],
     provenance: &Provenance,
@@ -140,14 +175,15 @@ fn render_version(
     let id = &numbers.version.id;
     let review = site.reviews.iter().find(|review| review.week.id == *id);
     let mut errors = Vec::new();
-    let mut render =
-        |narrative: &Narrative| match render_narrative(site, theme, scope, numbers, narrative) {
-            Ok(view) => Some(view),
-            Err(problem) => {
-                errors.push(problem);
-                None
-            }
-        };
+    let mut render = |narrative: &Narrative| match render_narrative(
+        site, theme, scope, pages, numbers, narrative,
+    ) {
+        Ok(view) => Some(view),
+        Err(problem) => {
+            errors.push(problem);
+            None
+        }
+    };
     let summary = review
         .and_then(|review| review.summary.as_ref())
         .and_then(&mut render);
@@ -198,12 +234,26 @@ fn render_narrative(
     site: &Site,
     theme: &Theme,
     scope: &Scope,
+    pages: &HashSet<String>,
     numbers: &ReviewNumbers,
     narrative: &Narrative,
 ) -> Result<NarrativeView, Diagnostic> {
     let mut scope = scope.clone();
     scope.program = narrative.program.clone();
     let (text, calls) = expand_calls(narrative, scope)?;
+    // Internal links must lead to a page (or asset) of the built site.
+    let page = match &narrative.program {
+        Some(program) => format!("{}/{program}/index.html", numbers.version.id),
+        None => format!("{}/index.html", numbers.version.id),
+    };
+    for (url, line) in relative_links(&text) {
+        let target = resolve_link(&page, &url);
+        if target.as_ref().is_none_or(|target| !pages.contains(target)) {
+            return Err(Diagnostic::new(&narrative.path, format!("the link `{url}` leads to no page of the built site"))
+                .at_line(Some(narrative.body_line + line - 1))
+                .with_help(format!("links are relative to this page, {page}; e.g. `../index.html` is the week's summary")));
+        }
+    }
     let html = markdown_to_html(&text, site.config.allow_html);
     let fragments = calls
         .iter()

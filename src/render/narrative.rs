@@ -369,6 +369,60 @@ pub fn expand_calls(
     Ok((expanded, calls))
 }
 
+/// The relative link and image targets of a markdown text, with the
+/// 1-based line of each (within `markdown`).
+pub fn relative_links(markdown: &str) -> Vec<(String, usize)> {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES;
+    Parser::new_ext(markdown, options)
+        .into_offset_iter()
+        .filter_map(|(event, range)| match event {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                Some((dest_url.to_string(), range.start))
+            }
+            _ => None,
+        })
+        .filter(|(url, _)| {
+            !url.is_empty() && !url.starts_with('#') && !url.starts_with("//") && !has_scheme(url)
+        })
+        .map(|(url, offset)| (url, markdown[..offset].matches('\n').count() + 1))
+        .collect()
+}
+
+/// Where a relative `url` on the page `page` (a site path such as
+/// `2026-W47/ops/index.html`) leads: a site path, or `None` when it climbs
+/// out of the site.
+pub fn resolve_link(page: &str, url: &str) -> Option<String> {
+    let path = url.split(['#', '?']).next().unwrap_or("");
+    let mut parts: Vec<&str> = page.split('/').collect();
+    parts.pop();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    let mut resolved = parts.join("/");
+    if path.is_empty()
+        || path.ends_with('/')
+        || path.ends_with("/.")
+        || path == "."
+        || path.ends_with("..")
+    {
+        if !resolved.is_empty() {
+            resolved.push('/');
+        }
+        resolved.push_str("index.html");
+    }
+    Some(resolved)
+}
+
 /// Renders CommonMark + GFM to HTML, escaping raw HTML unless
 /// `allow_html`, making heading anchors, and dropping unsafe link targets.
 pub fn markdown_to_html(markdown: &str, allow_html: bool) -> String {
@@ -875,6 +929,38 @@ mod tests {
             filled.contains("<span class=\"num\">1,234</span>"),
             "{filled}"
         );
+    }
+
+    #[test]
+    fn relative_links_are_found_and_resolved() {
+        let links = relative_links(
+            "[a](../ops/index.html)\n\n[b](https://x.org) [c](#top)\n![d](img/x.png) [e](./)",
+        );
+        assert_eq!(
+            links,
+            [
+                ("../ops/index.html".to_string(), 1),
+                ("img/x.png".to_string(), 4),
+                ("./".to_string(), 4)
+            ]
+        );
+        assert_eq!(
+            resolve_link("2026-W47/ops/index.html", "../fraud/index.html#x").as_deref(),
+            Some("2026-W47/fraud/index.html")
+        );
+        assert_eq!(
+            resolve_link("2026-W47/index.html", "ops/").as_deref(),
+            Some("2026-W47/ops/index.html")
+        );
+        assert_eq!(
+            resolve_link("2026-W47/index.html", "../2026-W46/").as_deref(),
+            Some("2026-W46/index.html")
+        );
+        assert_eq!(
+            resolve_link("2026-W47/index.html", "..").as_deref(),
+            Some("index.html")
+        );
+        assert_eq!(resolve_link("2026-W47/index.html", "../../x"), None);
     }
 
     #[test]
