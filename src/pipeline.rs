@@ -13,7 +13,7 @@ use crate::compute::{compute_all, compute_review, ReviewNumbers};
 use crate::error::{Diagnostic, Diagnostics, Error};
 use crate::load::{Site, NUMBERS_FILE};
 use crate::render::render_site;
-use crate::write::{write_site, OutputFile, WriteSummary, BUILD_STAMP};
+use crate::write::{files_below, write_site, OutputFile, WriteSummary, BUILD_STAMP};
 
 /// Told about each stage of a long build, for progress display.
 pub trait Progress: Sync {
@@ -204,17 +204,8 @@ fn read_cache(output: &Path) -> BTreeMap<String, CacheEntry> {
 /// The published files of a version to keep as they are (its `data.json`
 /// is written afresh with the other data outputs).
 fn kept_pages(output: &Path, id: &str) -> Vec<OutputFile> {
-    walkdir::WalkDir::new(output.join(id))
+    files_below(output, Path::new(id))
         .into_iter()
-        .flatten()
-        .filter(|entry| entry.file_type().is_file())
-        .filter_map(|entry| {
-            entry
-                .path()
-                .strip_prefix(output)
-                .ok()
-                .map(Path::to_path_buf)
-        })
         .filter(|path| path.file_name().is_none_or(|name| name != "data.json"))
         .map(OutputFile::keep)
         .collect()

@@ -105,37 +105,19 @@ pub fn serve(root: &Path, port: u16, ready: impl FnOnce(&str)) -> Result<(), Err
             }
         }
     })
-    .map_err(|error| {
-        Error::io(
-            "cannot watch",
-            root,
-            std::io::Error::other(error.to_string()),
-        )
-    })?;
+    .map_err(|error| watch_error(root, error))?;
     for input in ["content", "data", "themes"] {
         let path = root.join(input);
         if path.is_dir() {
             watcher
                 .watch(&path, RecursiveMode::Recursive)
-                .map_err(|error| {
-                    Error::io(
-                        "cannot watch",
-                        &path,
-                        std::io::Error::other(error.to_string()),
-                    )
-                })?;
+                .map_err(|error| watch_error(&path, error))?;
         }
     }
     // Editors replace files by renaming: watch the folder, not the file.
     watcher
         .watch(root, RecursiveMode::NonRecursive)
-        .map_err(|error| {
-            Error::io(
-                "cannot watch",
-                root,
-                std::io::Error::other(error.to_string()),
-            )
-        })?;
+        .map_err(|error| watch_error(root, error))?;
 
     {
         let root = root.to_path_buf();
@@ -151,6 +133,14 @@ pub fn serve(root: &Path, port: u16, ready: impl FnOnce(&str)) -> Result<(), Err
     }
     drop(watcher);
     Ok(())
+}
+
+fn watch_error(path: &Path, error: notify::Error) -> Error {
+    Error::io(
+        "cannot watch",
+        path,
+        std::io::Error::other(error.to_string()),
+    )
 }
 
 /// Whether a changed path is an input (not the output or editor litter).

@@ -192,7 +192,12 @@ fn check_replaceable(output: &Path) -> Result<(), Error> {
 
 /// Every file under `output`, relative to it.
 fn existing_files(output: &Path) -> BTreeSet<PathBuf> {
-    WalkDir::new(output)
+    files_below(output, Path::new(""))
+}
+
+/// Every file under `output/folder`, relative to `output`.
+pub fn files_below(output: &Path, folder: &Path) -> BTreeSet<PathBuf> {
+    WalkDir::new(output.join(folder))
         .into_iter()
         .flatten()
         .filter(|entry| entry.file_type().is_file())
