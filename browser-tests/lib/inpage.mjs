@@ -1,0 +1,181 @@
+// Functions that run inside the page (passed to page.evaluate): each is
+// self-contained and returns plain data.
+
+/**
+ * Reads every chart's JSON options and its numbers table, and checks that
+ * they agree: an x axis of 6 weeks, a gap and 12 months; a table of 6 week
+ * rows and 12 month rows with the same labels; one (weekly, monthly) series
+ * pair per table column, each with exactly as many points as its column has
+ * values, and equal values. With `drawn`, it also checks the ECharts drawing:
+ * an SVG whose symbols sit exactly on every data point (no missing, no
+ * stray one) and one line path through each line series' points.
+ */
+export function inspectCharts({ drawn }) {
+  // ECharts writes SVG coordinates rounded to 4 decimals, and a point's
+  // symbol sits exactly where convertToPixel() puts it.
+  const TOL = 0.05; // px
+  const GAP = '–';
+  const results = [];
+  const number = (text) => {
+    const clean = text.replace(/−/g, '-').replace(/[^0-9.\-]/g, '');
+    const value = parseFloat(clean);
+    const decimals = (clean.split('.')[1] || '').length;
+    return { value, tolerance: 0.5 * 10 ** -decimals + 1e-9 };
+  };
+  const sameNumber = (text, v) => {
+    const { value, tolerance } = number(text);
+    if (!Number.isFinite(value)) return false;
+    // Ratios are stored as fractions and shown as percentages.
+    return [v, v * 100].some((candidate) => Math.abs(Math.abs(candidate) - Math.abs(value)) <= tolerance * 1.0001);
+  };
+  const polyline = (d) => {
+    if (!d || /[^ML0-9.,\-\se]/.test(d)) return null;
+    return d
+      .split(/(?=[ML])/)
+      .map((part) => part.slice(1).trim().split(/[\s,]+/).map(Number))
+      .filter((xy) => xy.length === 2);
+  };
+  const blocks = document.querySelectorAll('script[type="application/json"][data-chart]');
+  for (const block of blocks) {
+    const id = block.getAttribute('data-chart');
+    const problems = [];
+    const res = { id, problems, series: 0, values: 0, symbols: 0, lines: 0 };
+    results.push(res);
+    const el = document.getElementById(id);
+    if (!el || !el.classList.contains('chart-canvas')) {
+      problems.push('no .chart-canvas container with this id');
+      continue;
+    }
+    let options;
+    try {
+      options = JSON.parse(block.textContent);
+    } catch (error) {
+      problems.push(`options are not JSON: ${error.message}`);
+      continue;
+    }
+    const cats = ([].concat(options.xAxis || [])[0] || {}).data || [];
+    const weeks = cats.slice(0, 6);
+    const months = cats.slice(7);
+    if (cats.length !== 19 || !weeks.every((c) => /^W\d{1,2}$/.test(c)) || cats[6] !== '' || !months.every((c) => c && c.trim())) {
+      problems.push(`x axis is not 6 weeks, a gap and 12 months: ${JSON.stringify(cats)}`);
+    }
+    const figure = el.closest('figure');
+    const table = figure && figure.querySelector('details.numbers table');
+    if (!table || !table.tHead || !table.tBodies[0]) {
+      problems.push('no numbers table in the chart figure');
+      continue;
+    }
+    const rows = [...table.tBodies[0].rows];
+    const label = (row) => row.cells[0].textContent.trim();
+    const weekRows = rows.filter((row) => /^Week /.test(label(row)));
+    const monthRows = rows.filter((row) => !/^Week /.test(label(row)));
+    if (weekRows.length !== 6 || monthRows.length !== 12) {
+      problems.push(`table has ${weekRows.length} week rows and ${monthRows.length} month rows, not 6 and 12`);
+    }
+    weekRows.forEach((row, i) => {
+      if (weeks[i] && !new RegExp(`\\b${weeks[i]}\\b`).test(label(row))) problems.push(`table row "${label(row)}" is not axis week ${weeks[i]}`);
+    });
+    monthRows.forEach((row, i) => {
+      if (months[i] && !label(row).startsWith(months[i].slice(0, 3))) problems.push(`table row "${label(row)}" is not axis month ${months[i]}`);
+    });
+    const headers = [...table.tHead.rows[0].cells].slice(1).map((c) => c.textContent.trim());
+    const series = options.series || [];
+    res.series = series.length;
+    if (series.length !== 2 * headers.length) {
+      problems.push(`${series.length} series for ${headers.length} table columns (expected a weekly and a monthly series per column)`);
+    }
+    const points = series.map((s) => (s.data || []).map((v, i) => [i, v]).filter(([, v]) => v !== null && v !== undefined));
+    series.forEach((s, si) => {
+      const column = Math.floor(si / 2) + 1;
+      const monthly = si % 2 === 1;
+      const header = headers[column - 1] || '';
+      const name = String(s.name || '');
+      if (!name.toLowerCase().endsWith(header.toLowerCase()) && !header.toLowerCase().endsWith(name.toLowerCase())) {
+        problems.push(`series ${si} "${name}" does not match table column "${header}"`);
+      }
+      const [first, last] = monthly ? [7, 18] : [0, 5];
+      if (points[si].some(([i]) => i < first || i > last)) problems.push(`series ${si} "${name}" has points outside its ${monthly ? 'months' : 'weeks'}`);
+      const cells = (monthly ? monthRows : weekRows).map((row) => row.cells[column]);
+      const filled = cells.filter((cell) => cell && !cell.classList.contains('gap') && cell.textContent.trim() !== GAP && cell.textContent.trim() !== '');
+      if (points[si].length !== filled.length) {
+        problems.push(`series ${si} "${name}" has ${points[si].length} points but its table column has ${filled.length} values`);
+      }
+      for (const [i, v] of points[si]) {
+        const cell = cells[i - first];
+        const text = cell ? (cell.querySelector('[aria-hidden="true"]') || cell).textContent.trim() : '';
+        if (!sameNumber(text, v)) problems.push(`series ${si} "${name}" point ${cats[i]} is ${v} but its table cell reads "${text}"`);
+      }
+      res.values += filled.length;
+    });
+    if (!drawn) continue;
+
+    const chart = window.echarts && window.echarts.getInstanceByDom(el);
+    const svg = el.querySelector('svg');
+    if (!chart) problems.push('no ECharts instance on the container');
+    if (!svg) problems.push('no SVG drawn');
+    if (!el.classList.contains('drawn')) problems.push('container not marked .drawn');
+    if (!chart || !svg) continue;
+    const box = svg.getBoundingClientRect();
+    if (box.width < 200 || box.height < 150) problems.push(`SVG is only ${box.width}x${box.height}px`);
+    const symbols = [...svg.querySelectorAll('path[transform^="matrix"]')].map((p) => {
+      const n = p.getAttribute('transform').replace(/^matrix\(|\)$/g, '').split(/[\s,]+/).map(Number);
+      return { x: n[4], y: n[5], used: false };
+    });
+    const lines = [...svg.querySelectorAll('g[clip-path] > path')].map((p) => polyline(p.getAttribute('d'))).filter(Boolean);
+    series.forEach((s, si) => {
+      const pixels = points[si].map(([i, v]) => chart.convertToPixel({ seriesIndex: si }, [i, v]));
+      let missing = 0;
+      for (const [x, y] of pixels) {
+        const symbol = symbols.find((q) => !q.used && Math.abs(q.x - x) <= TOL && Math.abs(q.y - y) <= TOL);
+        if (symbol) {
+          symbol.used = true;
+          res.symbols += 1;
+        } else {
+          missing += 1;
+        }
+      }
+      if (missing) problems.push(`series ${si} "${s.name}": ${missing} of ${pixels.length} points have no symbol drawn`);
+      if (s.type === 'line' && pixels.length >= 2) {
+        const through = lines.some(
+          (vertices) => vertices.length === pixels.length && vertices.every(([x, y], j) => Math.abs(x - pixels[j][0]) <= TOL && Math.abs(y - pixels[j][1]) <= TOL),
+        );
+        if (through) res.lines += 1;
+        else problems.push(`series ${si} "${s.name}": no line path through its ${pixels.length} points`);
+      }
+    });
+    const stray = symbols.filter((q) => !q.used).length;
+    if (stray) problems.push(`${stray} drawn symbols match no data point`);
+  }
+  return results;
+}
+
+/**
+ * Without JavaScript: every chart figure must show its numbers table (open,
+ * visible, not clipped away) and must not leave an empty chart box.
+ */
+export function inspectNoScript() {
+  const results = [];
+  for (const figure of document.querySelectorAll('figure.chart-block')) {
+    const problems = [];
+    const canvas = figure.querySelector('.chart-canvas');
+    const details = figure.querySelector('details.numbers');
+    const table = details && details.querySelector('table');
+    if (!document.documentElement.classList.contains('no-js')) problems.push('html lost its no-js class although scripts are off');
+    if (canvas && getComputedStyle(canvas).display !== 'none') problems.push('an empty chart box is shown');
+    if (!details || !details.open) problems.push('numbers are folded away');
+    if (!table) problems.push('no numbers table');
+    else {
+      const box = table.getBoundingClientRect();
+      if (!table.checkVisibility({ opacityProperty: true, visibilityProperty: true }) || box.width < 50 || box.height < 50) problems.push(`table not visible (${box.width}x${box.height})`);
+      const cells = [...table.querySelectorAll('tbody td')];
+      const unreadable = cells.filter((cell) => {
+        const style = getComputedStyle(cell);
+        return style.visibility !== 'visible' || parseFloat(style.fontSize) < 9 || cell.getBoundingClientRect().height < 8;
+      });
+      if (unreadable.length) problems.push(`${unreadable.length} cells are hidden or too small to read`);
+      if (!cells.some((cell) => /\d/.test(cell.innerText))) problems.push('no number is rendered in the table');
+    }
+    results.push({ id: figure.id, problems, rows: table ? table.tBodies[0].rows.length : 0 });
+  }
+  return results;
+}
