@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Every file under `folder` with its bytes.
 fn snapshot(folder: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -41,7 +41,7 @@ fn a_build_killed_part_way_leaves_the_published_site_intact() {
     let started = Instant::now();
     assert!(sitrep(root).status().unwrap().success());
     let full_build = started.elapsed();
-    let published = snapshot(&output);
+    let mut published = snapshot(&output);
     assert!(
         published.len() > 200,
         "a large enough site: {} files",
@@ -55,43 +55,74 @@ fn a_build_killed_part_way_leaves_the_published_site_intact() {
     )
     .unwrap();
 
-    // Kill builds later and later, until one dies while writing (its
-    // staging folder is left behind). Bounded: at most 12 attempts.
+    // Kill one build while it computes, before it writes anything.
+    let mut child = sitrep(root).spawn().unwrap();
+    std::thread::sleep(full_build.mul_f64(0.3));
+    let _ = child.kill();
+    child.wait().unwrap();
+    assert_eq!(
+        snapshot(&output),
+        published,
+        "a build killed early changed the published site"
+    );
+
+    // Kill builds while they write: watch for the staging folder to fill
+    // up, then kill at once. Bounded: at most 5 attempts of 60 s each.
     let mut killed_while_writing = 0;
-    let mut killed = 0;
-    for attempt in 0..12 {
-        let fraction = 0.55 + 0.04 * f64::from(attempt);
+    for attempt in 0..5 {
         let mut child = sitrep(root).spawn().unwrap();
-        std::thread::sleep(full_build.mul_f64(fraction));
-        let finished = child.try_wait().unwrap().is_some();
-        if !finished {
-            child.kill().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut caught = false;
+        while Instant::now() < deadline {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            let staged = fs::read_dir(&staging)
+                .map(|entries| entries.count())
+                .unwrap_or(0);
+            if staged >= 2 {
+                caught = child.kill().is_ok();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
         }
         let status = child.wait().unwrap();
-        if finished && status.success() {
-            // Too late: this build completed before the kill.
-            break;
-        }
-        killed += 1;
-        if staging.exists() {
+        if caught && !status.success() {
             killed_while_writing += 1;
+            assert!(staging.exists(), "attempt {attempt}: killed before writing");
+            assert_eq!(
+                snapshot(&output),
+                published,
+                "attempt {attempt}: the published site changed"
+            );
+        } else {
+            // The build won the race and completed: publish the old site
+            // again so the next attempt starts from it.
+            fs::write(
+                root.join("site.yaml"),
+                "title: Large synthetic WBR\nweek_ends_on: sunday\n",
+            )
+            .unwrap();
+            assert!(sitrep(root).status().unwrap().success());
+            let republished = snapshot(&output);
+            assert_eq!(
+                republished.keys().collect::<Vec<_>>(),
+                published.keys().collect::<Vec<_>>()
+            );
+            published = republished;
+            fs::write(
+                root.join("site.yaml"),
+                "title: Renamed WBR\nweek_ends_on: sunday\n",
+            )
+            .unwrap();
         }
-        assert_eq!(
-            snapshot(&output),
-            published,
-            "attempt {attempt}: the published site changed"
-        );
         if killed_while_writing >= 2 {
             break;
         }
     }
     assert!(
-        killed > 0,
-        "no build was killed: the fixture builds too fast ({full_build:?})"
-    );
-    assert!(
         killed_while_writing > 0,
-        "no build was killed while writing; {killed} killed earlier"
+        "no build could be killed while writing"
     );
 
     // The next build completes the site: every page has the new title and
