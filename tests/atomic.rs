@@ -4,24 +4,14 @@
 #[path = "common/large_site.rs"]
 mod large_site;
 
-use std::collections::BTreeMap;
+#[path = "common/files.rs"]
+mod files;
+
+use files::snapshot;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Every file under `folder` with its bytes.
-fn snapshot(folder: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    walkdir::WalkDir::new(folder)
-        .into_iter()
-        .flatten()
-        .filter(|entry| entry.file_type().is_file())
-        .map(|entry| {
-            let relative = entry.path().strip_prefix(folder).unwrap().to_path_buf();
-            (relative, fs::read(entry.path()).unwrap())
-        })
-        .collect()
-}
 
 fn sitrep(root: &Path) -> Command {
     let mut command = Command::new(assert_cmd::cargo::cargo_bin("sitrep"));

@@ -2,10 +2,12 @@
 //! with the real `sitrep` binary. Expected numbers are worked out by hand
 //! (or, for the example site, computed here straight from its CSV).
 
-use std::collections::BTreeMap;
+#[path = "common/files.rs"]
+mod files;
+
+use files::snapshot_with_times as snapshot;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -20,25 +22,6 @@ fn write(root: &Path, relative: &str, contents: &str) {
     let path = root.join(relative);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(path, contents).unwrap();
-}
-
-/// Every file under `folder`: relative path → (bytes, modification time).
-fn snapshot(folder: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
-    walkdir::WalkDir::new(folder)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|entry| entry.file_type().is_file())
-        .map(|entry| {
-            let path = entry.path();
-            (
-                path.strip_prefix(folder).unwrap().to_path_buf(),
-                (
-                    fs::read(path).unwrap(),
-                    fs::metadata(path).unwrap().modified().unwrap(),
-                ),
-            )
-        })
-        .collect()
 }
 
 fn read_json(path: &Path) -> Value {

@@ -5,11 +5,14 @@
 //! from the network, data can never become markup, narrative calls show
 //! hand-computed numbers.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+#[path = "common/files.rs"]
+mod files;
+
+use files::snapshot_with_times as snapshot;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -53,25 +56,6 @@ fn build_fails(root: &Path) -> String {
 
 fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-}
-
-/// Every file under `folder`: relative path → (bytes, modification time).
-fn snapshot(folder: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
-    walkdir::WalkDir::new(folder)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|entry| entry.file_type().is_file())
-        .map(|entry| {
-            let path = entry.path();
-            (
-                path.strip_prefix(folder).unwrap().to_path_buf(),
-                (
-                    fs::read(path).unwrap(),
-                    fs::metadata(path).unwrap().modified().unwrap(),
-                ),
-            )
-        })
-        .collect()
 }
 
 fn days_from(start: jiff::civil::Date, end: jiff::civil::Date) -> Vec<jiff::civil::Date> {

@@ -2,7 +2,10 @@
 //! `init` → `new week` → edit → `publish` → `build`, the refusals on the
 //! way, a restatement of a published week, and `serve` picking up an edit.
 
-use std::collections::BTreeMap;
+#[path = "common/files.rs"]
+mod files;
+
+use files::snapshot;
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -75,21 +78,6 @@ fn json(path: &Path) -> Value {
 fn append(path: &Path, text: &str) {
     let mut file = fs::OpenOptions::new().append(true).open(path).unwrap();
     file.write_all(text.as_bytes()).unwrap();
-}
-
-/// Every file under `folder`: relative path → bytes.
-fn snapshot(folder: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    walkdir::WalkDir::new(folder)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|entry| entry.file_type().is_file())
-        .map(|entry| {
-            (
-                entry.path().strip_prefix(folder).unwrap().to_path_buf(),
-                fs::read(entry.path()).unwrap(),
-            )
-        })
-        .collect()
 }
 
 /// A fresh `sitrep init` project and the id of its review week.

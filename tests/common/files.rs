@@ -1,0 +1,32 @@
+//! Snapshots of a built site, for asserting that a command changed nothing.
+#![allow(dead_code)] // each test file uses what it needs
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// Every file under `folder`: relative path → bytes.
+pub fn snapshot(folder: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    snapshot_with_times(folder)
+        .into_iter()
+        .map(|(path, (bytes, _))| (path, bytes))
+        .collect()
+}
+
+/// Every file under `folder`: relative path → (bytes, modification time).
+pub fn snapshot_with_times(folder: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
+    walkdir::WalkDir::new(folder)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| {
+            let path = entry.path();
+            let modified = fs::metadata(path).unwrap().modified().unwrap();
+            (
+                path.strip_prefix(folder).unwrap().to_path_buf(),
+                (fs::read(path).unwrap(), modified),
+            )
+        })
+        .collect()
+}
