@@ -48,7 +48,7 @@ fn main() {
     }
     if std::env::var_os("SITREP_STAGES").is_some() {
         let folder = tempfile::tempdir().expect("a temporary folder");
-        large_site::write_large_site(folder.path(), 8, 104);
+        large_site::write_large_site(folder.path(), programs, weeks);
         for _ in 0..2 {
             let stages = Stages(Instant::now(), std::sync::Mutex::new(Instant::now()));
             build(folder.path(), Some(&folder.path().join("out")), &stages).unwrap();
@@ -56,15 +56,6 @@ fn main() {
         }
         return;
     }
-    let mut arguments = std::env::args().skip(1);
-    let programs: usize = arguments
-        .next()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(8);
-    let weeks: usize = arguments
-        .next()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(104);
     let runs = 5;
     let folder = tempfile::tempdir().expect("a temporary folder");
     let root = folder.path();

@@ -5,24 +5,11 @@
 #[path = "common/files.rs"]
 mod files;
 
-use files::snapshot_with_times as snapshot;
+use files::{sitrep, snapshot_with_times as snapshot, write};
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn sitrep(root: &Path) -> Command {
-    let mut command = Command::cargo_bin("sitrep").unwrap();
-    command.arg("--root").arg(root);
-    command
-}
-
-fn write(root: &Path, relative: &str, contents: &str) {
-    let path = root.join(relative);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, contents).unwrap();
-}
 
 fn read_json(path: &Path) -> Value {
     let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -8,29 +8,16 @@
 #[path = "common/files.rs"]
 mod files;
 
-use files::snapshot_with_times as snapshot;
+use files::{sitrep, snapshot_with_times as snapshot, write};
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------
 // Running sitrep
-
-fn sitrep(root: &Path) -> Command {
-    let mut command = Command::cargo_bin("sitrep").unwrap();
-    command.arg("--root").arg(root);
-    command
-}
-
-fn write(root: &Path, relative: &str, contents: &str) {
-    let path = root.join(relative);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, contents).unwrap();
-}
 
 /// Builds the site at `root` into `root/public`, which it returns.
 fn build(root: &Path) -> PathBuf {

@@ -1,4 +1,6 @@
-//! Snapshots of a built site, for asserting that a command changed nothing.
+//! Helpers shared by the end-to-end tests: running sitrep on a fixture
+//! folder, writing its files, and snapshots of a built site for asserting
+//! that a command changed nothing.
 #![allow(dead_code)] // each test file uses what it needs
 
 use std::collections::BTreeMap;
@@ -29,4 +31,18 @@ pub fn snapshot_with_times(folder: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemT
             )
         })
         .collect()
+}
+
+/// `sitrep --root <root>`, to be given a command.
+pub fn sitrep(root: &Path) -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::cargo_bin("sitrep").unwrap();
+    command.arg("--root").arg(root);
+    command
+}
+
+/// Writes `contents` to `root/relative`, creating folders as needed.
+pub fn write(root: &Path, relative: &str, contents: &str) {
+    let path = root.join(relative);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, contents).unwrap();
 }

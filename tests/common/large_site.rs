@@ -7,47 +7,16 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
+use jiff::civil::Date;
+use sitrep::calendar::{add_days, Calendar};
+
 /// The Sunday that ends the newest review week.
-const LAST_SUNDAY: (i32, u32, u32) = (2026, 11, 22);
+const LAST_SUNDAY: Date = jiff::civil::date(2026, 11, 22);
 
-fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year } as i64;
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month = month as i64;
-    let day_of_year =
-        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day as i64 - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// ISO week id of the week ending on the Sunday `days`.
-fn iso_week_id(sunday: i64) -> String {
-    // The Thursday of the week decides its ISO year.
-    let thursday = sunday - 3;
-    let (year, _, _) = civil_from_days(thursday);
-    let first_thursday = {
-        let january_first = days_from_civil(year as i32, 1, 1);
-        // 1970-01-01 was a Thursday: weekday 0 = Thursday.
-        let weekday = (january_first.rem_euclid(7) + 3) % 7; // 0 = Monday
-        january_first + (3 - weekday).rem_euclid(7)
-    };
-    let week = (thursday - first_thursday) / 7 + 1;
-    format!("{year:04}-W{week:02}")
+/// The ISO week id of the week that contains `date`.
+fn iso_week_id(date: Date) -> String {
+    let calendar = Calendar::default();
+    calendar.review_week(calendar.week_of(date)).id
 }
 
 /// Writes the site into `root` (which must exist).
@@ -59,8 +28,7 @@ pub fn write_large_site(root: &Path, programs: usize, weeks: usize) {
     .unwrap();
     fs::create_dir_all(root.join("content/programs")).unwrap();
     fs::create_dir_all(root.join("data")).unwrap();
-    let last = days_from_civil(LAST_SUNDAY.0, LAST_SUNDAY.1, LAST_SUNDAY.2);
-    let first = last - 7 * (weeks as i64 + 60) + 1;
+    let days = 7 * (weeks as i64 + 60);
     for program in 0..programs {
         let id = format!("program_{program:02}");
         let mut yaml = format!("name: Program {program}\nowner: Owner {program}\nmetrics:\n");
@@ -102,24 +70,27 @@ pub fn write_large_site(root: &Path, programs: usize, weeks: usize) {
 
         let mut csv = format!("date,p{program}_cases,p{program}_resolved,p{program}_within_sla,p{program}_escalated,p{program}_backlog,p{program}_handle_minutes\n");
         let mut state: u64 = 0x9E37_79B9_7F4A_7C15 ^ program as u64;
-        for day in first..=last {
+        for back in (0..days).rev() {
             state = state
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
             let noise = (state >> 33) % 40;
-            let (year, month, day_of_month) = civil_from_days(day);
-            let cases = 200 + noise + u64::from(month) * 3;
+            let date = add_days(LAST_SUNDAY, -back);
+            let cases = 200 + noise + date.month() as u64 * 3;
             let resolved = cases - noise / 4;
             let within = resolved * 9 / 10 + noise % 7;
             let escalated = noise / 5;
             let backlog = 800 + noise * 3;
             let minutes = 35.0 + noise as f64 / 10.0;
-            let _ = writeln!(csv, "{year:04}-{month:02}-{day_of_month:02},{cases},{resolved},{within},{escalated},{backlog},{minutes:.1}");
+            let _ = writeln!(
+                csv,
+                "{date},{cases},{resolved},{within},{escalated},{backlog},{minutes:.1}"
+            );
         }
         fs::write(root.join("data").join(format!("{id}.csv")), csv).unwrap();
     }
     for week in 0..weeks {
-        let sunday = last - 7 * week as i64;
+        let sunday = add_days(LAST_SUNDAY, -7 * week as i64);
         let folder = root.join("content/reviews").join(iso_week_id(sunday));
         fs::create_dir_all(&folder).unwrap();
         let mut index = String::from("---\ntitle: Weekly review\n---\n## Summary\n\n");
@@ -134,10 +105,10 @@ pub fn write_large_site(root: &Path, programs: usize, weeks: usize) {
 
 #[allow(dead_code)]
 pub fn newest_week_id() -> String {
-    iso_week_id(days_from_civil(LAST_SUNDAY.0, LAST_SUNDAY.1, LAST_SUNDAY.2))
+    iso_week_id(LAST_SUNDAY)
 }
 
 #[allow(dead_code)]
 pub fn week_id_after_newest() -> String {
-    iso_week_id(days_from_civil(LAST_SUNDAY.0, LAST_SUNDAY.1, LAST_SUNDAY.2) + 7)
+    iso_week_id(add_days(LAST_SUNDAY, 7))
 }
