@@ -96,10 +96,6 @@ impl Period {
         days_between(self.start, self.end) + 1
     }
 
-    pub fn contains(&self, date: Date) -> bool {
-        self.start <= date && date <= self.end
-    }
-
     /// The same period shifted by whole days (weeks use 364 days for the
     /// prior year, so that weekdays line up).
     pub fn shifted_days(&self, days: i64) -> Period {

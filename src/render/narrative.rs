@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use minijinja::ErrorKind;
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 
 use crate::error::{closest, Diagnostic};
 use crate::load::narrative::Narrative;
@@ -369,15 +369,17 @@ pub fn expand_calls(
     Ok((expanded, calls))
 }
 
+/// CommonMark with the GFM extensions narratives support.
+const MARKDOWN: Options = Options::ENABLE_TABLES
+    .union(Options::ENABLE_FOOTNOTES)
+    .union(Options::ENABLE_STRIKETHROUGH)
+    .union(Options::ENABLE_TASKLISTS)
+    .union(Options::ENABLE_HEADING_ATTRIBUTES);
+
 /// The relative link and image targets of a markdown text, with the
 /// 1-based line of each (within `markdown`).
 pub fn relative_links(markdown: &str) -> Vec<(String, usize)> {
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES;
-    Parser::new_ext(markdown, options)
+    Parser::new_ext(markdown, MARKDOWN)
         .into_offset_iter()
         .filter_map(|(event, range)| match event {
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
@@ -426,14 +428,9 @@ pub fn resolve_link(page: &str, url: &str) -> Option<String> {
 /// Renders CommonMark + GFM to HTML, escaping raw HTML unless
 /// `allow_html`, making heading anchors, and dropping unsafe link targets.
 pub fn markdown_to_html(markdown: &str, allow_html: bool) -> String {
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES;
     let mut events: Vec<Event> = Vec::new();
     let mut image_as_link = Vec::new();
-    for event in Parser::new_ext(markdown, options) {
+    for event in Parser::new_ext(markdown, MARKDOWN) {
         let event = match event {
             Event::Html(html) | Event::InlineHtml(html) if !allow_html => Event::Text(html),
             // A task's checkbox is read-only and needs a name for screen
@@ -642,20 +639,6 @@ fn attribute_text(fragment: &str) -> String {
         .replace('\'', "&#39;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-/// The level of the top heading, to tell themes whether the narrative
-/// brings its own title.
-pub fn has_top_heading(markdown: &str) -> bool {
-    Parser::new(markdown).any(|event| {
-        matches!(
-            event,
-            Event::Start(Tag::Heading {
-                level: HeadingLevel::H1,
-                ..
-            })
-        )
-    })
 }
 
 /// Escapes text for HTML content and attribute values.
