@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 ///
 /// `path` is relative to the site root, so messages read the same on every
 /// machine and never leak an absolute home directory into CI logs.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     pub path: PathBuf,
     pub line: Option<usize>,

@@ -1,19 +1,27 @@
-//! The pipeline behind the commands: load inputs → compute metrics →
-//! render pages → write the site.
+//! The pipeline behind the commands: read inputs → load → compute numbers
+//! → render pages → write the site.
+//!
+//! A build is incremental: the output folder keeps a cache of what the
+//! last build made from which inputs, so a version whose inputs did not
+//! change is neither parsed, computed nor rendered again, and a build
+//! with nothing changed stops after reading the inputs.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::compute::restate::{restatements, Restatement};
 use crate::compute::status::Status;
-use crate::compute::{compute_all, compute_review, ReviewNumbers};
+use crate::compute::{compute_review, ReviewNumbers, VersionSummary};
 use crate::error::{Diagnostic, Diagnostics, Error};
-use crate::load::{Site, NUMBERS_FILE};
-use crate::render::render_site;
-use crate::write::{files_below, write_site, OutputFile, WriteSummary, BUILD_STAMP};
+use crate::load::config::SiteConfig;
+use crate::load::inputs::{InputFiles, REVIEWS_FOLDER};
+use crate::load::{LoadPlan, Review, Site, NUMBERS_FILE};
+use crate::render::Renderer;
+use crate::write::{OutputFile, SiteWriter, WriteSummary, BUILD_STAMP};
 
 /// Told about each stage of a long build, for progress display.
 pub trait Progress: Sync {
@@ -27,40 +35,6 @@ impl Progress for Silent {
     fn stage(&self, _: &str) {}
 }
 
-/// A loaded site with the numbers of every version: frozen ones for
-/// published weeks, fresh ones for drafts.
-pub struct PreparedSite {
-    pub site: Site,
-    /// Oldest first.
-    pub versions: Vec<ReviewNumbers>,
-    /// Numbers of published weeks that today's data changes.
-    pub restatements: Vec<Restatement>,
-}
-
-/// Loads the site at `root` and computes every version.
-pub fn prepare(root: &Path, progress: &dyn Progress) -> Result<PreparedSite, Error> {
-    progress.stage("loading inputs");
-    let site = Site::load(root)?;
-    progress.stage("computing numbers");
-    let fresh = compute_all(&site);
-    let mut versions = Vec::with_capacity(fresh.len());
-    let mut restated = Vec::new();
-    for (review, fresh) in site.reviews.iter().zip(fresh) {
-        match &review.frozen {
-            Some(frozen) => {
-                restated.extend(restatements(frozen, &fresh));
-                versions.push(frozen.clone());
-            }
-            None => versions.push(fresh),
-        }
-    }
-    Ok(PreparedSite {
-        site,
-        versions,
-        restatements: restated,
-    })
-}
-
 /// What `build` did, for its one-line summary.
 #[derive(Debug, Clone)]
 pub struct BuildSummary {
@@ -70,212 +44,344 @@ pub struct BuildSummary {
     pub programs: usize,
     pub pages: usize,
     pub charts: usize,
+    /// Versions rendered by this build; the others kept their pages.
+    pub rendered: usize,
     pub files: WriteSummary,
     pub warnings: Vec<Diagnostic>,
     pub restatements: Vec<Restatement>,
     pub elapsed: Duration,
 }
 
+/// What the last build of an output folder made, from which inputs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct BuildCache {
+    /// The sitrep that wrote it; another one starts afresh.
+    sitrep: String,
+    /// [`crate::load::inputs::InputKeys`] of the build.
+    shared: u64,
+    data: u64,
+    programs: usize,
+    versions: BTreeMap<String, CachedVersion>,
+    /// Files of site-wide units (archive, landing page, assets, lists).
+    site_files: usize,
+    warnings: Vec<Diagnostic>,
+}
+
+/// What a build made of one version.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CachedVersion {
+    /// The fingerprint of every input its pages depend on.
+    key: u64,
+    summary: VersionSummary,
+    pages: usize,
+    charts: usize,
+    /// Its pages and `data.json`.
+    files: usize,
+    /// Site paths its narratives link to: a kept version whose link lost
+    /// its target is rendered again (and fails with the line).
+    links: Vec<String>,
+    restatements: Vec<Restatement>,
+}
+
+/// Inside the output folder, so that a build writes nowhere else; it
+/// holds only fingerprints, counts and the site-wide summary of versions.
+const CACHE_FILE: &str = ".sitrep-cache.json";
+
+fn read_cache(output: &Path) -> Option<BuildCache> {
+    let bytes = std::fs::read(output.join(CACHE_FILE)).ok()?;
+    let cache: BuildCache = serde_json::from_slice(&bytes).ok()?;
+    (cache.sitrep == env!("CARGO_PKG_VERSION")).then_some(cache)
+}
+
+/// The files every built site has besides its versions.
+const SITE_WIDE: [&str; 4] = [
+    "index.html",
+    "archive/index.html",
+    crate::write::MARKER_FILE,
+    "assets/versions.js",
+];
+
 /// Builds the site at `root` into `output` (default: the site's `output`
-/// setting, relative to `root`). Nothing is written unless every input is
-/// valid, and the published site is replaced only once the new one is
-/// complete.
+/// setting, relative to `root`). Nothing is published unless every input
+/// is valid, and the published site changes only once the new pages are
+/// complete. Versions whose inputs did not change keep their pages.
 pub fn build(
     root: &Path,
     output: Option<&Path>,
     progress: &dyn Progress,
 ) -> Result<BuildSummary, Error> {
     let started = Instant::now();
-    let prepared = prepare(root, progress)?;
-    let output = output
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| root.join(&prepared.site.config.output));
-    let mut files = data_outputs(&prepared.versions);
+    progress.stage("reading inputs");
+    let inputs = InputFiles::read(root)?;
+    let output = output.map(Path::to_path_buf).unwrap_or_else(|| {
+        let setting = match &inputs.config {
+            Ok(config) => config.output.clone(),
+            Err(_) => SiteConfig::default().output,
+        };
+        root.join(setting)
+    });
+    let mut rerender = HashSet::new();
+    loop {
+        match build_from(&inputs, &output, &rerender, progress)? {
+            Built::Done(summary) => {
+                return Ok(BuildSummary {
+                    elapsed: started.elapsed(),
+                    ..*summary
+                })
+            }
+            Built::LinksLost(versions) => rerender.extend(versions),
+        }
+    }
+}
 
-    // A version whose inputs are unchanged since the last build keeps its
-    // published pages: adding a week renders that week, not the archive.
-    let keys = version_keys(&prepared, &files);
-    let previous = read_cache(&output);
-    let kept: HashSet<String> = keys
+enum Built {
+    Done(Box<BuildSummary>),
+    /// Kept versions whose narratives link to pages this build drops.
+    LinksLost(Vec<String>),
+}
+
+/// One attempt at a build; `rerender` are versions to render even if
+/// their inputs did not change.
+fn build_from(
+    inputs: &InputFiles,
+    output: &Path,
+    rerender: &HashSet<String>,
+    progress: &dyn Progress,
+) -> Result<Built, Error> {
+    let keys = inputs.keys();
+    let version_keys: BTreeMap<&String, u64> = keys
+        .folders
+        .iter()
+        .map(|(name, folder)| {
+            let numbers = Path::new(REVIEWS_FOLDER).join(name).join(NUMBERS_FILE);
+            // Published pages show frozen numbers: the data does not matter.
+            let key = if inputs.has(&numbers) {
+                crate::fingerprint(&(keys.shared, folder))
+            } else {
+                crate::fingerprint(&(keys.shared, keys.data, folder))
+            };
+            (name, key)
+        })
+        .collect();
+    let previous = read_cache(output)
+        .filter(|cache| cache.shared == keys.shared && !inputs.has_problems())
+        .filter(|_| SITE_WIDE.iter().all(|path| output.join(path).is_file()))
+        .unwrap_or_default();
+    let kept: HashSet<String> = version_keys
         .iter()
         .filter(|(id, key)| {
-            previous.get(*id).is_some_and(|entry| entry.key == **key)
+            !rerender.contains(**id)
+                && previous
+                    .versions
+                    .get(**id)
+                    .is_some_and(|cached| cached.key == **key)
                 && output.join(id).join("index.html").is_file()
         })
-        .map(|(id, _)| id.clone())
+        .map(|(id, _)| (*id).clone())
         .collect();
-    for id in &kept {
-        files.extend(kept_pages(&output, id));
+    let data_changed = previous.data != keys.data;
+    if kept.len() == version_keys.len()
+        && previous.versions.len() == version_keys.len()
+        && !data_changed
+    {
+        // Nothing changed since the last build.
+        return Ok(Built::Done(Box::new(cached_summary(output, &previous))));
     }
-    progress.stage("rendering pages");
-    let rendered = render_site(&prepared.site, &prepared.versions, BUILD_STAMP, &kept)?;
-    let mut cache: BTreeMap<String, CacheEntry> = BTreeMap::new();
-    for (id, key) in &keys {
-        let entry = match previous.get(id) {
-            Some(entry) if kept.contains(id) => entry.clone(),
-            _ => {
-                let prefix = PathBuf::from(id);
-                let pages: Vec<&OutputFile> = rendered
-                    .iter()
-                    .filter(|file| file.path.starts_with(&prefix) && is_page(file))
-                    .collect();
-                CacheEntry {
-                    key: *key,
-                    pages: pages.len(),
-                    charts: pages.iter().map(|file| charts_in(file)).sum(),
-                }
-            }
-        };
-        cache.insert(id.clone(), entry);
-    }
-    let other_pages: Vec<&OutputFile> = rendered
+
+    progress.stage("loading inputs");
+    let plan = LoadPlan {
+        skip_narratives: kept.clone(),
+        skip_numbers: if data_changed {
+            HashSet::new()
+        } else {
+            kept.clone()
+        },
+    };
+    let site = Site::from_inputs(inputs, &plan)?;
+
+    let versions: Vec<VersionPlan> = site
+        .reviews
         .iter()
-        .filter(|file| is_page(file) && !keys.contains_key(&top_folder(file)))
-        .collect();
-    let pages = cache.values().map(|entry| entry.pages).sum::<usize>() + other_pages.len();
-    let charts = cache.values().map(|entry| entry.charts).sum::<usize>()
-        + other_pages
-            .iter()
-            .map(|file| charts_in(file))
-            .sum::<usize>();
-    files.extend(rendered);
-    files.push(OutputFile::new(CACHE_FILE, to_json(&cache)));
-
-    progress.stage("writing the site");
-    let written = write_site(&output, &files, &build_time())?;
-    Ok(BuildSummary {
-        output,
-        versions: prepared.versions.len(),
-        drafts: prepared
-            .versions
-            .iter()
-            .filter(|version| !version.published)
-            .count(),
-        programs: prepared.site.programs.len(),
-        pages,
-        charts,
-        files: written,
-        warnings: prepared.site.warnings,
-        restatements: prepared.restatements,
-        elapsed: started.elapsed(),
-    })
-}
-
-fn is_page(file: &OutputFile) -> bool {
-    file.path
-        .extension()
-        .is_some_and(|extension| extension == "html")
-}
-
-fn top_folder(file: &OutputFile) -> String {
-    file.path
-        .components()
-        .next()
-        .map(|component| component.as_os_str().to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-fn charts_in(file: &OutputFile) -> usize {
-    file.bytes().map_or(0, |bytes| {
-        count(bytes, b"type=\"application/json\" data-chart=")
-    })
-}
-
-/// What the last build of an output folder rendered for one version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct CacheEntry {
-    /// The fingerprint of everything the version's pages depend on.
-    key: u64,
-    pages: usize,
-    charts: usize,
-}
-
-/// Inside the output folder, so that a build writes nowhere else; it
-/// holds only fingerprints and counts.
-const CACHE_FILE: &str = ".sitrep-cache.json";
-
-fn read_cache(output: &Path) -> BTreeMap<String, CacheEntry> {
-    std::fs::read(output.join(CACHE_FILE))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default()
-}
-
-/// The published files of a version to keep as they are (its `data.json`
-/// is written afresh with the other data outputs).
-fn kept_pages(output: &Path, id: &str) -> Vec<OutputFile> {
-    files_below(output, Path::new(id))
-        .into_iter()
-        .filter(|path| path.file_name().is_none_or(|name| name != "data.json"))
-        .map(OutputFile::keep)
-        .collect()
-}
-
-/// For each version, a fingerprint of everything its pages show: sitrep
-/// and the theme, the site settings, every program definition (the week
-/// page shows them all), the data files' names, the version's numbers and
-/// its narratives.
-fn version_keys(prepared: &PreparedSite, data_files: &[OutputFile]) -> BTreeMap<String, u64> {
-    let site = &prepared.site;
-    let shared = crate::fingerprint(&(
-        env!("CARGO_PKG_VERSION"),
-        crate::render::theme_fingerprint(site),
-        format!("{:?}", site.config),
-        site.programs
-            .iter()
-            .map(|program| program.fingerprint)
-            .collect::<Vec<_>>(),
-        site.data_files
-            .iter()
-            .map(|file| &file.path)
-            .collect::<Vec<_>>(),
-    ));
-    prepared
-        .versions
-        .iter()
-        .map(|numbers| {
-            let review = site
-                .reviews
-                .iter()
-                .find(|review| review.week.id == numbers.version.id);
-            let narratives: Vec<String> = review
-                .map(|review| {
-                    review
-                        .summary
-                        .iter()
-                        .chain(&review.narratives)
-                        .map(|narrative| format!("{narrative:?}"))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let data_json = PathBuf::from(&numbers.version.id).join("data.json");
-            let numbers_json = data_files
-                .iter()
-                .find(|file| file.path == data_json)
-                .and_then(OutputFile::bytes);
-            let key = crate::fingerprint(&(shared, numbers_json, narratives));
-            (numbers.version.id.clone(), key)
+        .map(|review| match previous.versions.get(&review.week.id) {
+            Some(cached) if kept.contains(&review.week.id) => VersionPlan::Keep { review, cached },
+            _ => VersionPlan::Render(review),
         })
-        .collect()
+        .collect();
+    let all_programs: Vec<String> = site
+        .programs
+        .iter()
+        .map(|program| program.id.clone())
+        .collect();
+    let pages: Vec<(String, Vec<String>)> = versions
+        .iter()
+        .map(|version| match version {
+            VersionPlan::Keep { cached, .. } => (
+                cached.summary.version.id.clone(),
+                cached.summary.programs.clone(),
+            ),
+            VersionPlan::Render(review) => (
+                review.week.id.clone(),
+                match &review.frozen {
+                    Some(frozen) => frozen.programs.keys().cloned().collect(),
+                    None => all_programs.clone(),
+                },
+            ),
+        })
+        .collect();
+    let renderer = Renderer::new(&site, &pages, BUILD_STAMP)?;
+    let lost: Vec<String> = versions
+        .iter()
+        .filter_map(|version| match version {
+            VersionPlan::Keep { cached, .. }
+                if cached.links.iter().any(|link| !renderer.has_path(link)) =>
+            {
+                Some(cached.summary.version.id.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    if !lost.is_empty() {
+        return Ok(Built::LinksLost(lost));
+    }
+
+    // Each version is computed, rendered and written in one go, so that a
+    // build holds a few versions in memory at a time, not the archive.
+    progress.stage("computing numbers and rendering pages");
+    let writer = SiteWriter::open(output, &build_time())?;
+    let results: Vec<Result<CachedVersion, Error>> = versions
+        .par_iter()
+        .map(|version| match version {
+            VersionPlan::Keep { review, cached } => {
+                writer.keep(cached.files);
+                Ok(CachedVersion {
+                    restatements: restated(&site, review, &cached.restatements),
+                    ..(*cached).clone()
+                })
+            }
+            VersionPlan::Render(review) => {
+                let id = &review.week.id;
+                let numbers = match &review.frozen {
+                    Some(frozen) => frozen.clone(),
+                    None => compute_review(&site, &review.week),
+                };
+                let rendered = renderer.version(&numbers).map_err(Diagnostics)?;
+                let pages = rendered.files.len();
+                let mut files = rendered.files;
+                files.push(OutputFile::new(
+                    PathBuf::from(id).join("data.json"),
+                    to_compact_json(&numbers),
+                ));
+                writer.write_unit(id, &files)?;
+                Ok(CachedVersion {
+                    key: version_keys[id],
+                    summary: numbers.summary(),
+                    pages,
+                    charts: rendered.charts,
+                    files: files.len(),
+                    links: rendered.links,
+                    restatements: restated(&site, review, &[]),
+                })
+            }
+        })
+        .collect();
+    let mut errors = Diagnostics::default();
+    let mut cache = BuildCache {
+        sitrep: env!("CARGO_PKG_VERSION").to_string(),
+        shared: keys.shared,
+        data: keys.data,
+        programs: site.programs.len(),
+        warnings: site.warnings.clone(),
+        ..BuildCache::default()
+    };
+    for result in results {
+        match result {
+            Ok(entry) => {
+                cache
+                    .versions
+                    .insert(entry.summary.version.id.clone(), entry);
+            }
+            Err(Error::Input(problems)) => errors.extend(problems),
+            Err(error) => return Err(error),
+        }
+    }
+    errors.into_result(())?;
+    let summaries: Vec<VersionSummary> = site
+        .reviews
+        .iter()
+        .map(|review| cache.versions[&review.week.id].summary.clone())
+        .collect();
+    let mut site_files = renderer.site_files(&summaries)?;
+    site_files.extend(version_lists(&summaries));
+    cache.site_files = site_files.len();
+    let mut units: BTreeMap<String, Vec<OutputFile>> = BTreeMap::new();
+    for file in site_files {
+        units.entry(file.unit()).or_default().push(file);
+    }
+    let mut all_units: BTreeSet<String> = cache.versions.keys().cloned().collect();
+    units
+        .par_iter()
+        .map(|(unit, files)| writer.write_unit(unit, files))
+        .collect::<Result<(), Error>>()?;
+    all_units.extend(units.into_keys());
+    let summary = summary_of(output, &cache);
+    writer.write_unit(CACHE_FILE, &[OutputFile::new(CACHE_FILE, to_json(&cache))])?;
+    all_units.insert(CACHE_FILE.to_string());
+    let files = writer.commit(&all_units)?;
+    Ok(Built::Done(Box::new(BuildSummary {
+        files: WriteSummary {
+            // The cache is bookkeeping, not a file of the site.
+            written: files.written.saturating_sub(1),
+            ..files
+        },
+        rendered: cache.versions.len() - kept.len(),
+        ..summary
+    })))
 }
 
-fn count(haystack: &[u8], needle: &[u8]) -> usize {
-    haystack
-        .windows(needle.len())
-        .filter(|window| *window == needle)
-        .count()
+/// What a build does with one version.
+enum VersionPlan<'a> {
+    /// Compute and render it.
+    Render(&'a Review),
+    /// Keep its published pages.
+    Keep {
+        review: &'a Review,
+        cached: &'a CachedVersion,
+    },
 }
 
-/// Every output file: pages, assets, `versions.json` and `data.json`s.
-fn render_all(prepared: &PreparedSite) -> Result<Vec<OutputFile>, Error> {
-    let mut files = data_outputs(&prepared.versions);
-    files.extend(render_site(
-        &prepared.site,
-        &prepared.versions,
-        BUILD_STAMP,
-        &HashSet::new(),
-    )?);
-    Ok(files)
+/// The numbers of a published version that today's data changes. Its
+/// numbers are loaded, and checked, only when they or the data may have
+/// changed since the last build, which found `cached`.
+fn restated(site: &Site, review: &Review, cached: &[Restatement]) -> Vec<Restatement> {
+    match &review.frozen {
+        Some(frozen) => restatements(frozen, &compute_review(site, &review.week)),
+        None => cached.to_vec(),
+    }
+}
+
+/// The summary of a build that found nothing to do.
+fn cached_summary(output: &Path, cache: &BuildCache) -> BuildSummary {
+    let mut summary = summary_of(output, cache);
+    summary.files.unchanged =
+        cache.site_files + cache.versions.values().map(|v| v.files).sum::<usize>();
+    summary
+}
+
+fn summary_of(output: &Path, cache: &BuildCache) -> BuildSummary {
+    let versions = cache.versions.values();
+    BuildSummary {
+        output: output.to_path_buf(),
+        versions: cache.versions.len(),
+        drafts: versions.clone().filter(|v| !v.summary.published).count(),
+        programs: cache.programs,
+        pages: versions.clone().map(|v| v.pages).sum::<usize>() + 2,
+        charts: versions.clone().map(|v| v.charts).sum(),
+        rendered: 0,
+        files: WriteSummary::default(),
+        warnings: cache.warnings.clone(),
+        restatements: versions.flat_map(|v| v.restatements.clone()).collect(),
+        elapsed: Duration::ZERO,
+    }
 }
 
 /// What `check` found in a valid site.
@@ -289,23 +395,73 @@ pub struct CheckSummary {
     pub restatements: Vec<Restatement>,
 }
 
+/// Computes and renders every version of a loaded site in memory, as a
+/// build would, reporting every problem; writes nothing. Returns the
+/// numbers of published weeks that today's data changes.
+fn check_site(site: &Site) -> Result<Vec<Restatement>, Error> {
+    let all_programs: Vec<String> = site
+        .programs
+        .iter()
+        .map(|program| program.id.clone())
+        .collect();
+    let pages: Vec<(String, Vec<String>)> = site
+        .reviews
+        .iter()
+        .map(|review| {
+            let programs = match &review.frozen {
+                Some(frozen) => frozen.programs.keys().cloned().collect(),
+                None => all_programs.clone(),
+            };
+            (review.week.id.clone(), programs)
+        })
+        .collect();
+    let renderer = Renderer::new(site, &pages, BUILD_STAMP)?;
+    // One version at a time per thread: memory stays flat however long
+    // the archive.
+    let checked: Vec<(Vec<Diagnostic>, VersionSummary, Vec<Restatement>)> = site
+        .reviews
+        .par_iter()
+        .map(|review| {
+            let numbers = match &review.frozen {
+                Some(frozen) => frozen.clone(),
+                None => compute_review(site, &review.week),
+            };
+            let problems = renderer.version(&numbers).err().unwrap_or_default();
+            (problems, numbers.summary(), restated(site, review, &[]))
+        })
+        .collect();
+    let mut errors = Diagnostics::default();
+    let mut summaries = Vec::with_capacity(checked.len());
+    let mut restated_numbers = Vec::new();
+    for (problems, summary, restated) in checked {
+        problems
+            .into_iter()
+            .for_each(|problem| errors.push(problem));
+        summaries.push(summary);
+        restated_numbers.extend(restated);
+    }
+    if let Err(more) = renderer.site_files(&summaries) {
+        errors.extend(more);
+    }
+    errors.into_result(restated_numbers).map_err(Error::from)
+}
+
 /// Validates every input of the site at `root` (data, programs, narratives
 /// and their calls, templates) without writing anything.
 pub fn check(root: &Path) -> Result<CheckSummary, Error> {
-    let prepared = prepare(root, &Silent)?;
-    render_all(&prepared)?;
+    let site = Site::load(root)?;
+    let restatements = check_site(&site)?;
     Ok(CheckSummary {
-        versions: prepared.versions.len(),
-        programs: prepared.site.programs.len(),
-        metrics: prepared
-            .site
+        versions: site.reviews.len(),
+        programs: site.programs.len(),
+        metrics: site
             .programs
             .iter()
             .map(|program| program.metrics.len())
             .sum(),
-        data_files: prepared.site.data_files.len(),
-        warnings: prepared.site.warnings,
-        restatements: prepared.restatements,
+        data_files: site.data_files.len(),
+        warnings: site.warnings,
+        restatements,
     })
 }
 
@@ -322,8 +478,7 @@ pub struct PublishSummary {
 /// Freezes the numbers of review `week` into its folder, so later builds
 /// render it from them. `restate` refreshes an already published week.
 pub fn publish(root: &Path, week: &str, restate: bool) -> Result<PublishSummary, Error> {
-    let prepared = prepare(root, &Silent)?;
-    let site = &prepared.site;
+    let site = &Site::load(root)?;
     let calendar = &site.config.calendar;
     let folder = PathBuf::from("content/reviews").join(week);
     let parsed = calendar
@@ -348,7 +503,7 @@ pub fn publish(root: &Path, week: &str, restate: bool) -> Result<PublishSummary,
     };
     // Publishing a site that does not build would freeze numbers nobody
     // has seen.
-    render_all(&prepared)?;
+    check_site(site)?;
     let fresh = compute_review(site, &review.week);
     let path = folder.join(NUMBERS_FILE);
     let restated = match &review.frozen {
@@ -403,10 +558,9 @@ struct VersionEntry<'a> {
     published: bool,
 }
 
-/// The machine-readable outputs: `versions.json` (newest first) and each
-/// version's `data.json`.
-fn data_outputs(versions: &[ReviewNumbers]) -> Vec<OutputFile> {
-    let mut files = Vec::with_capacity(versions.len() + 1);
+/// The lists of versions: `versions.json` (newest first) and
+/// `assets/versions.js`.
+fn version_lists(versions: &[VersionSummary]) -> Vec<OutputFile> {
     let entries: Vec<VersionEntry> = versions
         .iter()
         .rev()
@@ -418,32 +572,24 @@ fn data_outputs(versions: &[ReviewNumbers]) -> Vec<OutputFile> {
             published: version.published,
         })
         .collect();
-    files.push(OutputFile::new("versions.json", to_json(&entries)));
-    files.push(OutputFile::new(
-        "assets/versions.js",
-        versions_script(versions),
-    ));
-    for version in versions {
-        files.push(OutputFile::new(
-            PathBuf::from(&version.version.id).join("data.json"),
-            to_json(version),
-        ));
-    }
-    files
+    vec![
+        OutputFile::new(crate::write::MARKER_FILE, to_json(&entries)),
+        OutputFile::new("assets/versions.js", versions_script(versions)),
+    ]
 }
 
 /// `assets/versions.js`: the week switcher's list, loaded by every page
 /// with a plain `<script src>` (works from `file://` and under a strict
 /// Content-Security-Policy), so that adding a week changes this file
 /// instead of every page.
-fn versions_script(versions: &[ReviewNumbers]) -> Vec<u8> {
+fn versions_script(versions: &[VersionSummary]) -> Vec<u8> {
     #[derive(Serialize)]
     struct Entry<'a> {
         id: &'a str,
         status_class: &'static str,
         status_label: &'static str,
         draft: bool,
-        programs: Vec<&'a str>,
+        programs: &'a [String],
     }
     let entries: Vec<Entry> = versions
         .iter()
@@ -453,11 +599,18 @@ fn versions_script(versions: &[ReviewNumbers]) -> Vec<u8> {
             status_class: version.status.map_or("none", Status::name),
             status_label: crate::render::view::status_label(version.status),
             draft: !version.published,
-            programs: version.programs.keys().map(String::as_str).collect(),
+            programs: &version.programs,
         })
         .collect();
     let json = serde_json::to_string(&entries).expect("version entries serialise to JSON");
     format!("window.SITREP_VERSIONS = {json};\n").into_bytes()
+}
+
+/// `data.json` is for programs, and read whole: no indentation.
+fn to_compact_json(value: &impl Serialize) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec(value).expect("computed numbers serialise to JSON");
+    bytes.push(b'\n');
+    bytes
 }
 
 fn to_json(value: &impl Serialize) -> Vec<u8> {

@@ -44,6 +44,32 @@ pub struct ReviewNumbers {
     pub programs: IndexMap<String, ProgramNumbers>,
 }
 
+/// What the site-wide pages (archive, week switcher, `versions.json`) show
+/// of a version; kept in the build cache for versions not rebuilt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionSummary {
+    pub version: VersionInfo,
+    pub status: Option<Status>,
+    pub published: bool,
+    /// How many exceptions the week page lists.
+    pub exceptions: usize,
+    /// The programs that have pages, in site order.
+    pub programs: Vec<String>,
+}
+
+impl ReviewNumbers {
+    /// What the site-wide pages need of this version.
+    pub fn summary(&self) -> VersionSummary {
+        VersionSummary {
+            version: self.version.clone(),
+            status: self.status,
+            published: self.published,
+            exceptions: self.exceptions.len(),
+            programs: self.programs.keys().cloned().collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionInfo {
     pub id: String,
@@ -109,7 +135,9 @@ pub struct PeriodNumbers {
     /// `YYYY-MM` for months; absent for weeks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub month: Option<String>,
+    #[serde(serialize_with = "iso_date")]
     pub start: Date,
+    #[serde(serialize_with = "iso_date")]
     pub end: Date,
     pub value: Option<f64>,
     /// Days (weeks, months for coarser grains) without a value; 0 when
@@ -117,6 +145,30 @@ pub struct PeriodNumbers {
     pub missing: u32,
     pub py_value: Option<f64>,
     pub target: Option<f64>,
+}
+
+/// Writes a date as `2026-11-22`, as jiff does, without its general
+/// formatting machinery: every version's `data.json` has thousands.
+fn iso_date<S: serde::Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        return serializer.collect_str(date);
+    }
+    let digit = |value: i16| b'0' + (value % 10) as u8;
+    let (month, day) = (i16::from(date.month()), i16::from(date.day()));
+    let text = [
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ];
+    serializer.serialize_str(std::str::from_utf8(&text).expect("ASCII digits"))
 }
 
 /// The box under every 6-12 chart. Changes (`wow`, `yoy`, `*_yoy`) are in
@@ -171,14 +223,6 @@ pub struct Exception {
     /// kind: a red metric can be unusual too).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
-}
-
-/// Computes every version of the site, in parallel, oldest first.
-pub fn compute_all(site: &Site) -> Vec<ReviewNumbers> {
-    site.reviews
-        .par_iter()
-        .map(|review| compute_review(site, &review.week))
-        .collect()
 }
 
 /// Computes one review version as of its week's end.

@@ -3,12 +3,12 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{MetricNumbers, PeriodNumbers, ReviewNumbers};
 
 /// One number of a published review that today's data changes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Restatement {
     pub version: String,
     pub program: String,

@@ -1147,3 +1147,56 @@ metrics:
     let truncated: Columns = full.iter().map(|(name, s)| (*name, cut(s))).collect();
     assert_eq!(numbers, review(&site(yaml, &truncated), "2026-W46"));
 }
+
+#[test]
+fn period_dates_serialise_as_iso_dates_and_read_back() {
+    for (day, text) in [
+        (date(2026, 11, 22), "\"2026-11-22\""),
+        (date(2027, 1, 4), "\"2027-01-04\""),
+        (date(999, 12, 31), "\"0999-12-31\""),
+        (date(-1, 1, 1), "\"-000001-01-01\""),
+    ] {
+        let period = PeriodNumbers {
+            month: None,
+            start: day,
+            end: day,
+            value: None,
+            missing: 0,
+            py_value: None,
+            target: None,
+        };
+        let json = serde_json::to_string(&period).unwrap();
+        assert!(json.contains(&format!("\"start\":{text}")), "{json}");
+        assert_eq!(
+            serde_json::from_str::<PeriodNumbers>(&json).unwrap(),
+            period
+        );
+    }
+}
+
+#[test]
+fn numbers_read_back_from_json_are_the_numbers_written() {
+    // Frozen numbers and the build cache are read back from JSON; without
+    // exact float parsing these came back one unit in the last place off.
+    for value in [
+        0.913_704_872_064_493_6,
+        1.064_925_643_815_741_7,
+        0.1 + 0.2,
+        1.0 / 3.0,
+        2_f64.powi(-1074),
+        f64::MAX,
+    ] {
+        let period = PeriodNumbers {
+            month: None,
+            start: date(2026, 11, 16),
+            end: date(2026, 11, 22),
+            value: Some(value),
+            missing: 0,
+            py_value: None,
+            target: None,
+        };
+        let read: PeriodNumbers =
+            serde_json::from_str(&serde_json::to_string(&period).unwrap()).unwrap();
+        assert_eq!(read.value.unwrap().to_bits(), value.to_bits(), "{value}");
+    }
+}

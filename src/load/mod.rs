@@ -5,10 +5,11 @@
 pub mod config;
 pub mod data;
 pub mod deck;
+pub mod inputs;
 pub mod narrative;
 pub mod program;
 
-use std::fs;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -19,6 +20,7 @@ use crate::error::{closest, Diagnostic, Diagnostics, Error};
 use config::SiteConfig;
 use data::{DailySeries, DataFile, DataSet};
 use deck::DeckBlock;
+use inputs::{link_outside, InputFiles, ReadError, DATA_FOLDER, PROGRAMS_FOLDER, REVIEWS_FOLDER};
 use narrative::Narrative;
 use program::{
     Aggregate, Grain, Initiative, MetricDefinition, MetricSource, ProgramDefinition,
@@ -158,44 +160,48 @@ pub struct Review {
     pub summary: Option<Narrative>,
     /// Program narratives, by program id.
     pub narratives: Vec<Narrative>,
-    /// The numbers frozen by `sitrep publish`; `None` for a draft.
+    /// The numbers frozen by `sitrep publish`; `None` for a draft (or
+    /// when the load plan skipped them).
     pub frozen: Option<ReviewNumbers>,
+    /// Whether the folder has published numbers.
+    pub published: bool,
+    /// Whether the narratives were loaded (see [`LoadPlan`]).
+    pub loaded: bool,
+}
+
+/// What a load may leave out: the parts of review versions whose pages
+/// the last build made from the same inputs.
+#[derive(Debug, Clone, Default)]
+pub struct LoadPlan {
+    /// Review folders whose narratives are not parsed.
+    pub skip_narratives: HashSet<String>,
+    /// Review folders whose published numbers are not parsed.
+    pub skip_numbers: HashSet<String>,
 }
 
 /// The file in a review folder that holds its published numbers.
 pub const NUMBERS_FILE: &str = "numbers.json";
 
 impl Site {
-    /// Loads the site project at `root`.
+    /// Loads the site project at `root`, all of it.
     pub fn load(root: &Path) -> Result<Site, Error> {
+        Site::from_inputs(&InputFiles::read(root)?, &LoadPlan::default())
+    }
+
+    /// Parses and checks the site from its files, leaving out what `plan`
+    /// says is not needed.
+    pub fn from_inputs(inputs: &InputFiles, plan: &LoadPlan) -> Result<Site, Error> {
+        let root = inputs.root.as_path();
         let mut errors = Diagnostics::default();
-        let config_text = match read_input(root, Path::new(SITE_FILE)) {
-            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-            Err(ReadError::Missing) => {
-                return Err(Diagnostics::from(
-                    Diagnostic::new(SITE_FILE, format!("no {SITE_FILE} in {}", root.display()))
-                        .with_help(
-                            "run sitrep in a site project folder, or pass its path with --root",
-                        ),
-                )
-                .into())
-            }
-            Err(ReadError::Diagnostic(diagnostic)) => {
-                errors.push(diagnostic);
-                None
+        let config = match &inputs.config {
+            Ok(config) => config.clone(),
+            Err(problems) => {
+                problems
+                    .iter()
+                    .for_each(|problem| errors.push(problem.clone()));
+                SiteConfig::default()
             }
         };
-        let config =
-            match config_text.map(|text| config::parse_site_config(&text, Path::new(SITE_FILE))) {
-                Some(Ok(config)) => config,
-                Some(Err(problems)) => {
-                    problems
-                        .into_iter()
-                        .for_each(|problem| errors.push(problem));
-                    SiteConfig::default()
-                }
-                None => SiteConfig::default(),
-            };
 
         if let Some(link) = link_outside(root, &config.output) {
             errors.push(
@@ -209,14 +215,14 @@ impl Site {
         let theme = config
             .theme
             .as_ref()
-            .and_then(|name| load_theme(root, name, &mut errors));
+            .and_then(|name| load_theme(inputs, name, &mut errors));
         let errors_before_data = errors.len();
-        let data = load_data(root, &mut errors);
+        let data = load_data(inputs, &mut errors);
         // A data file with errors has no columns yet: metrics reading them
         // are checked once it loads, instead of reporting missing columns.
         let data_complete = errors.len() == errors_before_data;
-        let (definitions, program_files) = load_programs(root, &mut errors);
-        let reviews = load_reviews(root, &config, &program_files, &mut errors);
+        let (definitions, program_files) = load_programs(inputs, &mut errors);
+        let reviews = load_reviews(inputs, &config, &program_files, plan, &mut errors);
         let mut programs = Vec::with_capacity(definitions.len());
         for (definition, path) in definitions {
             match bind_program(definition, &path, &data, data_complete, &config.calendar) {
@@ -258,152 +264,9 @@ impl Site {
     }
 }
 
-enum ReadError {
-    Missing,
-    Diagnostic(Diagnostic),
-}
-
-/// Reads a file of the site project, refusing anything that resolves to a
-/// place outside it (a symlink to `/etc/passwd`, say).
-fn read_input(root: &Path, relative: &Path) -> Result<Vec<u8>, ReadError> {
-    let path = root.join(relative);
-    match fs::symlink_metadata(&path) {
-        Ok(_) => {}
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ReadError::Missing)
-        }
-        Err(error) => {
-            return Err(ReadError::Diagnostic(Diagnostic::new(
-                relative,
-                format!("cannot read: {error}"),
-            )))
-        }
-    }
-    // The file, or any folder on the way to it, may be a link.
-    check_inside(root, relative).map_err(ReadError::Diagnostic)?;
-    fs::read(&path).map_err(|error| {
-        ReadError::Diagnostic(Diagnostic::new(relative, format!("cannot read: {error}")))
-    })
-}
-
-/// Checks that `relative` resolves to a path inside `root`, whether the
-/// file itself or a folder on the way to it is a link; the error names the
-/// link.
-fn check_inside(root: &Path, relative: &Path) -> Result<(), Diagnostic> {
-    let resolved_root = fs::canonicalize(root).map_err(|error| {
-        Diagnostic::new(relative, format!("cannot resolve the site root: {error}"))
-    })?;
-    let resolved = fs::canonicalize(root.join(relative)).map_err(|error| {
-        Diagnostic::new(relative, format!("cannot resolve this path: {error}"))
-            .with_help("remove the broken link, or make it point to a file inside the project")
-    })?;
-    if resolved.starts_with(&resolved_root) {
-        return Ok(());
-    }
-    let link = link_outside(root, relative).unwrap_or_else(|| relative.to_path_buf());
-    Err(Diagnostic::new(
-        link,
-        "this is a link to a place outside the site project; sitrep reads only inside it",
-    )
-    .with_help("copy the file or folder into the project instead of linking to it"))
-}
-
-/// The first existing link on the way from `root` to `relative` that
-/// resolves outside `root`, if any.
-fn link_outside(root: &Path, relative: &Path) -> Option<PathBuf> {
-    let resolved_root = fs::canonicalize(root).ok()?;
-    let mut prefix = PathBuf::new();
-    for component in relative.components() {
-        prefix.push(component);
-        let path = root.join(&prefix);
-        let Ok(metadata) = fs::symlink_metadata(&path) else {
-            return None;
-        };
-        if metadata.file_type().is_symlink()
-            && !fs::canonicalize(&path).is_ok_and(|resolved| resolved.starts_with(&resolved_root))
-        {
-            return Some(prefix);
-        }
-    }
-    None
-}
-
-/// The files of `folder` (site-relative) with the extension `extension`,
-/// sorted by name, recursing into subfolders.
-fn input_files(
-    root: &Path,
-    folder: &str,
-    extension: &str,
-    errors: &mut Diagnostics,
-) -> Vec<PathBuf> {
-    files_under(root, folder, Some(extension), errors)
-}
-
-/// The files below `folder` (site-relative), sorted, optionally only those
-/// with `extension`. Hidden files are skipped; links must stay inside the
-/// site project.
-fn files_under(
-    root: &Path,
-    folder: &str,
-    extension: Option<&str>,
-    errors: &mut Diagnostics,
-) -> Vec<PathBuf> {
-    let base = root.join(folder);
-    if !base.is_dir() {
-        return Vec::new();
-    }
-    if let Err(diagnostic) = check_inside(root, Path::new(folder)) {
-        errors.push(diagnostic);
-        return Vec::new();
-    }
-    let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(&base)
-        .follow_links(false)
-        .sort_by_file_name()
-    {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(error) => {
-                let path = error
-                    .path()
-                    .and_then(|path| path.strip_prefix(root).ok())
-                    .unwrap_or(Path::new(folder));
-                errors.push(Diagnostic::new(path, format!("cannot read: {error}")));
-                continue;
-            }
-        };
-        let relative = entry
-            .path()
-            .strip_prefix(root)
-            .expect("walkdir stays under its root")
-            .to_path_buf();
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        if entry.path_is_symlink() {
-            if let Err(diagnostic) = check_inside(root, &relative) {
-                errors.push(diagnostic);
-                continue;
-            }
-        }
-        let is_file =
-            entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file());
-        let wanted = extension.is_none_or(|extension| {
-            entry
-                .path()
-                .extension()
-                .is_some_and(|found| found.eq_ignore_ascii_case(extension))
-        });
-        if is_file && wanted {
-            files.push(relative);
-        }
-    }
-    files
-}
-
-fn load_theme(root: &Path, name: &str, errors: &mut Diagnostics) -> Option<ThemeFiles> {
+fn load_theme(inputs: &InputFiles, name: &str, errors: &mut Diagnostics) -> Option<ThemeFiles> {
     let folder = format!("themes/{name}");
-    if !root.join(&folder).is_dir() {
+    if !inputs.root.join(&folder).is_dir() {
         errors.push(
             Diagnostic::new(SITE_FILE, format!("`theme: {name}` names a folder that does not exist: {folder}"))
                 .with_help(format!("create {folder}/templates/ and {folder}/static/ with the files to override, or remove `theme:` to use the built-in theme")),
@@ -421,9 +284,9 @@ fn load_theme(root: &Path, name: &str, errors: &mut Diagnostics) -> Option<Theme
             .replace('\\', "/")
     };
     let templates_folder = format!("{folder}/templates");
-    for path in files_under(root, &templates_folder, Some("html"), errors) {
-        match read_input(root, &path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
+    for path in inputs.list(&templates_folder, Some("html"), errors) {
+        match inputs.bytes(&path) {
+            Ok(bytes) => match String::from_utf8(bytes.to_vec()) {
                 Ok(source) => theme.templates.push((
                     relative_name(&path, &templates_folder),
                     path.to_string_lossy().replace('\\', "/"),
@@ -439,11 +302,11 @@ fn load_theme(root: &Path, name: &str, errors: &mut Diagnostics) -> Option<Theme
         }
     }
     let static_folder = format!("{folder}/static");
-    for path in files_under(root, &static_folder, None, errors) {
-        match read_input(root, &path) {
+    for path in inputs.list(&static_folder, None, errors) {
+        match inputs.bytes(&path) {
             Ok(bytes) => theme
                 .static_files
-                .push((relative_name(&path, &static_folder), bytes)),
+                .push((relative_name(&path, &static_folder), bytes.to_vec())),
             Err(ReadError::Missing) => {}
             Err(ReadError::Diagnostic(diagnostic)) => errors.push(diagnostic),
         }
@@ -451,18 +314,18 @@ fn load_theme(root: &Path, name: &str, errors: &mut Diagnostics) -> Option<Theme
     Some(theme)
 }
 
-fn load_data(root: &Path, errors: &mut Diagnostics) -> DataSet {
-    let files = input_files(root, "data", "csv", errors);
+fn load_data(inputs: &InputFiles, errors: &mut Diagnostics) -> DataSet {
+    let files = inputs.list(DATA_FOLDER, Some("csv"), errors);
     let parsed: Vec<_> = files
         .par_iter()
         .map(|path| {
-            let bytes = read_input(root, path).map_err(|error| match error {
+            let bytes = inputs.bytes(path).map_err(|error| match error {
                 ReadError::Missing => {
                     vec![Diagnostic::new(path, "the file disappeared while loading")]
                 }
                 ReadError::Diagnostic(diagnostic) => vec![diagnostic],
             })?;
-            data::parse_csv(&bytes, path)
+            data::parse_csv(bytes, path)
         })
         .collect();
     let mut data = DataSet::default();
@@ -481,10 +344,10 @@ fn load_data(root: &Path, errors: &mut Diagnostics) -> DataSet {
 /// The program definitions that parse, and the ids of every program file
 /// (so that a narrative of a program with errors is not also reported).
 fn load_programs(
-    root: &Path,
+    inputs: &InputFiles,
     errors: &mut Diagnostics,
 ) -> (Vec<(ProgramDefinition, PathBuf)>, Vec<String>) {
-    let files = input_files(root, "content/programs", "yaml", errors);
+    let files = inputs.list(PROGRAMS_FOLDER, Some("yaml"), errors);
     let mut programs = Vec::new();
     let mut ids = Vec::new();
     for path in files {
@@ -493,7 +356,7 @@ fn load_programs(
             .map(|stem| stem.to_string_lossy().into_owned())
             .unwrap_or_default();
         ids.push(id.clone());
-        let bytes = match read_input(root, &path) {
+        let bytes = match inputs.bytes(&path) {
             Ok(bytes) => bytes,
             Err(ReadError::Missing) => continue,
             Err(ReadError::Diagnostic(diagnostic)) => {
@@ -501,14 +364,14 @@ fn load_programs(
                 continue;
             }
         };
-        let Ok(text) = String::from_utf8(bytes) else {
+        let Ok(text) = std::str::from_utf8(bytes) else {
             errors.push(
                 Diagnostic::new(&path, "the file is not valid UTF-8 text")
                     .with_help("save it as UTF-8"),
             );
             continue;
         };
-        match program::parse_program(&id, &text, &path) {
+        match program::parse_program(&id, text, &path) {
             Ok(definition) => programs.push((definition, path)),
             Err(problems) => problems.into_iter().for_each(|error| errors.push(error)),
         }
@@ -524,34 +387,19 @@ fn load_programs(
 }
 
 fn load_reviews(
-    root: &Path,
+    inputs: &InputFiles,
     config: &SiteConfig,
     programs: &[String],
+    plan: &LoadPlan,
     errors: &mut Diagnostics,
 ) -> Vec<Review> {
-    let folder = root.join("content/reviews");
-    if !folder.is_dir() {
-        return Vec::new();
+    if let Some(problem) = &inputs.reviews_problem {
+        errors.push(problem.clone());
     }
-    if let Err(diagnostic) = check_inside(root, Path::new("content/reviews")) {
-        errors.push(diagnostic);
-        return Vec::new();
-    }
-    let Ok(entries) = fs::read_dir(&folder) else {
-        return Vec::new();
-    };
-    let mut names: Vec<_> = entries
-        .flatten()
-        .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
     let mut reviews = Vec::new();
-    for name in names {
-        let relative = PathBuf::from("content/reviews").join(&name);
-        if name.starts_with('.') || !root.join(&relative).is_dir() {
-            continue;
-        }
-        let week = match config.calendar.parse_week_id(&name) {
+    for name in &inputs.review_folders {
+        let relative = PathBuf::from(REVIEWS_FOLDER).join(name);
+        let week = match config.calendar.parse_week_id(name) {
             Ok(week) => week,
             Err(message) => {
                 let example = if config.calendar.is_iso() {
@@ -565,7 +413,7 @@ fn load_reviews(
                 continue;
             }
         };
-        if week.id != name {
+        if week.id != *name {
             errors.push(
                 Diagnostic::new(
                     &relative,
@@ -577,7 +425,12 @@ fn load_reviews(
         }
         let mut summary = None;
         let mut narratives = Vec::new();
-        for path in input_files(root, &relative.to_string_lossy(), "md", errors) {
+        let paths = if plan.skip_narratives.contains(name) {
+            Vec::new()
+        } else {
+            inputs.list(&relative.to_string_lossy(), Some("md"), errors)
+        };
+        for path in paths {
             let stem = path
                 .file_stem()
                 .map(|stem| stem.to_string_lossy().into_owned())
@@ -596,8 +449,8 @@ fn load_reviews(
                 errors.push(diagnostic);
                 continue;
             }
-            let text = match read_input(root, &path) {
-                Ok(bytes) => match String::from_utf8(bytes) {
+            let text = match inputs.bytes(&path) {
+                Ok(bytes) => match std::str::from_utf8(bytes) {
                     Ok(text) => text,
                     Err(_) => {
                         errors.push(
@@ -613,18 +466,26 @@ fn load_reviews(
                     continue;
                 }
             };
-            match narrative::parse_narrative(&text, &path, program) {
+            match narrative::parse_narrative(text, &path, program) {
                 Ok(narrative) if narrative.program.is_none() => summary = Some(narrative),
                 Ok(narrative) => narratives.push(narrative),
                 Err(diagnostic) => errors.push(diagnostic),
             }
         }
-        let frozen = read_frozen_numbers(root, &relative.join(NUMBERS_FILE), &week, errors);
+        let numbers_path = relative.join(NUMBERS_FILE);
+        let published = !matches!(inputs.bytes(&numbers_path), Err(ReadError::Missing));
+        let frozen = if plan.skip_numbers.contains(name) {
+            None
+        } else {
+            read_frozen_numbers(inputs, &numbers_path, &week, errors)
+        };
         reviews.push(Review {
+            loaded: !plan.skip_narratives.contains(name),
             week,
             summary,
             narratives,
             frozen,
+            published,
         });
     }
     reviews.sort_by(|a, b| a.week.cmp(&b.week));
@@ -633,12 +494,12 @@ fn load_reviews(
 
 /// Reads a review's published numbers, if it has been published.
 fn read_frozen_numbers(
-    root: &Path,
+    inputs: &InputFiles,
     path: &Path,
     week: &ReviewWeek,
     errors: &mut Diagnostics,
 ) -> Option<ReviewNumbers> {
-    let bytes = match read_input(root, path) {
+    let bytes = match inputs.bytes(path) {
         Ok(bytes) => bytes,
         Err(ReadError::Missing) => return None,
         Err(ReadError::Diagnostic(diagnostic)) => {
@@ -646,7 +507,7 @@ fn read_frozen_numbers(
             return None;
         }
     };
-    match serde_json::from_slice::<ReviewNumbers>(&bytes) {
+    match serde_json::from_slice::<ReviewNumbers>(bytes) {
         Ok(numbers) if numbers.version.id == week.id => Some(ReviewNumbers {
             published: true,
             ..numbers

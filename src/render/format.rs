@@ -48,19 +48,32 @@ impl NumberFormat {
         let decimals = self
             .decimals
             .map_or_else(|| self.default_decimals(shown), usize::from);
-        let number = group_thousands(&format!("{:.*}", decimals, shown.abs()));
-        let sign = if shown < 0.0 && number.chars().any(|c| c.is_ascii_digit() && c != '0') {
-            "−"
+        // Whole numbers are most cells of a deck: they skip the general
+        // (and much slower) exact decimal formatting, with the same digits.
+        let digits = if decimals == 0 && shown.fract() == 0.0 && shown.abs() < 1e15 {
+            (shown.abs() as u64).to_string()
         } else {
-            ""
+            format!("{:.*}", decimals, shown.abs())
         };
-        match self.unit {
-            Unit::Percent => format!("{sign}{number}%"),
-            Unit::Hours => format!("{sign}{number} h"),
-            Unit::Minutes => format!("{sign}{number} min"),
-            Unit::Currency => format!("{sign}{}{number}", self.currency),
-            Unit::Count | Unit::Ratio => format!("{sign}{number}"),
+        let negative = shown < 0.0
+            && digits
+                .bytes()
+                .any(|byte| byte.is_ascii_digit() && byte != b'0');
+        let mut text = String::with_capacity(digits.len() + digits.len() / 3 + 8);
+        if negative {
+            text.push('−');
         }
+        if self.unit == Unit::Currency {
+            text.push_str(self.currency);
+        }
+        push_grouped(&mut text, &digits);
+        text.push_str(match self.unit {
+            Unit::Percent => "%",
+            Unit::Hours => " h",
+            Unit::Minutes => " min",
+            Unit::Currency | Unit::Count | Unit::Ratio => "",
+        });
+        text
     }
 
     /// A plain number for chart data labels and tooltips, in the unit's
@@ -100,6 +113,17 @@ pub enum Tone {
     Neutral,
 }
 
+impl Tone {
+    /// The CSS class suffix: `delta-good`, ….
+    pub fn name(self) -> &'static str {
+        match self {
+            Tone::Good => "good",
+            Tone::Bad => "bad",
+            Tone::Neutral => "neutral",
+        }
+    }
+}
+
 /// A formatted change: text such as `▲ +12.3%` and its tone.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Delta {
@@ -122,7 +146,11 @@ pub fn delta(change: Option<f64>, compare: Compare, better: Better) -> Delta {
         Compare::Percent => (format!("{:.1}", change.abs()), "%", "%"),
         Compare::Bps => (format!("{:.0}", change.abs()), " bps", " basis points"),
     };
-    let magnitude = group_thousands(&magnitude);
+    let magnitude = {
+        let mut grouped = String::with_capacity(magnitude.len() + magnitude.len() / 3);
+        push_grouped(&mut grouped, &magnitude);
+        grouped
+    };
     let is_zero = magnitude.chars().all(|c| !c.is_ascii_digit() || c == '0');
     if is_zero {
         return Delta {
@@ -152,23 +180,19 @@ pub fn delta(change: Option<f64>, compare: Compare, better: Better) -> Delta {
 }
 
 /// `1234567.89` → `1,234,567.89`.
-fn group_thousands(number: &str) -> String {
-    let (integer, fraction) = match number.split_once('.') {
-        Some((integer, fraction)) => (integer, Some(fraction)),
-        None => (number, None),
-    };
-    let mut grouped = String::with_capacity(number.len() + number.len() / 3);
-    for (index, digit) in integer.chars().enumerate() {
+/// Appends `number` (digits, maybe a fraction) with a comma between each
+/// group of three integer digits.
+fn push_grouped(text: &mut String, number: &str) {
+    let integer = number
+        .split_once('.')
+        .map_or(number, |(integer, _)| integer);
+    for (index, digit) in integer.char_indices() {
         if index > 0 && (integer.len() - index) % 3 == 0 {
-            grouped.push(',');
+            text.push(',');
         }
-        grouped.push(digit);
+        text.push(digit);
     }
-    if let Some(fraction) = fraction {
-        grouped.push('.');
-        grouped.push_str(fraction);
-    }
-    grouped
+    text.push_str(&number[integer.len()..]);
 }
 
 #[cfg(test)]
@@ -211,6 +235,34 @@ mod tests {
         assert_eq!(
             NumberFormat::new(Unit::Percent, None).value(Some(-0.00001)),
             "0.0%"
+        );
+    }
+
+    #[test]
+    fn whole_numbers_take_the_fast_path_with_the_same_digits() {
+        let whole = NumberFormat::new(Unit::Count, Some(0));
+        // Expected strings written by hand.
+        for (value, expected) in [
+            (0.0, "0"),
+            (-0.0, "0"),
+            (7.0, "7"),
+            (999.0, "999"),
+            (1000.0, "1,000"),
+            (-4500.0, "−4,500"),
+            (123_456_789.0, "123,456,789"),
+            (999_999_999_999_999.0, "999,999,999,999,999"),
+            // Beyond the fast path: the general formatting.
+            (1e15, "1,000,000,000,000,000"),
+            // Not whole: rounded half to even by the general formatting.
+            (2.5, "2"),
+            (3.5, "4"),
+            (-1234.5, "−1,234"),
+        ] {
+            assert_eq!(whole.value(Some(value)), expected, "{value}");
+        }
+        assert_eq!(
+            NumberFormat::new(Unit::Currency, None).value(Some(-1_000_000.0)),
+            "−$1,000,000"
         );
     }
 

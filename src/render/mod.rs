@@ -12,9 +12,7 @@ pub mod view;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use rayon::prelude::*;
-
-use crate::compute::ReviewNumbers;
+use crate::compute::{ReviewNumbers, VersionSummary};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::load::deck::{DeckBlock, SeriesStyle, TablePeriod};
 use crate::load::narrative::Narrative;
@@ -29,63 +27,99 @@ use pages::{
     archive_page, landing_page, status_html, DataFileView, NarrativeView, Provenance, VersionPages,
 };
 use theme::Theme;
-use view::{chart_view, number_format, period_table, ChartSpec};
+use view::{chart_view, number_format, period_table, push_delta, ChartSpec};
 
-/// Renders every page of the site. `built_at` is shown in page footers.
-pub fn render_site(
-    site: &Site,
-    versions: &[ReviewNumbers],
-    built_at: &str,
-    skip: &HashSet<String>,
-) -> Result<Vec<OutputFile>, Diagnostics> {
-    let theme = Theme::new(site.theme.as_ref()).map_err(Diagnostics)?;
-    let provenance = Provenance {
-        sitrep_version: env!("CARGO_PKG_VERSION"),
-        built_at: built_at.to_string(),
-        data_files: site
-            .data_files
-            .iter()
-            .map(|file| DataFileView {
-                path: file.path.clone(),
-            })
-            .collect(),
-    };
-    let scope = narrative_scope(site);
-    let pages = site_paths(versions, &theme);
-    let rendered: Vec<Result<Vec<OutputFile>, Vec<Diagnostic>>> = versions
-        .par_iter()
-        .filter(|numbers| !skip.contains(&numbers.version.id))
-        .map(|numbers| render_version(site, &theme, &scope, &pages, numbers, versions, &provenance))
-        .collect();
-    let mut errors = Diagnostics::default();
-    let mut files = Vec::new();
-    for result in rendered {
-        match result {
-            Ok(pages) => files.extend(pages),
-            Err(problems) => problems
-                .into_iter()
-                .for_each(|problem| errors.push(problem)),
+/// Renders the pages of a loaded site, one version at a time.
+pub struct Renderer<'a> {
+    site: &'a Site,
+    theme: Theme,
+    scope: Scope,
+    /// Every file path the built site will have, for checking links.
+    paths: HashSet<String>,
+    provenance: Provenance,
+}
+
+/// The pages of one version.
+pub struct RenderedVersion {
+    /// Its pages (the week summary and one page per program).
+    pub files: Vec<OutputFile>,
+    pub charts: usize,
+    /// The site paths its narratives link to.
+    pub links: Vec<String>,
+}
+
+impl<'a> Renderer<'a> {
+    /// A renderer for `site`, whose versions will be `versions` (oldest
+    /// first), each with the programs that have pages in it. `built_at` is
+    /// shown in page footers.
+    pub fn new(
+        site: &'a Site,
+        versions: &[(String, Vec<String>)],
+        built_at: &str,
+    ) -> Result<Renderer<'a>, Diagnostics> {
+        let theme = Theme::new(site.theme.as_ref()).map_err(Diagnostics)?;
+        let provenance = Provenance {
+            sitrep_version: env!("CARGO_PKG_VERSION"),
+            built_at: built_at.to_string(),
+            data_files: site
+                .data_files
+                .iter()
+                .map(|file| DataFileView {
+                    path: file.path.clone(),
+                })
+                .collect(),
+        };
+        Ok(Renderer {
+            site,
+            scope: narrative_scope(site),
+            paths: site_paths(versions, &theme),
+            theme,
+            provenance,
+        })
+    }
+
+    /// Whether the built site will have the file at `path`.
+    pub fn has_path(&self, path: &str) -> bool {
+        self.paths.contains(path)
+    }
+
+    /// The pages of one version.
+    pub fn version(&self, numbers: &ReviewNumbers) -> Result<RenderedVersion, Vec<Diagnostic>> {
+        render_version(
+            self.site,
+            &self.theme,
+            &self.scope,
+            &self.paths,
+            numbers,
+            &self.provenance,
+        )
+    }
+
+    /// The pages and files that are not a version's: the archive, the
+    /// landing page and the theme's static files.
+    pub fn site_files(&self, versions: &[VersionSummary]) -> Result<Vec<OutputFile>, Diagnostics> {
+        let mut errors = Diagnostics::default();
+        let mut files = Vec::new();
+        match archive_page(&self.theme, self.site, versions, &self.provenance) {
+            Ok(html) => files.push(OutputFile::new("archive/index.html", html)),
+            Err(problem) => errors.push(problem),
         }
+        match landing_page(&self.theme, self.site, versions, &self.provenance) {
+            Ok(html) => files.push(OutputFile::new("index.html", html)),
+            Err(problem) => errors.push(problem),
+        }
+        for (name, bytes) in &self.theme.static_files {
+            files.push(OutputFile::new(
+                PathBuf::from("assets").join(name),
+                bytes.clone(),
+            ));
+        }
+        errors.into_result(files)
     }
-    match archive_page(&theme, site, versions, &provenance) {
-        Ok(html) => files.push(OutputFile::new("archive/index.html", html)),
-        Err(problem) => errors.push(problem),
-    }
-    match landing_page(&theme, site, versions, &provenance) {
-        Ok(html) => files.push(OutputFile::new("index.html", html)),
-        Err(problem) => errors.push(problem),
-    }
-    for (name, bytes) in &theme.static_files {
-        files.push(OutputFile::new(
-            PathBuf::from("assets").join(name),
-            bytes.clone(),
-        ));
-    }
-    errors.into_result(files)
 }
 
 /// Every file path the built site will have, for checking narrative links.
-fn site_paths(versions: &[ReviewNumbers], theme: &Theme) -> HashSet<String> {
+fn site_paths(versions: &[(String, Vec<String>)], theme: &Theme) -> HashSet<String> {
     let mut paths: HashSet<String> = [
         "index.html",
         "archive/index.html",
@@ -100,14 +134,12 @@ fn site_paths(versions: &[ReviewNumbers], theme: &Theme) -> HashSet<String> {
             .keys()
             .map(|name| format!("assets/{name}")),
     );
-    for version in versions {
-        let id = &version.version.id;
+    for (id, programs) in versions {
         paths.insert(format!("{id}/index.html"));
         paths.insert(format!("{id}/data.json"));
         paths.extend(
-            version
-                .programs
-                .keys()
+            programs
+                .iter()
                 .map(|program| format!("{id}/{program}/index.html")),
         );
     }
@@ -169,16 +201,21 @@ fn render_version(
     scope: &Scope,
     pages: &HashSet<String>,
     numbers: &ReviewNumbers,
-    all_versions: &[ReviewNumbers],
     provenance: &Provenance,
-) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+) -> Result<RenderedVersion, Vec<Diagnostic>> {
     let id = &numbers.version.id;
     let review = site.reviews.iter().find(|review| review.week.id == *id);
     let mut errors = Vec::new();
+    let mut charts = 0;
+    let mut links = Vec::new();
     let mut render = |narrative: &Narrative| match render_narrative(
         site, theme, scope, pages, numbers, narrative,
     ) {
-        Ok(view) => Some(view),
+        Ok(rendered) => {
+            charts += rendered.charts;
+            links.extend(rendered.links);
+            Some(rendered.view)
+        }
         Err(problem) => {
             errors.push(problem);
             None
@@ -199,7 +236,6 @@ fn render_version(
     let pages = VersionPages {
         site,
         numbers,
-        all_versions,
         provenance,
         summary,
         narratives,
@@ -215,18 +251,34 @@ fn render_version(
             continue;
         }
         match pages.program_page(theme, program) {
-            Ok(html) => files.push(OutputFile::new(
-                PathBuf::from(id).join(&program.id).join("index.html"),
-                html,
-            )),
+            Ok((html, deck_charts)) => {
+                charts += deck_charts;
+                files.push(OutputFile::new(
+                    PathBuf::from(id).join(&program.id).join("index.html"),
+                    html,
+                ));
+            }
             Err(problem) => errors.push(problem),
         }
     }
     if errors.is_empty() {
-        Ok(files)
+        links.sort();
+        links.dedup();
+        Ok(RenderedVersion {
+            files,
+            charts,
+            links,
+        })
     } else {
         Err(errors)
     }
+}
+
+/// A rendered narrative with what the build records of it.
+struct RenderedNarrative {
+    view: NarrativeView,
+    charts: usize,
+    links: Vec<String>,
 }
 
 /// Runs a narrative's calls against the version's numbers and renders it.
@@ -237,7 +289,7 @@ fn render_narrative(
     pages: &HashSet<String>,
     numbers: &ReviewNumbers,
     narrative: &Narrative,
-) -> Result<NarrativeView, Diagnostic> {
+) -> Result<RenderedNarrative, Diagnostic> {
     let mut scope = scope.clone();
     scope.program = narrative.program.clone();
     let (text, calls) = expand_calls(narrative, scope)?;
@@ -246,12 +298,14 @@ fn render_narrative(
         Some(program) => format!("{}/{program}/index.html", numbers.version.id),
         None => format!("{}/index.html", numbers.version.id),
     };
+    let mut links = Vec::new();
     for (url, line) in relative_links(&text) {
         let target = resolve_link(&page, &url);
-        if target.as_ref().is_none_or(|target| !pages.contains(target)) {
-            return Err(Diagnostic::new(&narrative.path, format!("the link `{url}` leads to no page of the built site"))
+        match target {
+            Some(target) if pages.contains(&target) => links.push(target),
+            _ => return Err(Diagnostic::new(&narrative.path, format!("the link `{url}` leads to no page of the built site"))
                 .at_line(Some(narrative.body_line + line - 1))
-                .with_help(format!("links are relative to this page, {page}; e.g. `../index.html` is the week's summary")));
+                .with_help(format!("links are relative to this page, {page}; e.g. `../index.html` is the week's summary"))),
         }
     }
     let html = markdown_to_html(&text, site.config.allow_html);
@@ -264,11 +318,18 @@ fn render_narrative(
             problem.path = PathBuf::from(&narrative.path);
             problem
         })?;
-    Ok(NarrativeView {
-        title: narrative.front_matter.title.clone(),
-        author: narrative.front_matter.author.clone(),
-        html: fill_tokens(&html, &fragments),
-        status: narrative.front_matter.status,
+    Ok(RenderedNarrative {
+        view: NarrativeView {
+            title: narrative.front_matter.title.clone(),
+            author: narrative.front_matter.author.clone(),
+            html: fill_tokens(&html, &fragments),
+            status: narrative.front_matter.status,
+        },
+        charts: calls
+            .iter()
+            .filter(|call| matches!(call, Call::Chart { .. }))
+            .count(),
+        links,
     })
 }
 
@@ -347,16 +408,12 @@ fn call_html(
                 "qtd_yoy" => summary.qtd_yoy,
                 _ => summary.ytd_yoy,
             };
-            let delta = delta(change, metric_numbers.compare, metric_numbers.better);
-            let tone = serde_json::to_value(delta.tone)
-                .ok()
-                .and_then(|tone| tone.as_str().map(str::to_string))
-                .unwrap_or_default();
-            format!(
-                "<span class=\"delta delta-{tone}\" title=\"{label}\"><span aria-hidden=\"true\">{text}</span><span class=\"visually-hidden\">{label}</span></span>",
-                label = escape_html(&delta.label),
-                text = escape_html(&delta.text)
-            )
+            let mut html = String::new();
+            push_delta(
+                &mut html,
+                &delta(change, metric_numbers.compare, metric_numbers.better),
+            );
+            html
         }
         Call::Status { metric } => {
             let (_, _, metric_numbers) = lookup(&metric.program, &metric.metric)?;

@@ -8,9 +8,9 @@ use serde::Serialize;
 use super::format::delta;
 use super::narrative::escape_html;
 use super::theme::Theme;
-use super::view::{deck_view, metric_block_anchor, metric_view, MetricView, StatusView};
+use super::view::{deck_view, metric_block_anchor, metric_view, BlockView, MetricView, StatusView};
 use crate::compute::status::{initiative_status, Status};
-use crate::compute::{ExceptionKind, ReviewNumbers};
+use crate::compute::{ExceptionKind, ReviewNumbers, VersionSummary};
 use crate::error::Diagnostic;
 use crate::load::program::InitiativeStatus;
 use crate::load::{Program, Site};
@@ -116,7 +116,6 @@ pub struct NarrativeView {
 pub struct VersionPages<'a> {
     pub site: &'a Site,
     pub numbers: &'a ReviewNumbers,
-    pub all_versions: &'a [ReviewNumbers],
     pub provenance: &'a Provenance,
     pub summary: Option<NarrativeView>,
     pub narratives: HashMap<String, NarrativeView>,
@@ -174,27 +173,27 @@ impl VersionPages<'_> {
 
     fn program_card(&self, program: &Program, root: &str) -> Option<ProgramCard> {
         let numbers = self.numbers.programs.get(&program.id)?;
-        let views: Vec<MetricView> = program
-            .metrics
-            .iter()
-            .enumerate()
-            .filter_map(|(index, metric)| {
-                numbers
-                    .metrics
-                    .get(&metric.definition.id)
-                    .map(|numbers| metric_view(program, index, numbers))
-            })
-            .collect();
-        let mut key_metrics: Vec<MetricView> =
-            views.iter().filter(|view| view.key).cloned().collect();
-        if key_metrics.is_empty() {
-            key_metrics = views
+        let with_numbers = || {
+            program
+                .metrics
                 .iter()
-                .filter(|view| view.rated)
+                .enumerate()
+                .filter_map(|(index, metric)| {
+                    Some((index, numbers.metrics.get(&metric.definition.id)?))
+                })
+        };
+        // Key metrics, else the first three with a status.
+        let mut shown: Vec<_> = with_numbers().filter(|(_, numbers)| numbers.key).collect();
+        if shown.is_empty() {
+            shown = with_numbers()
+                .filter(|(_, numbers)| numbers.status.is_some())
                 .take(3)
-                .cloned()
                 .collect();
         }
+        let mut key_metrics: Vec<MetricView> = shown
+            .into_iter()
+            .map(|(index, numbers)| metric_view(program, index, numbers))
+            .collect();
         // A custom deck may show a metric only in another metric's chart or
         // in a table: link to where it is.
         for view in &mut key_metrics {
@@ -326,7 +325,12 @@ impl VersionPages<'_> {
     }
 
     /// `<week>/<program>/index.html`: the narrative, the deck, initiatives.
-    pub fn program_page(&self, theme: &Theme, program: &Program) -> Result<String, Diagnostic> {
+    /// Returns the page and how many charts it has.
+    pub fn program_page(
+        &self,
+        theme: &Theme,
+        program: &Program,
+    ) -> Result<(String, usize), Diagnostic> {
         let numbers = &self.numbers.programs[&program.id];
         let page = PageInfo {
             title: format!("{} · Week {}", program.name, self.id()),
@@ -350,17 +354,21 @@ impl VersionPages<'_> {
         };
         let card = self.program_card(program, "../");
         let deck = deck_view(&self.site.config.calendar, program, numbers);
+        let charts = deck
+            .iter()
+            .filter(|block| matches!(block, BlockView::Chart(_)))
+            .count();
         let context = context! {
             program => card,
             deck => deck,
             narrative => self.narratives.get(&program.id),
             ..self.base_context(page)
         };
-        theme.render("program.html", context)
+        Ok((theme.render("program.html", context)?, charts))
     }
 }
 
-pub fn version_link(version: &ReviewNumbers, href: String, current: bool) -> VersionLink {
+pub fn version_link(version: &VersionSummary, href: String, current: bool) -> VersionLink {
     VersionLink {
         id: version.version.id.clone(),
         start: version.version.start,
@@ -369,7 +377,7 @@ pub fn version_link(version: &ReviewNumbers, href: String, current: bool) -> Ver
         current,
         status: StatusView::new(version.status),
         draft: !version.published,
-        exceptions: version.exceptions.len(),
+        exceptions: version.exceptions,
     }
 }
 
@@ -377,7 +385,7 @@ pub fn version_link(version: &ReviewNumbers, href: String, current: bool) -> Ver
 pub fn archive_page(
     theme: &Theme,
     site: &Site,
-    versions: &[ReviewNumbers],
+    versions: &[VersionSummary],
     provenance: &Provenance,
 ) -> Result<String, Diagnostic> {
     let links: Vec<VersionLink> = versions
@@ -416,7 +424,7 @@ pub fn archive_page(
 pub fn landing_page(
     theme: &Theme,
     site: &Site,
-    versions: &[ReviewNumbers],
+    versions: &[VersionSummary],
     provenance: &Provenance,
 ) -> Result<String, Diagnostic> {
     let latest = versions

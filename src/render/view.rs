@@ -1,10 +1,13 @@
 //! What templates see: numbers already formatted, colours already decided,
 //! so every theme shows the same figures the same way.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use super::chart::{axis_labels, is_additive, month_label, six_twelve_chart, ChartSeries};
 use super::format::{delta, Delta, NumberFormat};
+use super::narrative::escape_html;
 use crate::calendar::Calendar;
 use crate::compute::status::Status;
 use crate::compute::unusual::Judgement;
@@ -66,7 +69,10 @@ pub struct MetricView {
     pub target: Option<String>,
     pub wow: Delta,
     pub yoy: Delta,
+    #[serde(skip)]
     pub summary_box: Vec<BoxCell>,
+    /// The summary box as markup (see [`TableView::html`] for why).
+    pub summary_box_html: String,
     /// "Unusually high", with the natural limits, when the XmR chart says so.
     pub unusual: Option<String>,
     /// "3 days missing" when the review week is incomplete.
@@ -112,7 +118,7 @@ pub fn metric_view(program: &Program, index: usize, numbers: &MetricNumbers) -> 
         _ => None,
     };
     let review_week = numbers.weeks.last();
-    MetricView {
+    let mut view = MetricView {
         id: definition.id.clone(),
         program: program.id.clone(),
         name: numbers.name.clone(),
@@ -126,6 +132,7 @@ pub fn metric_view(program: &Program, index: usize, numbers: &MetricNumbers) -> 
         target: numbers.target.map(|target| format.value(Some(target))),
         wow: change(summary.wow),
         yoy: change(summary.yoy),
+        summary_box_html: String::new(),
         summary_box: vec![
             cell("Last week", summary.last_week),
             change_cell("WoW", summary.wow),
@@ -139,7 +146,45 @@ pub fn metric_view(program: &Program, index: usize, numbers: &MetricNumbers) -> 
         ],
         unusual,
         gap: review_week.and_then(|week| gap_note(week, numbers.grain)),
+    };
+    view.summary_box_html = summary_box_html(&view.name, &view.summary_box);
+    view
+}
+
+/// The markup of a metric's summary box.
+fn summary_box_html(name: &str, cells: &[BoxCell]) -> String {
+    let mut html = String::with_capacity(1600);
+    let _ = write!(
+        html,
+        "<dl class=\"summary-box\" aria-label=\"{}: summary\">",
+        escape_html(name)
+    );
+    for (position, cell) in cells.iter().enumerate() {
+        let main = if position == 0 { " box-main" } else { "" };
+        let _ = write!(
+            html,
+            "\n<div class=\"box-cell{main}\"><dt>{}</dt><dd>",
+            escape_html(cell.label)
+        );
+        match &cell.delta {
+            Some(delta) => push_delta(&mut html, delta),
+            None => html.push_str(&escape_html(&cell.value)),
+        }
+        html.push_str("</dd></div>");
     }
+    html.push_str("\n</dl>");
+    html
+}
+
+/// The markup of a change, as `macros.html`'s `delta` writes it.
+pub fn push_delta(html: &mut String, delta: &Delta) {
+    let label = escape_html(&delta.label);
+    let _ = write!(
+        html,
+        "<span class=\"delta delta-{}\" title=\"{label}\"><span aria-hidden=\"true\">{}</span><span class=\"visually-hidden\">{label}</span></span>",
+        delta.tone.name(),
+        escape_html(&delta.text)
+    );
 }
 
 /// "3 days missing" for an incomplete period.
@@ -214,7 +259,78 @@ pub struct TableView {
     pub caption: String,
     pub columns: Vec<String>,
     /// The first cell of each row is its header.
+    #[serde(skip)]
     pub rows: Vec<Vec<Cell>>,
+    /// The whole table as markup. A deck has thousands of cells, and
+    /// walking them in a template loop was most of a build's time, so
+    /// templates get the table ready-made (the theme styles it with CSS).
+    pub html: String,
+}
+
+impl TableView {
+    pub fn new(caption: String, columns: Vec<String>, rows: Vec<Vec<Cell>>) -> TableView {
+        let html = table_html(&caption, &columns, &rows);
+        TableView {
+            caption,
+            columns,
+            rows,
+            html,
+        }
+    }
+}
+
+/// The markup of a numbers table: a caption, column headers, and rows
+/// whose first cell is the row's header.
+fn table_html(caption: &str, columns: &[String], rows: &[Vec<Cell>]) -> String {
+    let caption = escape_html(caption);
+    let mut html = String::with_capacity(256 + rows.len() * columns.len() * 40);
+    let _ = write!(
+        html,
+        "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"{caption}\">\n<table class=\"numbers-table\">\n<caption>{caption}</caption>\n<thead><tr>"
+    );
+    for column in columns {
+        let _ = write!(html, "<th scope=\"col\">{}</th>", escape_html(column));
+    }
+    html.push_str("</tr></thead>\n<tbody>");
+    for row in rows {
+        html.push_str("\n<tr>");
+        for (position, cell) in row.iter().enumerate() {
+            let text = escape_html(&cell.text);
+            if position == 0 {
+                let _ = write!(html, "<th scope=\"row\">{text}</th>");
+                continue;
+            }
+            html.push_str("<td");
+            if !cell.class.is_empty() {
+                let _ = write!(html, " class=\"{}\"", cell.class);
+            }
+            let note = cell.note.as_deref().map(escape_html);
+            if let Some(note) = &note {
+                let _ = write!(html, " title=\"{note}\"");
+            }
+            html.push('>');
+            match (cell.class, &note) {
+                ("good" | "bad" | "neutral", _) => {
+                    let _ = write!(
+                        html,
+                        "<span aria-hidden=\"true\">{text}</span><span class=\"visually-hidden\">{}</span>",
+                        note.as_deref().unwrap_or_default()
+                    );
+                }
+                (_, Some(note)) => {
+                    let _ = write!(
+                        html,
+                        "{text}<span class=\"visually-hidden\"> ({note})</span>"
+                    );
+                }
+                (_, None) => html.push_str(&text),
+            }
+            html.push_str("</td>");
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("\n</tbody>\n</table>\n</div>");
+    html
 }
 
 /// A 6-12 chart with its options, its numbers table and summary boxes.
@@ -389,11 +505,7 @@ pub fn chart_view(
     Some(ChartView {
         anchor: metric_anchor(&program.metrics[subject].definition.id),
         dom_id,
-        table: TableView {
-            caption: format!("{title}: weekly and monthly values"),
-            columns,
-            rows,
-        },
+        table: TableView::new(format!("{title}: weekly and monthly values"), columns, rows),
         title,
         options_json,
         metrics,
@@ -471,11 +583,7 @@ pub fn period_table(
         TablePeriod::SixWeeks => format!("{}: last 6 weeks", program.name),
         TablePeriod::TwelveMonths => format!("{}: last 12 months", program.name),
     });
-    TableView {
-        caption,
-        columns,
-        rows,
-    }
+    TableView::new(caption, columns, rows)
 }
 
 /// The program's deck: its own definition, or a chart per metric.
@@ -610,6 +718,10 @@ pub fn deck_view(
 /// comment, and line separators cannot break older JavaScript parsers.
 pub fn script_safe_json(value: &impl Serialize) -> String {
     let json = serde_json::to_string(value).expect("chart options serialise to JSON");
+    let special = |c: char| matches!(c, '<' | '>' | '&' | '\'' | '\u{2028}' | '\u{2029}');
+    if !json.contains(special) {
+        return json;
+    }
     let mut safe = String::with_capacity(json.len() + 16);
     for c in json.chars() {
         match c {

@@ -1,15 +1,20 @@
-//! Writing the built site atomically: every file goes into a staging
-//! folder next to the output, which replaces the output only when all of
-//! it is written. A failed or killed build leaves the published site as it
-//! was, and files of removed pages do not survive a successful build.
-//! Files whose bytes did not change are hard-linked from the published site
-//! instead of written again.
+//! Writing the built site atomically. The site is made of units: each
+//! top-level folder (one per review version, `assets/`, `archive/`) and
+//! each top-level file. A build stages the units it made into a folder
+//! next to the output, then swaps each changed unit in with two renames,
+//! so a published page is never half-written and a failed build changes
+//! nothing. Units the build left alone are not touched at all, which is
+//! what makes a rebuild after adding a week cost one week.
+//!
+//! A build killed while staging leaves the published site as it was; one
+//! killed while swapping (a few renames) is completed by the next build,
+//! which finds the staging folder marked complete.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
-use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::error::{Diagnostic, Diagnostics, Error};
@@ -19,40 +24,28 @@ use crate::error::{Diagnostic, Diagnostics, Error};
 pub struct OutputFile {
     /// Relative to the output folder, with normal components only.
     pub path: PathBuf,
-    pub content: Content,
-}
-
-/// What a file of the built site holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Content {
-    Bytes(Vec<u8>),
-    /// The file as the published site already has it: pages of a version
-    /// whose inputs did not change are kept, not rendered again.
-    Keep,
+    pub bytes: Vec<u8>,
 }
 
 impl OutputFile {
     pub fn new(path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) -> OutputFile {
         OutputFile {
             path: path.into(),
-            content: Content::Bytes(bytes.into()),
+            bytes: bytes.into(),
         }
     }
 
-    pub fn keep(path: impl Into<PathBuf>) -> OutputFile {
-        OutputFile {
-            path: path.into(),
-            content: Content::Keep,
-        }
+    /// The unit the file belongs to: the first component of its path.
+    pub fn unit(&self) -> String {
+        unit_of(&self.path)
     }
+}
 
-    /// The bytes, for files that have them.
-    pub fn bytes(&self) -> Option<&[u8]> {
-        match &self.content {
-            Content::Bytes(bytes) => Some(bytes),
-            Content::Keep => None,
-        }
-    }
+fn unit_of(path: &Path) -> String {
+    path.components()
+        .next()
+        .map(|component| component.as_os_str().to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Stands in rendered pages for the build time, which differs from build
@@ -63,7 +56,11 @@ pub const BUILD_STAMP: &str = "\u{E002}sitrep-build-time\u{E002}";
 /// not built by sitrep and is never replaced.
 pub const MARKER_FILE: &str = "versions.json";
 
-/// What a write did.
+/// Written into the staging folder once every unit is staged: from then
+/// on the build is committed, and a killed build is completed.
+const COMMIT_FILE: &str = ".sitrep-commit";
+
+/// What a write did, counted in files.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriteSummary {
     pub written: usize,
@@ -80,86 +77,204 @@ fn sibling(output: &Path, suffix: &str) -> PathBuf {
     output.with_file_name(format!(".{name}.{suffix}"))
 }
 
-/// Writes the site: `files` become the whole content of `output`.
-/// [`BUILD_STAMP`] in a file becomes `built_at`.
-pub fn write_site(
-    output: &Path,
-    files: &[OutputFile],
-    built_at: &str,
-) -> Result<WriteSummary, Error> {
-    for file in files {
-        // Paths are built by sitrep from validated ids; this guards the
-        // invariant that nothing is written outside the output folder.
-        assert!(
-            file.path
-                .components()
-                .all(|component| matches!(component, Component::Normal(_))),
-            "output path {} escapes the output folder",
-            file.path.display()
-        );
-    }
-    let staging = sibling(output, "staging");
-    let previous = sibling(output, "previous");
-    // A build killed between the two renames below leaves the published
-    // site under `previous`: put it back first.
-    if !output.exists() && previous.is_dir() {
-        fs::rename(&previous, output)
-            .map_err(|error| Error::io("cannot restore", output, error))?;
-    }
-    check_replaceable(output)?;
-    // What a killed build left behind.
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(|error| Error::io("cannot clear", &staging, error))?;
-    }
+/// Writes one build's units into an output folder.
+pub struct SiteWriter {
+    output: PathBuf,
+    staging: PathBuf,
+    previous: PathBuf,
+    built_at: String,
+    /// Whether the output folder existed when the build began.
+    output_existed: bool,
+    state: Mutex<WriteState>,
+}
 
-    // First find out, reading only, whether anything changed at all.
-    let unchanged: Vec<bool> = files
-        .par_iter()
-        .map(|file| match &file.content {
-            Content::Keep => true,
-            Content::Bytes(bytes) => fs::read(output.join(&file.path))
-                .is_ok_and(|existing| same_but_for_stamp(&existing, bytes, built_at.len())),
-        })
-        .collect();
-    let new_paths: BTreeSet<PathBuf> = files.iter().map(|file| file.path.clone()).collect();
-    let removed = existing_files(output).difference(&new_paths).count();
-    let written = unchanged.iter().filter(|same| !**same).count();
-    let summary = WriteSummary {
-        written,
-        unchanged: files.len() - written,
-        removed,
-    };
-    if written == 0 && removed == 0 && output.is_dir() {
-        // Nothing changed: the published site stays exactly as it is.
-        return Ok(summary);
-    }
+#[derive(Default)]
+struct WriteState {
+    summary: WriteSummary,
+    /// Units staged to replace (or add to) the published ones.
+    staged: BTreeSet<String>,
+    staging_created: bool,
+}
 
-    fs::create_dir_all(&staging).map_err(|error| Error::io("cannot create", &staging, error))?;
-    files
-        .par_iter()
-        .zip(&unchanged)
-        .map(|(file, same)| {
-            let content = if *same { &Content::Keep } else { &file.content };
-            stage(
-                &output.join(&file.path),
-                &staging.join(&file.path),
-                content,
-                built_at,
-            )
-        })
-        .collect::<Result<Vec<bool>, Error>>()?;
-
-    if output.exists() {
-        if previous.exists() {
-            fs::remove_dir_all(&previous)
-                .map_err(|error| Error::io("cannot clear", &previous, error))?;
+impl SiteWriter {
+    /// Gets `output` ready for a build: completes a build that was killed
+    /// while swapping its units in, clears what a build killed while
+    /// staging left behind, and refuses a folder sitrep did not build.
+    /// [`BUILD_STAMP`] in a staged file becomes `built_at`.
+    pub fn open(output: &Path, built_at: &str) -> Result<SiteWriter, Error> {
+        let staging = sibling(output, "staging");
+        let previous = sibling(output, "previous");
+        if staging.join(COMMIT_FILE).is_file() {
+            swap_in(output, &staging, &previous)?;
         }
-        fs::rename(output, &previous)
-            .map_err(|error| Error::io("cannot move aside", output, error))?;
-        fs::rename(&staging, output).map_err(|error| Error::io("cannot publish", output, error))?;
-        fs::remove_dir_all(&previous)
-            .map_err(|error| Error::io("cannot clear", &previous, error))?;
-    } else {
+        check_replaceable(output)?;
+        for leftover in [&staging, &previous] {
+            if leftover.exists() {
+                fs::remove_dir_all(leftover)
+                    .map_err(|error| Error::io("cannot clear", leftover, error))?;
+            }
+        }
+        Ok(SiteWriter {
+            output_existed: output.is_dir(),
+            output: output.to_path_buf(),
+            staging,
+            previous,
+            built_at: built_at.to_string(),
+            state: Mutex::new(WriteState::default()),
+        })
+    }
+
+    /// The output folder.
+    pub fn output(&self) -> &Path {
+        &self.output
+    }
+
+    /// Stages one unit with all of its files (every path must start with
+    /// `unit`). A unit whose files are all as published is left alone.
+    /// May be called from several threads at once.
+    pub fn write_unit(&self, unit: &str, files: &[OutputFile]) -> Result<(), Error> {
+        for file in files {
+            // Paths are built by sitrep from validated ids; this guards the
+            // invariant that nothing is written outside the output folder.
+            assert!(
+                file.path
+                    .components()
+                    .all(|component| matches!(component, Component::Normal(_)))
+                    && file.unit() == unit,
+                "output path {} escapes the output folder or its unit {unit}",
+                file.path.display()
+            );
+        }
+        let published = self.output.join(unit);
+        let old_files = if self.output_existed {
+            files_below(&self.output, Path::new(unit))
+        } else {
+            BTreeSet::new()
+        };
+        let same: Vec<bool> = files
+            .iter()
+            .map(|file| {
+                old_files.contains(&file.path)
+                    && fs::read(self.output.join(&file.path)).is_ok_and(|existing| {
+                        same_but_for_stamp(&existing, &file.bytes, self.built_at.len())
+                    })
+            })
+            .collect();
+        let new_paths: BTreeSet<&PathBuf> = files.iter().map(|file| &file.path).collect();
+        let removed = old_files
+            .iter()
+            .filter(|path| !new_paths.contains(path))
+            .count();
+        let unchanged = same.iter().filter(|same| **same).count();
+        if unchanged == files.len() && removed == 0 && published.exists() {
+            self.state
+                .lock()
+                .expect("no panics while counting")
+                .summary
+                .unchanged += unchanged;
+            return Ok(());
+        }
+
+        self.create_staging()?;
+        let folders: BTreeSet<&Path> = files
+            .iter()
+            .filter_map(|file| file.path.parent())
+            .filter(|folder| !folder.as_os_str().is_empty())
+            .collect();
+        for folder in folders {
+            let staged = self.staging.join(folder);
+            fs::create_dir_all(&staged)
+                .map_err(|error| Error::io("cannot create", &staged, error))?;
+        }
+        for (file, same) in files.iter().zip(&same) {
+            let staged = self.staging.join(&file.path);
+            if *same {
+                let existing = self.output.join(&file.path);
+                if fs::hard_link(&existing, &staged).is_ok() {
+                    continue;
+                }
+                fs::copy(&existing, &staged)
+                    .map_err(|error| Error::io("cannot keep", &existing, error))?;
+                continue;
+            }
+            let stamped = stamp(&file.bytes, &self.built_at);
+            fs::write(&staged, stamped.as_deref().unwrap_or(&file.bytes))
+                .map_err(|error| Error::io("cannot write", &staged, error))?;
+        }
+        let mut state = self.state.lock().expect("no panics while counting");
+        state.summary.written += files.len() - unchanged;
+        state.summary.unchanged += unchanged;
+        state.summary.removed += removed;
+        state.staged.insert(unit.to_string());
+        Ok(())
+    }
+
+    /// Counts `files` files of units kept as published without staging.
+    pub fn keep(&self, files: usize) {
+        self.state
+            .lock()
+            .expect("no panics while counting")
+            .summary
+            .unchanged += files;
+    }
+
+    fn create_staging(&self) -> Result<(), Error> {
+        let mut state = self.state.lock().expect("no panics while staging");
+        if !state.staging_created {
+            fs::create_dir_all(&self.staging)
+                .map_err(|error| Error::io("cannot create", &self.staging, error))?;
+            state.staging_created = true;
+        }
+        Ok(())
+    }
+
+    /// Publishes the staged units. `units` are all the units of the new
+    /// site: published units not among them are removed.
+    pub fn commit(self, units: &BTreeSet<String>) -> Result<WriteSummary, Error> {
+        let state = self.state.into_inner().expect("no panics while staging");
+        let mut summary = state.summary;
+        let gone: Vec<String> = if self.output_existed {
+            top_level_entries(&self.output)
+                .into_iter()
+                .filter(|entry| !units.contains(entry))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for unit in &gone {
+            summary.removed += files_below(&self.output, Path::new(unit)).len();
+        }
+        if state.staged.is_empty() && gone.is_empty() && self.output_existed {
+            return Ok(summary);
+        }
+        if !state.staging_created {
+            fs::create_dir_all(&self.staging)
+                .map_err(|error| Error::io("cannot create", &self.staging, error))?;
+        }
+        // From here on the build is complete on disk: write down what to
+        // remove, so that a build killed while swapping is finished later.
+        let marker = self.staging.join(COMMIT_FILE);
+        fs::write(&marker, gone.join("\n"))
+            .map_err(|error| Error::io("cannot write", &marker, error))?;
+        swap_in(&self.output, &self.staging, &self.previous)?;
+        Ok(summary)
+    }
+}
+
+/// Moves every unit of a complete staging folder into `output`, the
+/// published unit it replaces and the units listed for removal going to
+/// `previous`, which is then deleted. Safe to run again after a kill.
+fn swap_in(output: &Path, staging: &Path, previous: &Path) -> Result<(), Error> {
+    let marker = staging.join(COMMIT_FILE);
+    let gone: Vec<String> = fs::read_to_string(&marker)
+        .map_err(|error| Error::io("cannot read", &marker, error))?
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(str::to_string)
+        .collect();
+    if !output.exists() {
+        // A first build: the whole staging folder becomes the site.
+        fs::remove_file(&marker).map_err(|error| Error::io("cannot remove", &marker, error))?;
         if let Some(parent) = output
             .parent()
             .filter(|parent| !parent.as_os_str().is_empty())
@@ -167,9 +282,56 @@ pub fn write_site(
             fs::create_dir_all(parent)
                 .map_err(|error| Error::io("cannot create", parent, error))?;
         }
-        fs::rename(&staging, output).map_err(|error| Error::io("cannot publish", output, error))?;
+        return fs::rename(staging, output)
+            .map_err(|error| Error::io("cannot publish", output, error));
     }
-    Ok(summary)
+    fs::create_dir_all(previous).map_err(|error| Error::io("cannot create", previous, error))?;
+    let move_aside = |unit: &str| -> Result<(), Error> {
+        let published = output.join(unit);
+        if fs::symlink_metadata(&published).is_ok() {
+            let aside = previous.join(unit);
+            fs::rename(&published, &aside)
+                .map_err(|error| Error::io("cannot move aside", &published, error))?;
+        }
+        Ok(())
+    };
+    // The build cache goes last: it must never describe pages that are not
+    // there yet.
+    let mut staged: Vec<String> = top_level_entries(staging)
+        .into_iter()
+        .filter(|entry| entry != COMMIT_FILE)
+        .collect();
+    staged.sort_by_key(|entry| entry.starts_with('.'));
+    for unit in &staged {
+        move_aside(unit)?;
+        let from = staging.join(unit);
+        let to = output.join(unit);
+        fs::rename(&from, &to).map_err(|error| Error::io("cannot publish", &to, error))?;
+    }
+    for unit in &gone {
+        move_aside(unit)?;
+    }
+    fs::remove_dir_all(staging).map_err(|error| Error::io("cannot clear", staging, error))?;
+    fs::remove_dir_all(previous).map_err(|error| Error::io("cannot clear", previous, error))?;
+    Ok(())
+}
+
+/// Writes a whole site at once: `files` become the whole content of
+/// `output`.
+pub fn write_site(
+    output: &Path,
+    files: &[OutputFile],
+    built_at: &str,
+) -> Result<WriteSummary, Error> {
+    let writer = SiteWriter::open(output, built_at)?;
+    let mut units: BTreeMap<String, Vec<OutputFile>> = BTreeMap::new();
+    for file in files {
+        units.entry(file.unit()).or_default().push(file.clone());
+    }
+    for (unit, files) in &units {
+        writer.write_unit(unit, files)?;
+    }
+    writer.commit(&units.into_keys().collect())
 }
 
 /// Refuses to replace a folder that sitrep did not build.
@@ -190,12 +352,20 @@ fn check_replaceable(output: &Path) -> Result<(), Error> {
     .into())
 }
 
-/// Every file under `output`, relative to it.
-fn existing_files(output: &Path) -> BTreeSet<PathBuf> {
-    files_below(output, Path::new(""))
+/// The names of the entries directly in `folder`.
+fn top_level_entries(folder: &Path) -> Vec<String> {
+    fs::read_dir(folder)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
-/// Every file under `output/folder`, relative to `output`.
+/// Every file under `output/folder` (or the file `output/folder` itself),
+/// relative to `output`.
 pub fn files_below(output: &Path, folder: &Path) -> BTreeSet<PathBuf> {
     WalkDir::new(output.join(folder))
         .into_iter()
@@ -211,68 +381,31 @@ pub fn files_below(output: &Path, folder: &Path) -> BTreeSet<PathBuf> {
         .collect()
 }
 
-/// Puts one file into the staging folder: a hard link to the published
-/// file to keep, else the new bytes. `true` if written.
-fn stage(
-    published: &Path,
-    staged: &Path,
-    content: &Content,
-    built_at: &str,
-) -> Result<bool, Error> {
-    let folder = staged.parent().expect("output files live in a folder");
-    fs::create_dir_all(folder).map_err(|error| Error::io("cannot create", folder, error))?;
-    let bytes = match content {
-        Content::Keep => {
-            if fs::hard_link(published, staged).is_err() {
-                fs::copy(published, staged)
-                    .map_err(|error| Error::io("cannot keep", published, error))?;
-            }
-            return Ok(false);
-        }
-        Content::Bytes(bytes) => bytes,
-    };
-    let stamped;
-    let bytes = if contains(bytes, BUILD_STAMP.as_bytes()) {
-        stamped = replace_all(bytes, BUILD_STAMP.as_bytes(), built_at.as_bytes());
-        &stamped[..]
-    } else {
-        bytes
-    };
-    fs::write(staged, bytes).map_err(|error| Error::io("cannot write", staged, error))?;
-    Ok(true)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
-}
-
-fn replace_all(haystack: &[u8], needle: &[u8], replacement: &[u8]) -> Vec<u8> {
-    let mut output = Vec::with_capacity(haystack.len());
-    let mut rest = haystack;
-    while let Some(position) = rest
-        .windows(needle.len())
-        .position(|window| window == needle)
-    {
-        output.extend_from_slice(&rest[..position]);
-        output.extend_from_slice(replacement);
-        rest = &rest[position + needle.len()..];
+/// `bytes` with each [`BUILD_STAMP`] replaced by `built_at`, if it has any.
+fn stamp(bytes: &[u8], built_at: &str) -> Option<Vec<u8>> {
+    let needle = BUILD_STAMP.as_bytes();
+    let finder = memchr::memmem::Finder::new(needle);
+    let mut positions = finder.find_iter(bytes).peekable();
+    positions.peek()?;
+    let mut output = Vec::with_capacity(bytes.len());
+    let mut start = 0;
+    for position in positions {
+        output.extend_from_slice(&bytes[start..position]);
+        output.extend_from_slice(built_at.as_bytes());
+        start = position + needle.len();
     }
-    output.extend_from_slice(rest);
-    output
+    output.extend_from_slice(&bytes[start..]);
+    Some(output)
 }
 
 /// Whether `existing` is `new` with each [`BUILD_STAMP`] replaced by some
 /// build time of `stamp_length` bytes.
 fn same_but_for_stamp(existing: &[u8], new: &[u8], stamp_length: usize) -> bool {
-    let needle = BUILD_STAMP.as_bytes();
+    let finder = memchr::memmem::Finder::new(BUILD_STAMP.as_bytes());
     let mut position = 0;
     let mut rest = new;
     loop {
-        let next = rest
-            .windows(needle.len())
-            .position(|window| window == needle);
+        let next = finder.find(rest);
         let segment = &rest[..next.unwrap_or(rest.len())];
         if existing.get(position..position + segment.len()) != Some(segment) {
             return false;
@@ -281,7 +414,7 @@ fn same_but_for_stamp(existing: &[u8], new: &[u8], stamp_length: usize) -> bool 
         match next {
             Some(at) => {
                 position += stamp_length;
-                rest = &rest[at + needle.len()..];
+                rest = &rest[at + BUILD_STAMP.len()..];
             }
             None => return position == existing.len(),
         }
@@ -376,21 +509,83 @@ mod tests {
     }
 
     #[test]
-    fn a_build_killed_between_renames_is_recovered() {
+    fn a_build_killed_while_swapping_units_in_is_completed() {
         let folder = tempfile::tempdir().unwrap();
         let output = folder.path().join("public");
-        write_site(&output, &[OutputFile::new("versions.json", "old")], "t").unwrap();
-        // Simulate a kill after the published site was moved aside.
-        fs::rename(&output, sibling(&output, "previous")).unwrap();
-        fs::create_dir_all(sibling(&output, "staging")).unwrap();
-        fs::write(sibling(&output, "staging").join("half"), "x").unwrap();
+        let old = [
+            OutputFile::new("versions.json", "old"),
+            OutputFile::new("a/b.json", "1"),
+            OutputFile::new("c.json", "gone"),
+        ];
+        write_site(&output, &old, "t").unwrap();
+        // A build staged every unit, marked the staging complete, and was
+        // killed after moving `a` aside, before moving the new `a` in.
+        let staging = sibling(&output, "staging");
+        let previous = sibling(&output, "previous");
+        fs::create_dir_all(staging.join("a")).unwrap();
+        fs::write(staging.join("a/b.json"), "2").unwrap();
+        fs::write(staging.join("versions.json"), "new").unwrap();
+        fs::write(staging.join(COMMIT_FILE), "c.json").unwrap();
+        fs::create_dir_all(&previous).unwrap();
+        fs::rename(output.join("a"), previous.join("a")).unwrap();
+
+        let new = [
+            OutputFile::new("versions.json", "new"),
+            OutputFile::new("a/b.json", "2"),
+        ];
+        assert_eq!(write_site(&output, &new, "t").unwrap(), summary(0, 2, 0));
+        assert_eq!(fs::read_to_string(output.join("a/b.json")).unwrap(), "2");
+        assert!(!output.join("c.json").exists());
+        assert!(!staging.exists() && !previous.exists());
+    }
+
+    #[test]
+    fn a_build_killed_while_staging_leaves_the_site_and_is_cleared() {
+        let folder = tempfile::tempdir().unwrap();
+        let output = folder.path().join("public");
         let files = [OutputFile::new("versions.json", "old")];
+        write_site(&output, &files, "t").unwrap();
+        let staging = sibling(&output, "staging");
+        fs::create_dir_all(&staging).unwrap();
+        fs::write(staging.join("versions.json"), "half").unwrap();
         assert_eq!(write_site(&output, &files, "t").unwrap(), summary(0, 1, 0));
         assert_eq!(
             fs::read_to_string(output.join("versions.json")).unwrap(),
             "old"
         );
-        assert!(!sibling(&output, "staging").exists());
+        assert!(!staging.exists());
+    }
+
+    #[test]
+    fn only_changed_units_are_swapped() {
+        let folder = tempfile::tempdir().unwrap();
+        let output = folder.path().join("public");
+        let files = vec![
+            OutputFile::new("versions.json", "[]"),
+            OutputFile::new("w1/index.html", "1"),
+            OutputFile::new("w2/index.html", "2"),
+        ];
+        write_site(&output, &files, "t").unwrap();
+        let inode = |path: &str| {
+            use std::os::unix::fs::MetadataExt;
+            fs::metadata(output.join(path)).unwrap().ino()
+        };
+        let before = (inode("w1"), inode("w1/index.html"), inode("w2/index.html"));
+        let changed = vec![
+            OutputFile::new("versions.json", "[]"),
+            OutputFile::new("w1/index.html", "1"),
+            OutputFile::new("w2/index.html", "two"),
+        ];
+        assert_eq!(
+            write_site(&output, &changed, "t").unwrap(),
+            summary(1, 2, 0)
+        );
+        assert_eq!(
+            (inode("w1"), inode("w1/index.html")),
+            (before.0, before.1),
+            "an unchanged unit is not touched"
+        );
+        assert_ne!(inode("w2/index.html"), before.2);
     }
 
     #[test]

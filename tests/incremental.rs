@@ -1,0 +1,257 @@
+//! Incremental builds: after every kind of edit, a rebuild of an existing
+//! output folder gives byte for byte the site a full build into an empty
+//! folder gives, and renders and writes only what the edit affects.
+
+#[path = "common/large_site.rs"]
+mod large_site;
+
+#[path = "common/files.rs"]
+mod files;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use files::{sitrep, snapshot};
+
+/// Builds of one site project: an output folder that every step rebuilds,
+/// and a fresh folder per step for the full build to compare with.
+struct Builds {
+    site: tempfile::TempDir,
+    outputs: tempfile::TempDir,
+    step: usize,
+}
+
+impl Builds {
+    fn new(programs: usize, weeks: usize) -> Builds {
+        let site = tempfile::tempdir().unwrap();
+        large_site::write_large_site(site.path(), programs, weeks);
+        Builds {
+            site,
+            outputs: tempfile::tempdir().unwrap(),
+            step: 0,
+        }
+    }
+
+    fn root(&self) -> &Path {
+        self.site.path()
+    }
+
+    fn incremental(&self) -> PathBuf {
+        self.outputs.path().join("incremental")
+    }
+
+    fn run(&self, arguments: &[&str], output: &Path) -> assert_cmd::assert::Assert {
+        sitrep(self.root())
+            .args(arguments)
+            .arg("--output")
+            .arg(output)
+            .env("SOURCE_DATE_EPOCH", "1764000000")
+            .assert()
+    }
+
+    /// Rebuilds the incremental folder and builds the same inputs into an
+    /// empty one; asserts both are identical and returns the rebuild's
+    /// summary line.
+    fn rebuild_and_compare(&mut self) -> String {
+        self.step += 1;
+        let rebuilt = self.run(&["build"], &self.incremental()).success();
+        let summary = String::from_utf8_lossy(&rebuilt.get_output().stdout).into_owned();
+        let full = self.outputs.path().join(format!("full-{}", self.step));
+        self.run(&["build"], &full).success();
+        let (incremental, full) = (snapshot(&self.incremental()), snapshot(&full));
+        assert_eq!(
+            incremental.keys().collect::<Vec<_>>(),
+            full.keys().collect::<Vec<_>>(),
+            "step {}: the incremental build has other files",
+            self.step
+        );
+        for (path, bytes) in &incremental {
+            assert!(
+                *bytes == full[path],
+                "step {}: {} differs from a full build",
+                self.step,
+                path.display()
+            );
+        }
+        summary
+    }
+
+    fn edit(&self, relative: &str, edit: impl FnOnce(String) -> String) {
+        let path = self.root().join(relative);
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, edit(text)).unwrap();
+    }
+
+    /// The inode of every file of the incremental output: a file that
+    /// keeps its inode was not written again.
+    fn inodes(&self) -> BTreeMap<PathBuf, u64> {
+        let output = self.incremental();
+        walkdir::WalkDir::new(&output)
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|entry| entry.file_type().is_file())
+            .map(|entry| {
+                let relative = entry.path().strip_prefix(&output).unwrap().to_path_buf();
+                (relative, entry.metadata().unwrap().ino())
+            })
+            .collect()
+    }
+}
+
+/// The `N files written` of a build's summary line.
+fn written(summary: &str) -> usize {
+    let (before, _) = summary
+        .split_once(" file")
+        .unwrap_or_else(|| panic!("no file count in {summary:?}"));
+    before.rsplit('(').next().unwrap().trim().parse().unwrap()
+}
+
+/// The files of the site whose inode changed between two listings, and
+/// new files (the build cache is bookkeeping, rewritten by every build
+/// that does something).
+fn rewritten(before: &BTreeMap<PathBuf, u64>, after: &BTreeMap<PathBuf, u64>) -> Vec<String> {
+    after
+        .iter()
+        .filter(|(path, _)| *path != Path::new(".sitrep-cache.json"))
+        .filter(|(path, inode)| before.get(*path) != Some(inode))
+        .map(|(path, _)| path.display().to_string())
+        .collect()
+}
+
+#[test]
+fn incremental_builds_equal_full_builds_and_touch_only_what_changed() {
+    let mut builds = Builds::new(3, 10);
+    let weeks: Vec<String> = fs::read_dir(builds.root().join("content/reviews"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let middle = weeks[5].clone();
+    let newest = large_site::newest_week_id();
+
+    let first = builds.rebuild_and_compare();
+    assert!(first.contains("10 versions"), "{first}");
+
+    // Nothing changed: nothing is written.
+    let before = builds.inodes();
+    let summary = builds.rebuild_and_compare();
+    assert_eq!(written(&summary), 0, "{summary}");
+    assert!(rewritten(&before, &builds.inodes()).is_empty());
+
+    // One narrative edited: its page alone is written.
+    builds.edit(&format!("content/reviews/{middle}/program_01.md"), |text| {
+        text + "\nOne more sentence.\n"
+    });
+    let before = builds.inodes();
+    let summary = builds.rebuild_and_compare();
+    assert_eq!(written(&summary), 1, "{summary}");
+    assert_eq!(
+        rewritten(&before, &builds.inodes()),
+        vec![format!("{middle}/program_01/index.html")]
+    );
+
+    // A new week: its pages and the lists of weeks, nothing of the others.
+    let next = large_site::week_id_after_newest();
+    files::write(
+        builds.root(),
+        &format!("content/reviews/{next}/index.md"),
+        "# Next week\n\nCases {{ value(\"program_00.cases\") }}.\n",
+    );
+    let before = builds.inodes();
+    builds.rebuild_and_compare();
+    let changed = rewritten(&before, &builds.inodes());
+    assert!(
+        changed.iter().all(|path| path.starts_with(&next)
+            || [
+                "index.html",
+                "archive/index.html",
+                "versions.json",
+                "assets/versions.js"
+            ]
+            .contains(&path.as_str())),
+        "{changed:?}"
+    );
+    assert!(changed.iter().any(|path| path.starts_with(&next)));
+
+    // Publishing a week re-renders it (no draft banner) and only it.
+    sitrep(builds.root())
+        .args(["publish", &newest])
+        .assert()
+        .success();
+    let before = builds.inodes();
+    builds.rebuild_and_compare();
+    let changed = rewritten(&before, &builds.inodes());
+    assert!(
+        changed
+            .iter()
+            .any(|path| path == &format!("{newest}/index.html")),
+        "{changed:?}"
+    );
+    assert!(
+        !changed.iter().any(|path| path.starts_with(&middle)),
+        "{changed:?}"
+    );
+
+    // New data for the published week: drafts are computed afresh, the
+    // published week keeps its pages, and both builds report the
+    // restatement.
+    builds.edit("data/program_00.csv", |text| {
+        let last = text.lines().last().unwrap().to_string();
+        let mut cells: Vec<String> = last.split(',').map(str::to_string).collect();
+        cells[1] = (cells[1].parse::<u64>().unwrap() + 1000).to_string();
+        text.replace(&last, &cells.join(","))
+    });
+    let before = builds.inodes();
+    let summary = builds.rebuild_and_compare();
+    let changed = rewritten(&before, &builds.inodes());
+    assert!(
+        !changed.iter().any(|path| path.starts_with(&newest)),
+        "the published week was rewritten: {changed:?}"
+    );
+    let restated = builds
+        .run(&["build"], &builds.incremental())
+        .success()
+        .get_output()
+        .stderr
+        .clone();
+    assert!(
+        String::from_utf8_lossy(&restated).contains(&newest),
+        "the restatement is reported again by a build with nothing to do: {}",
+        String::from_utf8_lossy(&restated)
+    );
+    assert!(summary.contains("Built"), "{summary}");
+
+    // A program renamed: every page shows it.
+    builds.edit("content/programs/program_02.yaml", |text| {
+        text.replace("name: Program 2", "name: Trust operations")
+    });
+    let summary = builds.rebuild_and_compare();
+    assert!(written(&summary) > 30, "{summary}");
+
+    // A week removed: its folder goes.
+    fs::remove_dir_all(builds.root().join("content/reviews").join(&weeks[0])).unwrap();
+    builds.rebuild_and_compare();
+    assert!(!builds.incremental().join(&weeks[0]).exists());
+
+    // A kept page whose link loses its target fails the build, with the
+    // narrative's line, as a full build does.
+    builds.edit(&format!("content/reviews/{middle}/index.md"), |text| {
+        format!(
+            "{text}\nSee [the week before](../{}/index.html).\n",
+            weeks[4]
+        )
+    });
+    builds.rebuild_and_compare();
+    let published = snapshot(&builds.incremental());
+    fs::remove_dir_all(builds.root().join("content/reviews").join(&weeks[4])).unwrap();
+    let failed = builds.run(&["build"], &builds.incremental()).failure();
+    let stderr = String::from_utf8_lossy(&failed.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains(&format!("content/reviews/{middle}/index.md:")),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&builds.incremental()), published);
+}
