@@ -1,115 +1,1071 @@
-//! The build benchmark: a synthetic two-year archive (104 review weeks) of
-//! 8 programs with 12 metrics each and three years of daily data, built
-//! with the release binary's library.
+//! The reproducible build benchmark.
 //!
-//!     cargo run --release --example benchmark [programs] [weeks]
+//! ```text
+//! cargo run --release --example benchmark [-- OPTIONS]
 //!
-//! Prints the median of 5 runs for: a full build into an empty folder, a
-//! rebuild with nothing changed, and a rebuild after adding one new week.
-//! Figures are recorded in the README.
+//!   --size large|xl        measure one size (may be given twice; default: both)
+//!   --programs P --weeks W measure a custom size instead (for quick runs)
+//!   --runs N               runs per scenario (default 5)
+//!   --write PATH           also write the report into PATH, between the lines
+//!                          `<!-- benchmark:begin -->` and `<!-- benchmark:end -->`
+//! ```
+//!
+//! For each size it generates a synthetic site with a fixed seed (large:
+//! 10 programs × 20 metrics, 104 review weeks of daily data, an executive
+//! narrative and one narrative per program each week; XL: 40 programs), then
+//! runs the release `sitrep` binary as a child process and measures wall
+//! time and peak resident memory (from `wait4`) of: a cold full build, a
+//! rebuild with nothing changed, a rebuild after one narrative edit, a
+//! rebuild after adding one week, and `check`. For scale it also builds the
+//! same narratives as plain markdown pages with Hugo, and copies sitrep's
+//! finished output with `cp -r`: Hugo is what users would pick for speed,
+//! the copy is the floor.
+//!
+//! The markdown report (machine, command, sizes, one table per size and the
+//! targets with pass/fail) goes to stdout, progress to stderr.
 
 #[path = "../tests/common/large_site.rs"]
 mod large_site;
 
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::io::{ErrorKind, Read as _, Seek as _};
+use std::os::unix::process::ExitStatusExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use sitrep::pipeline::{build, Progress, Silent};
+/// The line after which `--write` puts the report.
+const BEGIN_MARKER: &str = "<!-- benchmark:begin -->";
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
+/// The line before which `--write` ends the report.
+const END_MARKER: &str = "<!-- benchmark:end -->";
+
+/// Review weeks of the standard sizes: two years.
+const STANDARD_WEEKS: usize = 104;
+
+/// The large site of the issue: 10 programs, two years of weekly reviews.
+const LARGE: Size = Size {
+    name: "large",
+    programs: 10,
+    weeks: STANDARD_WEEKS,
+};
+
+/// Four times the large site: 40 programs.
+const XL: Size = Size {
+    name: "XL",
+    programs: 40,
+    weeks: STANDARD_WEEKS,
+};
+
+/// The command-line help, printed for `--help` and on a usage error.
+const USAGE: &str = "\
+usage: cargo run --release --example benchmark [-- OPTIONS]
+
+  --size large|xl        measure one size (may be given twice; default: both)
+  --programs P --weeks W measure a custom size instead (for quick runs)
+  --runs N               runs per scenario (default 5)
+  --write PATH           also write the report into PATH between the markers
+                         <!-- benchmark:begin --> and <!-- benchmark:end -->";
+
+/// A site size to measure.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Size {
+    /// How the report names the size.
+    name: &'static str,
+    /// How many programs the site has.
+    programs: usize,
+    /// How many review weeks (versions) the site has.
+    weeks: usize,
 }
 
-/// Prints how long each stage took (with `--stages`).
-struct Stages(Instant, std::sync::Mutex<Instant>);
+/// What the command line asks for.
+#[derive(Debug)]
+struct Options {
+    /// The sizes to measure, in order.
+    sizes: Vec<Size>,
+    /// How many times each scenario runs.
+    runs: usize,
+    /// A markdown file to write the report into.
+    write: Option<PathBuf>,
+}
 
-impl Progress for Stages {
-    fn stage(&self, message: &str) {
-        let mut last = self.1.lock().unwrap();
-        eprintln!("  +{:>5} ms  {message}", last.elapsed().as_millis());
-        *last = Instant::now();
-        let _ = self.0;
+/// Parses the arguments after the program name.
+fn parse_options(arguments: &[String]) -> Result<Options, String> {
+    let mut sizes = Vec::new();
+    let mut programs = None;
+    let mut weeks = None;
+    let mut runs = 5;
+    let mut write = None;
+    let mut arguments = arguments.iter();
+    while let Some(argument) = arguments.next() {
+        let mut value = |name: &str| {
+            arguments
+                .next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        let number = |name: &str, text: String| match text.parse::<usize>() {
+            Ok(number) if number > 0 => Ok(number),
+            _ => Err(format!(
+                "{name} needs a positive whole number, not `{text}`"
+            )),
+        };
+        match argument.as_str() {
+            "--size" => match value("--size")?.to_ascii_lowercase().as_str() {
+                "large" => sizes.push(LARGE),
+                "xl" => sizes.push(XL),
+                other => return Err(format!("unknown size `{other}` (large or xl)")),
+            },
+            "--programs" => programs = Some(number("--programs", value("--programs")?)?),
+            "--weeks" => weeks = Some(number("--weeks", value("--weeks")?)?),
+            "--runs" => runs = number("--runs", value("--runs")?)?,
+            "--write" => write = Some(PathBuf::from(value("--write")?)),
+            "--help" | "-h" => return Err(String::new()),
+            other => return Err(format!("unknown argument `{other}`")),
+        }
     }
+    if programs.is_some() || weeks.is_some() {
+        if !sizes.is_empty() {
+            return Err("give either --size or --programs/--weeks, not both".into());
+        }
+        sizes.push(Size {
+            name: "custom",
+            programs: programs.unwrap_or(LARGE.programs),
+            weeks: weeks.unwrap_or(STANDARD_WEEKS),
+        });
+    }
+    if sizes.is_empty() {
+        sizes = vec![LARGE, XL];
+    }
+    sizes.dedup();
+    Ok(Options { sizes, runs, write })
+}
+
+/// One run of a child process.
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    /// From just before the spawn to just after the child was reaped.
+    wall: Duration,
+    /// The child's peak resident set size (`ru_maxrss`), in KiB.
+    peak_kib: u64,
+}
+
+/// The runs of one scenario.
+#[derive(Debug)]
+struct Measured {
+    /// One sample per run, in order.
+    samples: Vec<Sample>,
+}
+
+impl Measured {
+    /// The median wall time, in milliseconds.
+    fn median_ms(&self) -> f64 {
+        let mut times: Vec<f64> = self
+            .samples
+            .iter()
+            .map(|sample| sample.wall.as_secs_f64() * 1000.0)
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let middle = times.len() / 2;
+        if times.len() % 2 == 1 {
+            times[middle]
+        } else {
+            (times[middle - 1] + times[middle]) / 2.0
+        }
+    }
+
+    /// The largest peak resident set size of all runs, in MiB.
+    fn peak_mib(&self) -> f64 {
+        let peak = self.samples.iter().map(|sample| sample.peak_kib).max();
+        peak.unwrap_or(0) as f64 / 1024.0
+    }
+}
+
+/// Runs `command` to completion with its output in temporary files and
+/// measures it; panics with its output when it does not exit with 0.
+/// Returns the sample and what the command printed to stdout. Files written
+/// so far are flushed to disk (`sync`) first, so that writing back earlier
+/// runs' output does not land in this run's time.
+fn run(command: &mut Command) -> (Sample, String) {
+    let mut stdout = tempfile::tempfile().expect("a temporary file for stdout");
+    let mut stderr = tempfile::tempfile().expect("a temporary file for stderr");
+    command
+        .stdin(Stdio::null())
+        .stdout(stdout.try_clone().expect("a second handle to stdout"))
+        .stderr(stderr.try_clone().expect("a second handle to stderr"));
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
+    let started = Instant::now();
+    let child = command
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot start {command:?}: {error}"));
+    let (status, peak_kib) = wait_with_peak_memory(child);
+    let wall = started.elapsed();
+    let printed = read_all(&mut stdout);
+    if !status.success() {
+        panic!(
+            "{command:?} failed ({status}).\nstdout:\n{printed}\nstderr:\n{}",
+            read_all(&mut stderr)
+        );
+    }
+    (Sample { wall, peak_kib }, printed)
+}
+
+/// Runs `command` like [`run`] and returns only the sample.
+fn measure(command: &mut Command) -> Sample {
+    run(command).0
+}
+
+/// Waits for `child` with `wait4`, which also reports the resources it
+/// used; returns its exit status and peak resident set size in KiB.
+fn wait_with_peak_memory(child: Child) -> (ExitStatus, u64) {
+    let pid = libc::pid_t::try_from(child.id()).expect("a process id fits pid_t");
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is a plain C struct of integers, for which all zero
+    // bytes is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `pid` is our own child, not reaped yet (`Child` never
+        // waited for it), and both pointers point to live locals.
+        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if reaped == pid {
+            break;
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != ErrorKind::Interrupted {
+            panic!("waiting for process {pid} failed: {error}");
+        }
+    }
+    // On Linux `ru_maxrss` is in KiB.
+    let peak_kib = u64::try_from(usage.ru_maxrss).unwrap_or(0);
+    (ExitStatus::from_raw(status), peak_kib)
+}
+
+/// Reads a temporary output file from its start.
+fn read_all(file: &mut File) -> String {
+    let mut text = String::new();
+    file.rewind().expect("rewinding an output file");
+    file.read_to_string(&mut text)
+        .expect("reading an output file");
+    text
+}
+
+/// Runs one scenario `runs` times, reporting progress on stderr.
+/// `one_run` gets the run number and returns that run's sample.
+fn scenario(
+    size: Size,
+    label: &str,
+    runs: usize,
+    mut one_run: impl FnMut(usize) -> Sample,
+) -> Measured {
+    let mut samples = Vec::with_capacity(runs);
+    for number in 0..runs {
+        eprint!("[{}] {label}: run {}/{runs} … ", size.name, number + 1);
+        let sample = one_run(number);
+        eprintln!(
+            "{} ms, {:.1} MiB",
+            sample.wall.as_millis(),
+            sample.peak_kib as f64 / 1024.0
+        );
+        samples.push(sample);
+    }
+    Measured { samples }
+}
+
+/// Deletes a folder if it exists.
+fn remove_folder(folder: &Path) {
+    match fs::remove_dir_all(folder) {
+        Ok(()) => {}
+        Err(error) if error.kind() == ErrorKind::NotFound => {}
+        Err(error) => panic!("cannot delete {}: {error}", folder.display()),
+    }
+}
+
+/// The review week folders of a site, sorted by week id (oldest first).
+fn week_folders(site: &Path) -> Vec<PathBuf> {
+    let mut weeks: Vec<PathBuf> = fs::read_dir(site.join("content/reviews"))
+        .expect("the site has review weeks")
+        .map(|entry| entry.expect("a review week folder").path())
+        .filter(|path| path.is_dir())
+        .collect();
+    weeks.sort();
+    weeks
+}
+
+/// The program narratives (`program_NN.md`) of a review week folder, sorted.
+fn program_narratives(week: &Path) -> Vec<PathBuf> {
+    let mut narratives: Vec<PathBuf> = fs::read_dir(week)
+        .expect("a review week folder")
+        .map(|entry| entry.expect("a file of a review week").path())
+        .filter(|path| {
+            path.extension().is_some_and(|extension| extension == "md")
+                && path.file_name().is_some_and(|name| name != "index.md")
+        })
+        .collect();
+    narratives.sort();
+    narratives
+}
+
+/// Writes a Hugo project into `hugo` whose pages are the narratives of the
+/// sitrep site in `site`: one section per week (its executive narrative as
+/// `_index.md`) holding one page per program narrative.
+fn write_hugo_project(site: &Path, hugo: &Path) {
+    let layouts = hugo.join("layouts/_default");
+    fs::create_dir_all(&layouts).expect("the Hugo layouts folder");
+    let files = [
+        (
+            hugo.join("config.toml"),
+            "baseURL = \"/\"\ntitle = \"Benchmark\"\n\
+             disableKinds = [\"taxonomy\", \"term\", \"RSS\", \"sitemap\", \"robotsTXT\", \"404\"]\n",
+        ),
+        (
+            layouts.join("baseof.html"),
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <title>{{ .Title }}</title></head>\
+             <body><main>{{ block \"main\" . }}{{ end }}</main></body></html>\n",
+        ),
+        (
+            layouts.join("single.html"),
+            "{{ define \"main\" }}<h1>{{ .Title }}</h1>{{ .Content }}{{ end }}\n",
+        ),
+        (
+            layouts.join("list.html"),
+            "{{ define \"main\" }}<h1>{{ .Title }}</h1>{{ .Content }}\
+             <ul>{{ range .Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul>\
+             {{ end }}\n",
+        ),
+    ];
+    for (path, text) in files {
+        fs::write(&path, text).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    }
+    for week in week_folders(site) {
+        let section = hugo
+            .join("content")
+            .join(week.file_name().expect("a week id"));
+        fs::create_dir_all(&section).expect("a Hugo section folder");
+        fs::copy(week.join("index.md"), section.join("_index.md")).expect("a week's index.md");
+        for narrative in program_narratives(&week) {
+            let name = narrative.file_name().expect("a narrative file name");
+            fs::copy(&narrative, section.join(name)).expect("a program narrative");
+        }
+    }
+}
+
+/// Files, bytes and HTML pages of a folder tree.
+#[derive(Clone, Copy, Debug, Default)]
+struct TreeSize {
+    /// Regular files.
+    files: u64,
+    /// Their total size in bytes.
+    bytes: u64,
+    /// How many of them are `*.html`.
+    html: u64,
+}
+
+/// Counts the files of a folder tree.
+fn tree_size(folder: &Path) -> TreeSize {
+    let mut size = TreeSize::default();
+    for entry in walkdir::WalkDir::new(folder) {
+        let entry = entry.expect("a file of the output");
+        if entry.file_type().is_file() {
+            size.files += 1;
+            size.bytes += entry.metadata().expect("a file's metadata").len();
+            if entry.path().extension().is_some_and(|ext| ext == "html") {
+                size.html += 1;
+            }
+        }
+    }
+    size
+}
+
+/// The counts of sitrep's summary line `Built N versions (D drafts),
+/// P pages, C charts into …`.
+#[derive(Clone, Copy, Debug, Default)]
+struct BuildSummary {
+    /// Review versions built.
+    versions: u64,
+    /// Pages written.
+    pages: u64,
+    /// Charts on those pages.
+    charts: u64,
+}
+
+/// Reads the counts from the output of a non-quiet `sitrep build`.
+fn parse_summary(printed: &str) -> BuildSummary {
+    let line = printed
+        .lines()
+        .find(|line| line.trim_start().starts_with("Built"))
+        .unwrap_or_else(|| panic!("no `Built …` summary line in:\n{printed}"));
+    let words: Vec<&str> = line
+        .split(|character: char| character.is_whitespace() || ",()".contains(character))
+        .filter(|word| !word.is_empty())
+        .collect();
+    let count = |noun: &str| {
+        words
+            .windows(2)
+            .find(|pair| pair[1].trim_end_matches('s') == noun)
+            .and_then(|pair| pair[0].parse().ok())
+            .unwrap_or_else(|| panic!("no {noun} count in the summary line `{line}`"))
+    };
+    BuildSummary {
+        versions: count("version"),
+        pages: count("page"),
+        charts: count("chart"),
+    }
+}
+
+/// Everything measured for one size.
+#[derive(Debug)]
+struct SizeResult {
+    /// The size.
+    size: Size,
+    /// sitrep's own counts of the site.
+    summary: BuildSummary,
+    /// sitrep's output folder.
+    output: TreeSize,
+    /// Hugo's output folder.
+    hugo_output: TreeSize,
+    /// Build into a folder that does not exist yet.
+    full: Measured,
+    /// Build again into the same folder, nothing changed.
+    unchanged: Measured,
+    /// Build again after one program narrative of a middle week changed.
+    edited: Measured,
+    /// Build again after a new review week was added.
+    week_added: Measured,
+    /// `sitrep check` on the whole site.
+    check: Measured,
+    /// Hugo building the same narratives into a folder that does not exist.
+    hugo: Measured,
+    /// `cp -r` of sitrep's finished output into a folder that does not exist.
+    copy: Measured,
+    /// The site and every output: deleted only when the benchmark ends (see
+    /// the cold builds in [`measure_size`]).
+    _folder: tempfile::TempDir,
+}
+
+impl SizeResult {
+    /// The table rows: a label and the runs, sitrep's scenarios first.
+    fn rows(&self) -> [(&'static str, &Measured); 7] {
+        [
+            ("sitrep: cold full build (empty output)", &self.full),
+            ("sitrep: rebuild, nothing changed", &self.unchanged),
+            ("sitrep: rebuild, one narrative edited", &self.edited),
+            ("sitrep: rebuild, one week added", &self.week_added),
+            ("sitrep: check", &self.check),
+            ("Hugo: cold build of the same narratives", &self.hugo),
+            ("cp -r of sitrep's output", &self.copy),
+        ]
+    }
+
+    /// The largest peak memory of all sitrep runs, in MiB.
+    fn sitrep_peak_mib(&self) -> f64 {
+        [
+            &self.full,
+            &self.unchanged,
+            &self.edited,
+            &self.week_added,
+            &self.check,
+        ]
+        .iter()
+        .map(|measured| measured.peak_mib())
+        .fold(0.0, f64::max)
+    }
+}
+
+/// A `sitrep` command with a reproducible environment.
+fn sitrep(binary: &Path, site: &Path) -> Command {
+    let mut command = Command::new(binary);
+    command
+        .arg("--root")
+        .arg(site)
+        .env("SOURCE_DATE_EPOCH", "0")
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// `sitrep build` of `site` into `output`.
+fn sitrep_build(binary: &Path, site: &Path, output: &Path, quiet: bool) -> Command {
+    let mut command = sitrep(binary, site);
+    command.arg("build").arg("--output").arg(output);
+    if quiet {
+        command.arg("--quiet");
+    }
+    command
+}
+
+/// Generates the site of `size` in a temporary folder and runs every
+/// scenario on it.
+fn measure_size(binary: &Path, size: Size, runs: usize) -> SizeResult {
+    let folder = tempfile::Builder::new()
+        .prefix("sitrep-benchmark-")
+        .tempdir()
+        .expect("a temporary folder");
+    let site = folder.path().join("site");
+    let hugo_site = folder.path().join("hugo");
+    let output = folder.path().join("public");
+    let hugo_output = folder.path().join("hugo-public");
+    fs::create_dir(&site).expect("the site folder");
+    eprintln!(
+        "[{}] writing the site: {} programs, {} weeks",
+        size.name, size.programs, size.weeks
+    );
+    large_site::write_large_site(&site, size.programs, size.weeks);
+    write_hugo_project(&site, &hugo_site);
+    let build = |quiet| sitrep_build(binary, &site, &output, quiet);
+
+    // Untimed warm-up builds, which also count the pages.
+    eprintln!("[{}] warm-up builds", size.name);
+    let (_, printed) = run(&mut build(false));
+    let summary = parse_summary(&printed);
+    let hugo = || {
+        let mut command = Command::new("hugo");
+        command
+            .arg("--quiet")
+            .arg("--source")
+            .arg(&hugo_site)
+            .arg("--cacheDir")
+            .arg(folder.path().join("hugo-cache"));
+        command
+    };
+    measure(hugo().arg("--destination").arg(&hugo_output));
+    let hugo_tree = tree_size(&hugo_output);
+
+    // The cold builds and the copy take turns, run by run, so that all
+    // three meet the machine in the same state; and each writes into a
+    // new folder, deleted only when the benchmark ends, because a file
+    // system that has just deleted thousands of files makes creating
+    // files slow for a while, whichever program does it.
+    let mut full = Vec::with_capacity(runs);
+    let mut hugo_runs = Vec::with_capacity(runs);
+    let mut copies = Vec::with_capacity(runs);
+    for number in 0..runs {
+        eprintln!(
+            "[{}] cold builds and copy: round {}/{runs}",
+            size.name,
+            number + 1
+        );
+        let fresh = folder.path().join(format!("public-{number}"));
+        full.push(measure(&mut sitrep_build(binary, &site, &fresh, true)));
+        hugo_runs.push(measure(
+            hugo()
+                .arg("--destination")
+                .arg(folder.path().join(format!("hugo-{number}"))),
+        ));
+        copies.push(measure(
+            Command::new("cp")
+                .arg("-r")
+                .arg(&fresh)
+                .arg(folder.path().join(format!("copy-{number}"))),
+        ));
+    }
+    let last = folder.path().join(format!("public-{}", runs - 1));
+    remove_folder(&output);
+    fs::rename(&last, &output).expect("the last cold build becomes the output");
+    let full = Measured { samples: full };
+    let hugo = Measured { samples: hugo_runs };
+    let copied = Measured { samples: copies };
+    let unchanged = scenario(size, "rebuild, nothing changed", runs, |_| {
+        measure(&mut build(true))
+    });
+
+    let weeks = week_folders(&site);
+    let middle_week = &weeks[weeks.len() / 2];
+    let edited_narrative = program_narratives(middle_week)
+        .into_iter()
+        .next()
+        .expect("a program narrative in the middle week");
+    let original = fs::read_to_string(&edited_narrative).expect("the narrative to edit");
+    let edited = scenario(size, "rebuild, one narrative edited", runs, |number| {
+        let sentence = format!("\nEdited for benchmark run {number}: the queue recovered.\n");
+        fs::write(&edited_narrative, format!("{original}{sentence}")).expect("an edit");
+        measure(&mut build(true))
+    });
+
+    let newest = weeks.last().expect("a newest week");
+    let new_week = site
+        .join("content/reviews")
+        .join(large_site::week_id_after_newest());
+    let week_added = scenario(size, "rebuild, one week added", runs, |number| {
+        fs::create_dir(&new_week).expect("the new week's folder");
+        fs::copy(newest.join("index.md"), new_week.join("index.md")).expect("an index.md");
+        for narrative in program_narratives(newest) {
+            let name = narrative.file_name().expect("a narrative file name");
+            let text = large_site::program_narrative(size.weeks + number);
+            fs::write(new_week.join(name), text).expect("a program narrative");
+        }
+        let sample = measure(&mut build(true));
+        // Back to the state every run starts from, untimed.
+        remove_folder(&new_week);
+        measure(&mut build(true));
+        sample
+    });
+
+    let check = scenario(size, "check", runs, |_| {
+        measure(sitrep(binary, &site).arg("check"))
+    });
+    let output_tree = tree_size(&output);
+
+    SizeResult {
+        size,
+        summary,
+        output: output_tree,
+        hugo_output: hugo_tree,
+        full,
+        unchanged,
+        edited,
+        week_added,
+        check,
+        hugo,
+        copy: copied,
+        _folder: folder,
+    }
+}
+
+/// Builds the release `sitrep` binary with cargo into the target folder
+/// this example runs from, and returns the binary's path.
+fn build_sitrep() -> PathBuf {
+    let example = std::env::current_exe().expect("the path of this example");
+    // <target>/<profile>/examples/benchmark
+    let target = example
+        .ancestors()
+        .nth(3)
+        .expect("the example runs from <target>/<profile>/examples/");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    eprintln!("building the release sitrep binary");
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--bin", "sitrep", "--manifest-path"])
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", target)
+        .stdout(Stdio::null())
+        .status()
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "cargo build --release --bin sitrep failed"
+    );
+    target.join("release/sitrep")
+}
+
+/// The first line a command prints, or `unknown` when it cannot run.
+fn first_line_of(program: &str, arguments: &[&str], folder: Option<&Path>) -> String {
+    let mut command = Command::new(program);
+    command.args(arguments).stderr(Stdio::null());
+    if let Some(folder) = folder {
+        command.current_dir(folder);
+    }
+    command
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .and_then(|output| {
+            let text = String::from_utf8_lossy(&output.stdout).into_owned();
+            text.lines().next().map(|line| line.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The value of the first `key<separator>value` line of a text file.
+fn field_of(path: &str, key: &str, separator: char) -> Option<String> {
+    let text = fs::read_to_string(path).ok()?;
+    text.lines().find_map(|line| {
+        let (name, value) = line.split_once(separator)?;
+        (name.trim() == key).then(|| value.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// The load averages over 1, 5 and 15 minutes, from /proc/loadavg: other
+/// work on the machine makes the figures noisy.
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "unknown".into(),
+        |text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    )
+}
+
+/// The filesystem type of the mount holding `folder`, from /proc/mounts.
+fn filesystem_of(folder: &Path) -> Option<String> {
+    let folder = folder.canonicalize().ok()?;
+    let mounts = fs::read_to_string("/proc/mounts").ok()?;
+    mounts
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let point = fields.nth(1)?;
+            let kind = fields.next()?;
+            folder
+                .starts_with(point)
+                .then(|| (point.len(), kind.to_owned()))
+        })
+        .max()
+        .map(|(_, kind)| kind)
+}
+
+/// The machine and software the benchmark ran on, as report rows.
+fn machine(sitrep: &Path) -> Vec<(&'static str, String)> {
+    let unknown = || "unknown".to_owned();
+    let cores = std::thread::available_parallelism().map_or(0, |cores| cores.get());
+    let memory = field_of("/proc/meminfo", "MemTotal", ':')
+        .and_then(|value| value.trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or_else(unknown, |kib| format!("{:.1} GiB", kib / 1024.0 / 1024.0));
+    let os = field_of("/etc/os-release", "PRETTY_NAME", '=').unwrap_or_else(unknown);
+    let kernel = fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map_or_else(|_| unknown(), |text| text.trim().to_owned());
+    let temp = std::env::temp_dir();
+    let filesystem = filesystem_of(&temp).unwrap_or_else(unknown);
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let commit = first_line_of("git", &["describe", "--always", "--dirty"], Some(source));
+    vec![
+        (
+            "CPU",
+            field_of("/proc/cpuinfo", "model name", ':').unwrap_or_else(unknown),
+        ),
+        ("cores", cores.to_string()),
+        ("memory", memory),
+        ("OS", format!("{os}, Linux {kernel}")),
+        ("load average at start (1, 5, 15 min)", load_average()),
+        ("work folder", format!("{} ({filesystem})", temp.display())),
+        (
+            "sitrep",
+            format!(
+                "{} (git {commit}), release build",
+                first_line_of(&sitrep.to_string_lossy(), &["--version"], None)
+            ),
+        ),
+        ("Hugo", first_line_of("hugo", &["version"], None)),
+        (
+            "rustc",
+            first_line_of("rustc", &["--version"], Some(source)),
+        ),
+    ]
+}
+
+/// This process's own peak resident set size in MiB (`VmHWM`). A child's
+/// peak includes its parent's resident memory at the spawn (Linux carries
+/// the high-water mark over `exec`), so this is the floor of every figure.
+/// (`getrusage(RUSAGE_SELF)` would not do: it includes cargo's memory,
+/// carried over the same way when cargo started this process.)
+fn own_peak_mib() -> f64 {
+    field_of("/proc/self/status", "VmHWM", ':')
+        .and_then(|value| value.trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// A whole number with commas between groups of three digits: `20,800`.
+fn grouped(number: u64) -> String {
+    let digits = number.to_string();
+    let mut text = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
+/// How the report names a size: `large (10 programs × 104 weeks)`.
+fn size_title(size: Size) -> String {
+    format!(
+        "{} ({} programs × {} weeks)",
+        size.name, size.programs, size.weeks
+    )
+}
+
+/// One target of the issue and how this run did against it.
+#[derive(Debug)]
+struct Target {
+    /// What the target asks for.
+    goal: String,
+    /// What was measured.
+    measured: String,
+    /// Whether it was met; `None` when the run did not measure it.
+    passed: Option<bool>,
+}
+
+/// The targets, evaluated against the results.
+fn targets(results: &[SizeResult]) -> Vec<Target> {
+    let find = |name: &str| results.iter().find(|result| result.size.name == name);
+    let large = find(LARGE.name);
+    let xl = find(XL.name);
+    let mut targets = Vec::new();
+    // The speed targets are about the large site (or a custom one in quick runs).
+    match large.or_else(|| find("custom")) {
+        Some(result) => {
+            let full = result.full.median_ms();
+            let hugo = result.hugo.median_ms();
+            let copy = result.copy.median_ms();
+            targets.push(Target {
+                goal: format!("{}: cold full build ≤ 1.0× Hugo", result.size.name),
+                measured: format!("{:.2}× ({full:.0} ms vs {hugo:.0} ms)", full / hugo),
+                passed: Some(full <= hugo),
+            });
+            targets.push(Target {
+                goal: format!("{}: cold full build ≤ 5× cp", result.size.name),
+                measured: format!("{:.2}× ({full:.0} ms vs {copy:.0} ms)", full / copy),
+                passed: Some(full <= 5.0 * copy),
+            });
+        }
+        None => targets.push(Target {
+            goal: "large: cold full build ≤ 1.0× Hugo and ≤ 5× cp".into(),
+            measured: "not measured (needs --size large)".into(),
+            passed: None,
+        }),
+    }
+    for result in results {
+        let full = result.full.median_ms();
+        for (what, measured) in [
+            ("nothing changed", &result.unchanged),
+            ("one narrative edited", &result.edited),
+            ("one week added", &result.week_added),
+        ] {
+            let time = measured.median_ms();
+            targets.push(Target {
+                goal: format!("{}: rebuild, {what} < 10% of full", result.size.name),
+                measured: format!("{:.1}% ({time:.0} ms of {full:.0} ms)", 100.0 * time / full),
+                passed: Some(time < 0.1 * full),
+            });
+        }
+    }
+    let growth = "peak memory grows no faster than pages, large → XL";
+    match (large, xl) {
+        (Some(large), Some(xl)) => {
+            let memory = xl.sitrep_peak_mib() / large.sitrep_peak_mib();
+            let pages = xl.summary.pages as f64 / large.summary.pages as f64;
+            targets.push(Target {
+                goal: growth.into(),
+                measured: format!(
+                    "memory ×{memory:.2} ({:.0} → {:.0} MiB) for pages ×{pages:.2}",
+                    large.sitrep_peak_mib(),
+                    xl.sitrep_peak_mib()
+                ),
+                passed: Some(memory <= pages),
+            });
+        }
+        _ => targets.push(Target {
+            goal: growth.into(),
+            measured: "not measured (needs both sizes)".into(),
+            passed: None,
+        }),
+    }
+    let limit = "XL: peak memory < 1 GiB";
+    targets.push(match xl {
+        Some(xl) => Target {
+            goal: limit.into(),
+            measured: format!("{:.0} MiB", xl.sitrep_peak_mib()),
+            passed: Some(xl.sitrep_peak_mib() < 1024.0),
+        },
+        None => Target {
+            goal: limit.into(),
+            measured: "not measured (needs --size xl)".into(),
+            passed: None,
+        },
+    });
+    targets
+}
+
+/// The command that reproduces this run.
+fn command_line(arguments: &[String]) -> String {
+    let mut command = String::from("cargo run --release --example benchmark");
+    if !arguments.is_empty() {
+        command.push_str(" --");
+        for argument in arguments {
+            let plain = !argument.is_empty()
+                && argument
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+".contains(c));
+            if plain {
+                let _ = write!(command, " {argument}");
+            } else {
+                let _ = write!(command, " '{}'", argument.replace('\'', r"'\''"));
+            }
+        }
+    }
+    command
+}
+
+/// The markdown report.
+fn report(
+    machine: &[(&str, String)],
+    command: &str,
+    runs: usize,
+    results: &[SizeResult],
+) -> String {
+    let mut text = String::new();
+    let _ = writeln!(text, "## Build benchmark\n");
+    let _ = writeln!(text, "Reproduce with:\n\n```sh\n{command}\n```\n");
+    let _ = writeln!(
+        text,
+        "Each scenario ran {runs} time{}; times are medians, peak memory is the \
+         largest peak resident set size of those runs (`ru_maxrss` of the child \
+         process, from `wait4`). sitrep runs as the release binary with \
+         `SOURCE_DATE_EPOCH=0`. Before every run the benchmark calls `sync`, so \
+         that writing back earlier runs' files does not land in the measurement. \
+         The sites come from a fixed-seed generator \
+         (`tests/common/large_site.rs`).\n",
+        if runs == 1 { "" } else { "s" }
+    );
+    let _ = writeln!(
+        text,
+        "- **cold full build**: `sitrep build --quiet` into an output folder that does not exist yet\n\
+         - **nothing changed**: the same build again into the same folder\n\
+         - **one narrative edited**: a sentence appended to one program narrative of the \
+         middle week (a different one every run), then the same build\n\
+         - **one week added**: a new review week (executive narrative and one narrative \
+         per program) after the newest, then the same build (the generated data ends \
+         with the newest week, so the new week has no data of its own); the week is \
+         removed again, and rebuilt untimed, before the next run\n\
+         - **check**: `sitrep check` on the whole site\n\
+         - **Hugo**: `hugo --quiet` of the same narratives as plain markdown pages \
+         (one section per week, minimal theme) into a folder that does not exist yet\n\
+         - **cp**: `cp -r` of sitrep's finished output into a folder that does not exist yet\n"
+    );
+
+    let _ = writeln!(text, "### Machine\n\n| | |\n| --- | --- |");
+    for (name, value) in machine {
+        let _ = writeln!(text, "| {name} | {value} |");
+    }
+    let _ = writeln!(text);
+
+    let _ = writeln!(
+        text,
+        "### Sites\n\n\
+         | size | programs | metrics | days of data | review weeks | pages | charts | sitrep output | Hugo output |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for result in results {
+        let size = result.size;
+        let _ = writeln!(
+            text,
+            "| {} | {} | {} | {} | {} | {} | {} | {} files, {:.0} MiB | {} pages |",
+            size.name,
+            size.programs,
+            size.programs * large_site::METRICS_PER_PROGRAM,
+            grouped(7 * size.weeks as u64),
+            result.summary.versions,
+            grouped(result.summary.pages),
+            grouped(result.summary.charts),
+            grouped(result.output.files),
+            result.output.bytes as f64 / 1024.0 / 1024.0,
+            grouped(result.hugo_output.html),
+        );
+    }
+    let _ = writeln!(text);
+
+    for result in results {
+        let full = result.full.median_ms();
+        let hugo = result.hugo.median_ms();
+        let copy = result.copy.median_ms();
+        let _ = writeln!(
+            text,
+            "### {}\n\n\
+             | scenario | median ms | peak MiB | % of full build | × Hugo | × cp |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: |",
+            size_title(result.size)
+        );
+        for (label, measured) in result.rows() {
+            let time = measured.median_ms();
+            let _ = writeln!(
+                text,
+                "| {label} | {time:.0} | {:.1} | {:.1}% | {:.2}× | {:.2}× |",
+                measured.peak_mib(),
+                100.0 * time / full,
+                time / hugo,
+                time / copy,
+            );
+        }
+        let _ = writeln!(text);
+    }
+
+    let _ = writeln!(
+        text,
+        "### Targets\n\n| target | measured | |\n| --- | --- | --- |"
+    );
+    for target in targets(results) {
+        let mark = match target.passed {
+            Some(true) => "✅",
+            Some(false) => "❌",
+            None => "➖",
+        };
+        let _ = writeln!(text, "| {} | {} | {mark} |", target.goal, target.measured);
+    }
+    let _ = writeln!(
+        text,
+        "\nA child's peak memory includes the resident memory of the benchmark \
+         process that spawned it (Linux keeps the high-water mark across `exec`); \
+         the benchmark's own peak was {:.1} MiB.",
+        own_peak_mib()
+    );
+    text
+}
+
+/// Writes `report` into the markdown file at `path` between the begin and
+/// end markers, keeping everything outside them. A missing file is created
+/// with just the markers around the report; a file without the markers gets
+/// them, around the report, appended.
+fn write_report(path: &Path, report: &str) -> std::io::Result<()> {
+    let existing = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == ErrorKind::NotFound => String::new(),
+        Err(error) => return Err(error),
+    };
+    let text = match (existing.find(BEGIN_MARKER), existing.find(END_MARKER)) {
+        (Some(begin), Some(end)) if begin < end => format!(
+            "{}{BEGIN_MARKER}\n{report}{}",
+            &existing[..begin],
+            &existing[end..]
+        ),
+        _ => {
+            let separator = match existing.as_str() {
+                "" => "",
+                text if text.ends_with("\n\n") => "",
+                text if text.ends_with('\n') => "\n",
+                _ => "\n\n",
+            };
+            format!("{existing}{separator}{BEGIN_MARKER}\n{report}{END_MARKER}\n")
+        }
+    };
+    fs::write(path, text)
 }
 
 fn main() {
-    let mut arguments = std::env::args().skip(1);
-    let programs: usize = arguments
-        .next()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(8);
-    let weeks: usize = arguments
-        .next()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(104);
-    if let Some(folder) = std::env::var_os("SITREP_WRITE_SITE") {
-        large_site::write_large_site(std::path::Path::new(&folder), programs, weeks);
-        return;
-    }
-    if std::env::var_os("SITREP_STAGES").is_some() {
-        let folder = tempfile::tempdir().expect("a temporary folder");
-        large_site::write_large_site(folder.path(), programs, weeks);
-        for _ in 0..2 {
-            let stages = Stages(Instant::now(), std::sync::Mutex::new(Instant::now()));
-            build(folder.path(), Some(&folder.path().join("out")), &stages).unwrap();
-            stages.stage("done");
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    let options = match parse_options(&arguments) {
+        Ok(options) => options,
+        Err(message) if message.is_empty() => {
+            println!("{USAGE}");
+            return;
         }
-        return;
-    }
-    let runs = 5;
-    let folder = tempfile::tempdir().expect("a temporary folder");
-    let root = folder.path();
-    large_site::write_large_site(root, programs, weeks);
-
-    let mut full = Vec::new();
-    let mut summary = None;
-    for run in 0..runs {
-        let output = root.join(format!("out-{run}"));
-        let started = Instant::now();
-        summary = Some(build(root, Some(&output), &Silent).expect("the synthetic site builds"));
-        full.push(started.elapsed());
-    }
-    let summary = summary.expect("at least one run");
-    let output = root.join("out-0");
-    let unchanged: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let started = Instant::now();
-            build(root, Some(&output), &Silent).expect("rebuild");
-            started.elapsed()
-        })
+        Err(message) => {
+            eprintln!("error: {message}\n\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    assert!(
+        first_line_of("hugo", &["version"], None) != "unknown",
+        "the benchmark needs `hugo` on the PATH (Debian: apt-get install hugo)"
+    );
+    let started = Instant::now();
+    let sitrep = build_sitrep();
+    let machine = machine(&sitrep);
+    let results: Vec<SizeResult> = options
+        .sizes
+        .iter()
+        .map(|&size| measure_size(&sitrep, size, options.runs))
         .collect();
-    // One new week: its folder and a new narrative; everything else as is.
-    let new_week = root
-        .join("content/reviews")
-        .join(large_site::week_id_after_newest());
-    let mut one_more = Vec::new();
-    for run in 0..runs {
-        std::fs::create_dir_all(&new_week).unwrap();
-        std::fs::write(
-            new_week.join("index.md"),
-            format!("New week, run {run}: {{{{ value(\"program_00.cases\") }}}}\n"),
-        )
-        .unwrap();
-        let started = Instant::now();
-        build(root, Some(&output), &Silent).expect("rebuild with a new week");
-        one_more.push(started.elapsed());
-        std::fs::remove_dir_all(&new_week).unwrap();
-        build(root, Some(&output), &Silent).expect("rebuild without it");
+    let report = report(&machine, &command_line(&arguments), options.runs, &results);
+    print!("{report}");
+    if let Some(path) = &options.write {
+        write_report(path, &report)
+            .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+        eprintln!("wrote the report into {}", path.display());
     }
-    println!(
-        "{programs} programs × 12 metrics, {weeks} review weeks: {} pages, {} charts, {} versions",
-        summary.pages, summary.charts, summary.versions
-    );
-    println!(
-        "full build, empty output:      {:>6} ms (median of {runs})",
-        median(full).as_millis()
-    );
-    println!(
-        "rebuild, nothing changed:      {:>6} ms",
-        median(unchanged).as_millis()
-    );
-    println!(
-        "rebuild, one new review week:  {:>6} ms",
-        median(one_more).as_millis()
-    );
+    eprintln!("done in {:.0} s", started.elapsed().as_secs_f64());
 }

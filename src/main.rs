@@ -33,7 +33,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build every review version into the output folder.
+    /// Build every review version into the output folder (incrementally:
+    /// versions whose inputs did not change keep their pages).
     Build {
         /// Write the site here instead of the `output` folder of site.yaml.
         #[arg(long, short = 'o', value_name = "DIR")]
