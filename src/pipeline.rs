@@ -207,11 +207,6 @@ fn build_from(
             _ => VersionPlan::Render(review),
         })
         .collect();
-    let all_programs: Vec<String> = site
-        .programs
-        .iter()
-        .map(|program| program.id.clone())
-        .collect();
     let pages: Vec<(String, Vec<String>)> = versions
         .iter()
         .map(|version| match version {
@@ -219,13 +214,7 @@ fn build_from(
                 cached.summary.version.id.clone(),
                 cached.summary.programs.clone(),
             ),
-            VersionPlan::Render(review) => (
-                review.week.id.clone(),
-                match &review.frozen {
-                    Some(frozen) => frozen.programs.keys().cloned().collect(),
-                    None => all_programs.clone(),
-                },
-            ),
+            VersionPlan::Render(review) => version_pages(&site, review),
         })
         .collect();
     let renderer = Renderer::new(&site, &pages, BUILD_STAMP)?;
@@ -338,6 +327,20 @@ fn build_from(
     })))
 }
 
+/// A version's id and the programs that have a page in it: those of its
+/// frozen numbers once published, else every program of the site.
+fn version_pages(site: &Site, review: &Review) -> (String, Vec<String>) {
+    let programs = match &review.frozen {
+        Some(frozen) => frozen.programs.keys().cloned().collect(),
+        None => site
+            .programs
+            .iter()
+            .map(|program| program.id.clone())
+            .collect(),
+    };
+    (review.week.id.clone(), programs)
+}
+
 /// What a build does with one version.
 enum VersionPlan<'a> {
     /// Compute and render it.
@@ -399,21 +402,10 @@ pub struct CheckSummary {
 /// build would, reporting every problem; writes nothing. Returns the
 /// numbers of published weeks that today's data changes.
 fn check_site(site: &Site) -> Result<Vec<Restatement>, Error> {
-    let all_programs: Vec<String> = site
-        .programs
-        .iter()
-        .map(|program| program.id.clone())
-        .collect();
     let pages: Vec<(String, Vec<String>)> = site
         .reviews
         .iter()
-        .map(|review| {
-            let programs = match &review.frozen {
-                Some(frozen) => frozen.programs.keys().cloned().collect(),
-                None => all_programs.clone(),
-            };
-            (review.week.id.clone(), programs)
-        })
+        .map(|review| version_pages(site, review))
         .collect();
     let renderer = Renderer::new(site, &pages, BUILD_STAMP)?;
     // One version at a time per thread: memory stays flat however long
