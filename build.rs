@@ -13,6 +13,7 @@ const RUNTIME: &str = "src/asset/echarts-5.5.1.min.js";
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    source_fingerprint();
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let package = charming_package_dir().unwrap_or_else(|| {
         panic!("cannot find the `charming` crate's package, which ships the ECharts runtime ({RUNTIME}); run `cargo fetch` first")
@@ -21,6 +22,43 @@ fn main() {
     println!("cargo:rerun-if-changed={}", runtime.display());
     fs::copy(&runtime, out.join("echarts.min.js"))
         .unwrap_or_else(|error| panic!("cannot copy {}: {error}", runtime.display()));
+}
+
+/// Gives the binary a fingerprint of its own sources and built-in theme,
+/// as `SITREP_SOURCE_FINGERPRINT`: a build keeps pages made by the same
+/// sitrep only, and a sitrep built from changed sources is another one
+/// even when its version number is the same.
+fn source_fingerprint() {
+    use std::hash::{Hash, Hasher};
+    let mut files = Vec::new();
+    for folder in ["src", "themes/default"] {
+        println!("cargo:rerun-if-changed={folder}");
+        collect_files(Path::new(folder), &mut files);
+    }
+    files.sort();
+    let mut hasher = std::hash::DefaultHasher::new();
+    for file in &files {
+        file.hash(&mut hasher);
+        fs::read(file).unwrap_or_default().hash(&mut hasher);
+    }
+    println!(
+        "cargo:rustc-env=SITREP_SOURCE_FINGERPRINT={:016x}",
+        hasher.finish()
+    );
+}
+
+fn collect_files(folder: &Path, files: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, files);
+        } else {
+            files.push(path);
+        }
+    }
 }
 
 /// The folder of the `charming` package this build resolved, asked of

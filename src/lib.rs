@@ -23,6 +23,14 @@ pub mod serve;
 pub mod write;
 mod yaml;
 
+/// This sitrep: its version and a fingerprint of the sources and built-in
+/// theme it was built from. Pages made by another sitrep are made again.
+pub const BUILD_IDENTITY: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "+",
+    env!("SITREP_SOURCE_FINGERPRINT")
+);
+
 /// A hash of `value` for telling whether inputs changed between builds.
 /// Stable for one build of sitrep; a different one only costs a rebuild.
 pub fn fingerprint(value: &impl std::hash::Hash) -> u64 {

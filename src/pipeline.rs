@@ -90,7 +90,7 @@ const CACHE_FILE: &str = ".sitrep-cache.json";
 fn read_cache(output: &Path) -> Option<BuildCache> {
     let bytes = std::fs::read(output.join(CACHE_FILE)).ok()?;
     let cache: BuildCache = serde_json::from_slice(&bytes).ok()?;
-    (cache.sitrep == env!("CARGO_PKG_VERSION")).then_some(cache)
+    (cache.sitrep == crate::BUILD_IDENTITY).then_some(cache)
 }
 
 /// The files every built site has besides its versions.
@@ -275,7 +275,7 @@ fn build_from(
         .collect();
     let mut errors = Diagnostics::default();
     let mut cache = BuildCache {
-        sitrep: env!("CARGO_PKG_VERSION").to_string(),
+        sitrep: crate::BUILD_IDENTITY.to_string(),
         shared: keys.shared,
         data: keys.data,
         programs: site.programs.len(),
@@ -310,16 +310,17 @@ fn build_from(
     units
         .par_iter()
         .map(|(unit, files)| writer.write_unit(unit, files))
-        .collect::<Result<(), Error>>()?;
+        .collect::<Result<Vec<usize>, Error>>()?;
     all_units.extend(units.into_keys());
     let summary = summary_of(output, &cache);
-    writer.write_unit(CACHE_FILE, &[OutputFile::new(CACHE_FILE, to_json(&cache))])?;
+    let cache_written =
+        writer.write_unit(CACHE_FILE, &[OutputFile::new(CACHE_FILE, to_json(&cache))])?;
     all_units.insert(CACHE_FILE.to_string());
     let files = writer.commit(&all_units)?;
     Ok(Built::Done(Box::new(BuildSummary {
         files: WriteSummary {
             // The cache is bookkeeping, not a file of the site.
-            written: files.written.saturating_sub(1),
+            written: files.written - cache_written,
             ..files
         },
         rendered: cache.versions.len() - kept.len(),

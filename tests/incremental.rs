@@ -255,3 +255,25 @@ fn incremental_builds_equal_full_builds_and_touch_only_what_changed() {
     );
     assert_eq!(snapshot(&builds.incremental()), published);
 }
+
+#[test]
+fn pages_made_by_another_sitrep_are_made_again() {
+    let builds = Builds::new(2, 3);
+    let output = builds.incremental();
+    let build = || sitrep::pipeline::build(builds.root(), Some(&output), &sitrep::pipeline::Silent);
+    assert_eq!(build().unwrap().rendered, 3);
+    assert_eq!(build().unwrap().rendered, 0);
+
+    let cache = output.join(".sitrep-cache.json");
+    let text = fs::read_to_string(&cache).unwrap();
+    assert!(text.contains(sitrep::BUILD_IDENTITY));
+    fs::write(
+        &cache,
+        text.replace(sitrep::BUILD_IDENTITY, "0.0.1+0123456789abcdef"),
+    )
+    .unwrap();
+    let rebuilt = build().unwrap();
+    assert_eq!(rebuilt.rendered, 3, "an older sitrep's pages were kept");
+    // The same bytes: nothing is rewritten on disk.
+    assert_eq!(rebuilt.files.written, 0);
+}

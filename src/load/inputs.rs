@@ -55,7 +55,8 @@ pub enum ReadError {
 /// Fingerprints of a site's inputs, for telling which versions changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputKeys {
-    /// Everything every page depends on: sitrep itself, `site.yaml`, the
+    /// Everything every page depends on: sitrep itself (see
+    /// [`crate::BUILD_IDENTITY`]), `site.yaml`, the
     /// program definitions, the theme and the data files' names.
     pub shared: u64,
     /// The bytes of every data file.
@@ -208,7 +209,7 @@ impl InputFiles {
             }
         };
         let mut shared = std::hash::DefaultHasher::new();
-        env!("CARGO_PKG_VERSION").hash(&mut shared);
+        crate::BUILD_IDENTITY.hash(&mut shared);
         self.config_text.hash(&mut shared);
         hash_folder(PROGRAMS_FOLDER, &mut shared);
         if let Some(name) = self

@@ -146,15 +146,6 @@ fn site_paths(versions: &[(String, Vec<String>)], theme: &Theme) -> HashSet<Stri
     paths
 }
 
-/// A hash of everything of the theme that pages depend on.
-pub fn theme_fingerprint(site: &Site) -> u64 {
-    let overrides = site
-        .theme
-        .as_ref()
-        .map(|theme| (&theme.templates, &theme.static_files));
-    crate::fingerprint(&(theme::default_theme_fingerprint(), overrides))
-}
-
 /// What narrative calls may name: every program's metrics and deck charts.
 fn narrative_scope(site: &Site) -> Scope {
     Scope {

@@ -63,11 +63,6 @@ This product includes software developed at The Apache Software Foundation
 their charts without any network request.
 ";
 
-/// A hash of the built-in theme's files.
-pub fn default_theme_fingerprint() -> u64 {
-    crate::fingerprint(&(DEFAULT_TEMPLATES, DEFAULT_STATIC))
-}
-
 /// A theme ready to render pages.
 pub struct Theme {
     environment: Environment<'static>,

@@ -131,8 +131,9 @@ impl SiteWriter {
 
     /// Stages one unit with all of its files (every path must start with
     /// `unit`). A unit whose files are all as published is left alone.
-    /// May be called from several threads at once.
-    pub fn write_unit(&self, unit: &str, files: &[OutputFile]) -> Result<(), Error> {
+    /// Returns how many of its files are new or changed. May be called from
+    /// several threads at once.
+    pub fn write_unit(&self, unit: &str, files: &[OutputFile]) -> Result<usize, Error> {
         for file in files {
             // Paths are built by sitrep from validated ids; this guards the
             // invariant that nothing is written outside the output folder.
@@ -172,7 +173,7 @@ impl SiteWriter {
                 .expect("no panics while counting")
                 .summary
                 .unchanged += unchanged;
-            return Ok(());
+            return Ok(0);
         }
 
         self.create_staging()?;
@@ -206,7 +207,7 @@ impl SiteWriter {
         state.summary.unchanged += unchanged;
         state.summary.removed += removed;
         state.staged.insert(unit.to_string());
-        Ok(())
+        Ok(files.len() - unchanged)
     }
 
     /// Counts `files` files of units kept as published without staging.
