@@ -308,7 +308,7 @@ fn wbr_number(n: u64) -> String {
     }
     let mut out = String::from("\"");
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

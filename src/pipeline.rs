@@ -21,7 +21,7 @@ use crate::load::config::SiteConfig;
 use crate::load::inputs::{InputFiles, REVIEWS_FOLDER};
 use crate::load::{LoadPlan, Review, Site, NUMBERS_FILE};
 use crate::render::Renderer;
-use crate::write::{OutputFile, SiteWriter, WriteSummary, BUILD_STAMP};
+use crate::write::{lock_output, OutputFile, OutputLock, SiteWriter, WriteSummary, BUILD_STAMP};
 
 /// Told about each stage of a long build, for progress display.
 pub trait Progress: Sync {
@@ -62,8 +62,8 @@ struct BuildCache {
     data: u64,
     programs: usize,
     versions: BTreeMap<String, CachedVersion>,
-    /// Files of site-wide units (archive, landing page, assets, lists).
-    site_files: usize,
+    /// The site-wide files (archive, landing page, assets, lists).
+    site_files: Vec<String>,
     warnings: Vec<Diagnostic>,
 }
 
@@ -83,23 +83,23 @@ struct CachedVersion {
     restatements: Vec<Restatement>,
 }
 
-/// Inside the output folder, so that a build writes nowhere else; it
-/// holds only fingerprints, counts and the site-wide summary of versions.
+/// Inside the output folder, so that a build writes nowhere else, and
+/// swapped in last, so that it never describes pages that are not there.
+/// It holds fingerprints, counts, the summary of each version, and the
+/// warnings and restatements of the last build.
 const CACHE_FILE: &str = ".sitrep-cache.json";
 
+/// The cache of the last build, if it was written by this sitrep and is
+/// consistent.
 fn read_cache(output: &Path) -> Option<BuildCache> {
     let bytes = std::fs::read(output.join(CACHE_FILE)).ok()?;
     let cache: BuildCache = serde_json::from_slice(&bytes).ok()?;
-    (cache.sitrep == crate::BUILD_IDENTITY).then_some(cache)
+    let consistent = cache
+        .versions
+        .iter()
+        .all(|(id, cached)| cached.summary.version.id == *id);
+    (cache.sitrep == crate::BUILD_IDENTITY && consistent).then_some(cache)
 }
-
-/// The files every built site has besides its versions.
-const SITE_WIDE: [&str; 4] = [
-    "index.html",
-    "archive/index.html",
-    crate::write::MARKER_FILE,
-    "assets/versions.js",
-];
 
 /// Builds the site at `root` into `output` (default: the site's `output`
 /// setting, relative to `root`). Nothing is published unless every input
@@ -120,9 +120,12 @@ pub fn build(
         };
         root.join(setting)
     });
+    // From here until the new pages are in place, this build has the
+    // output folder to itself; what a killed build left is dealt with.
+    let lock = lock_output(&output)?;
     let mut rerender = HashSet::new();
     loop {
-        match build_from(&inputs, &output, &rerender, progress)? {
+        match build_from(&inputs, &output, &lock, &rerender, progress)? {
             Built::Done(summary) => {
                 return Ok(BuildSummary {
                     elapsed: started.elapsed(),
@@ -145,6 +148,7 @@ enum Built {
 fn build_from(
     inputs: &InputFiles,
     output: &Path,
+    lock: &OutputLock,
     rerender: &HashSet<String>,
     progress: &dyn Progress,
 ) -> Result<Built, Error> {
@@ -163,19 +167,26 @@ fn build_from(
             (name, key)
         })
         .collect();
+    // The cache is trusted only as far as the output folder bears it out.
     let previous = read_cache(output)
         .filter(|cache| cache.shared == keys.shared && !inputs.has_problems())
-        .filter(|_| SITE_WIDE.iter().all(|path| output.join(path).is_file()))
+        .filter(|cache| {
+            cache
+                .site_files
+                .iter()
+                .all(|path| output.join(path).is_file())
+        })
         .unwrap_or_default();
     let kept: HashSet<String> = version_keys
         .iter()
         .filter(|(id, key)| {
             !rerender.contains(**id)
-                && previous
-                    .versions
-                    .get(**id)
-                    .is_some_and(|cached| cached.key == **key)
-                && output.join(id).join("index.html").is_file()
+                && previous.versions.get(**id).is_some_and(|cached| {
+                    cached.key == **key
+                        && version_files(&cached.summary)
+                            .iter()
+                            .all(|path| output.join(path).is_file())
+                })
         })
         .map(|(id, _)| (*id).clone())
         .collect();
@@ -236,7 +247,7 @@ fn build_from(
     // Each version is computed, rendered and written in one go, so that a
     // build holds a few versions in memory at a time, not the archive.
     progress.stage("computing numbers and rendering pages");
-    let writer = SiteWriter::open(output, &build_time())?;
+    let writer = SiteWriter::open(output, lock, &build_time())?;
     let results: Vec<Result<CachedVersion, Error>> = versions
         .par_iter()
         .map(|version| match version {
@@ -282,26 +293,24 @@ fn build_from(
         warnings: site.warnings.clone(),
         ..BuildCache::default()
     };
-    for result in results {
+    let mut summaries = Vec::with_capacity(results.len());
+    for (review, result) in site.reviews.iter().zip(results) {
         match result {
             Ok(entry) => {
-                cache
-                    .versions
-                    .insert(entry.summary.version.id.clone(), entry);
+                summaries.push(entry.summary.clone());
+                cache.versions.insert(review.week.id.clone(), entry);
             }
             Err(Error::Input(problems)) => errors.extend(problems),
             Err(error) => return Err(error),
         }
     }
     errors.into_result(())?;
-    let summaries: Vec<VersionSummary> = site
-        .reviews
-        .iter()
-        .map(|review| cache.versions[&review.week.id].summary.clone())
-        .collect();
     let mut site_files = renderer.site_files(&summaries)?;
     site_files.extend(version_lists(&summaries));
-    cache.site_files = site_files.len();
+    cache.site_files = site_files
+        .iter()
+        .map(|file| file.path.to_string_lossy().into_owned())
+        .collect();
     let mut units: BTreeMap<String, Vec<OutputFile>> = BTreeMap::new();
     for file in site_files {
         units.entry(file.unit()).or_default().push(file);
@@ -342,6 +351,19 @@ fn version_pages(site: &Site, review: &Review) -> (String, Vec<String>) {
     (review.week.id.clone(), programs)
 }
 
+/// The files of a built version: its pages and `data.json`.
+fn version_files(summary: &VersionSummary) -> Vec<PathBuf> {
+    let id = Path::new(&summary.version.id);
+    let mut files = vec![id.join("index.html"), id.join("data.json")];
+    files.extend(
+        summary
+            .programs
+            .iter()
+            .map(|program| id.join(program).join("index.html")),
+    );
+    files
+}
+
 /// What a build does with one version.
 enum VersionPlan<'a> {
     /// Compute and render it.
@@ -367,7 +389,7 @@ fn restated(site: &Site, review: &Review, cached: &[Restatement]) -> Vec<Restate
 fn cached_summary(output: &Path, cache: &BuildCache) -> BuildSummary {
     let mut summary = summary_of(output, cache);
     summary.files.unchanged =
-        cache.site_files + cache.versions.values().map(|v| v.files).sum::<usize>();
+        cache.site_files.len() + cache.versions.values().map(|v| v.files).sum::<usize>();
     summary
 }
 

@@ -277,3 +277,105 @@ fn pages_made_by_another_sitrep_are_made_again() {
     // The same bytes: nothing is rewritten on disk.
     assert_eq!(rebuilt.files.written, 0);
 }
+
+#[test]
+fn concurrent_builds_into_one_folder_wait_for_each_other() {
+    let mut builds = Builds::new(2, 4);
+    builds.rebuild_and_compare();
+    let week = large_site::newest_week_id();
+    for round in 0..4 {
+        builds.edit(&format!("content/reviews/{week}/program_00.md"), |text| {
+            format!("{text}\nRound {round}.\n")
+        });
+        builds.edit(&format!("content/reviews/{week}/index.md"), |text| {
+            format!("{text}\nRound {round}.\n")
+        });
+        let children: Vec<std::process::Child> = (0..3)
+            .map(|_| {
+                std::process::Command::new(assert_cmd::cargo::cargo_bin("sitrep"))
+                    .arg("--root")
+                    .arg(builds.root())
+                    .args(["build", "--quiet", "--output"])
+                    .arg(builds.incremental())
+                    .env("SOURCE_DATE_EPOCH", "1764000000")
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut child in children {
+            assert!(child.wait().unwrap().success(), "round {round}");
+        }
+        // Every page whole and current: the same as a full build.
+        let summary = builds.rebuild_and_compare();
+        assert_eq!(written(&summary), 0, "round {round}: {summary}");
+    }
+}
+
+#[test]
+fn a_page_deleted_from_the_output_is_made_again() {
+    let mut builds = Builds::new(2, 3);
+    builds.rebuild_and_compare();
+    let week = large_site::newest_week_id();
+    for lost in [
+        format!("{week}/program_01/index.html"),
+        format!("{week}/data.json"),
+        "assets/sitrep.css".to_string(),
+    ] {
+        fs::remove_file(builds.incremental().join(&lost)).unwrap();
+        let summary = builds.rebuild_and_compare();
+        assert!(builds.incremental().join(&lost).is_file(), "{lost}");
+        assert!(written(&summary) >= 1, "{lost}: {summary}");
+    }
+}
+
+#[test]
+fn a_theme_folder_removed_after_a_build_fails_the_next_build() {
+    let builds = Builds::new(1, 2);
+    // A theme with no files yet: removing it changes no input file.
+    fs::create_dir_all(builds.root().join("themes/brand/templates")).unwrap();
+    builds.edit("site.yaml", |text| text + "theme: brand\n");
+    builds.run(&["build"], &builds.incremental()).success();
+    fs::remove_dir_all(builds.root().join("themes")).unwrap();
+    let failed = builds.run(&["build"], &builds.incremental()).failure();
+    let stderr = String::from_utf8_lossy(&failed.get_output().stderr).into_owned();
+    assert!(stderr.contains("themes/brand"), "{stderr}");
+}
+
+#[test]
+fn an_inconsistent_build_cache_is_ignored() {
+    let mut builds = Builds::new(1, 2);
+    builds.rebuild_and_compare();
+    let cache = builds.incremental().join(".sitrep-cache.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&cache).unwrap()).unwrap();
+    // The week before the newest, which the edit below leaves as it is.
+    let kept = json["versions"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    json["versions"][&kept]["summary"]["version"]["id"] = "2001-W01".into();
+    let week = large_site::newest_week_id();
+    assert_ne!(kept, week);
+    fs::write(&cache, json.to_string()).unwrap();
+    builds.edit(&format!("content/reviews/{week}/index.md"), |text| {
+        text + "\nMore.\n"
+    });
+    builds.rebuild_and_compare();
+}
+
+#[test]
+fn files_sitrep_does_not_read_change_nothing() {
+    let builds = Builds::new(1, 2);
+    let output = builds.incremental();
+    let build = || {
+        sitrep::pipeline::build(builds.root(), Some(&output), &sitrep::pipeline::Silent).unwrap()
+    };
+    build();
+    files::write(builds.root(), "data/README.txt", "Exports from the CRM.\n");
+    files::write(builds.root(), "content/reviews/notes.txt", "Agenda.\n");
+    let rebuilt = build();
+    assert_eq!((rebuilt.rendered, rebuilt.files.written), (0, 0));
+}

@@ -38,6 +38,9 @@ pub struct InputFiles {
     pub review_folders: Vec<String>,
     /// Problems with `content/reviews/` itself.
     pub reviews_problem: Option<Diagnostic>,
+    /// A setting of `site.yaml` that names a missing theme folder, or an
+    /// output folder reached through a link: the loader reports it.
+    settings_problem: bool,
 }
 
 #[derive(Debug, Default)]
@@ -109,7 +112,10 @@ impl InputFiles {
             .into_par_iter()
             .map(|folder| {
                 let mut problems = Diagnostics::default();
-                let files = files_under(root, &folder, &mut problems);
+                let mut files = files_under(root, &folder, &mut problems);
+                // Only the files sitrep reads are inputs: a note or a
+                // spreadsheet next to the CSVs is neither read nor hashed.
+                files.retain(|path| is_input(&folder, path));
                 let listing = Listing {
                     files,
                     problems: problems.0,
@@ -130,7 +136,15 @@ impl InputFiles {
                 Err(ReadError::Diagnostic(diagnostic)) => Some((path.clone(), Err(diagnostic))),
             })
             .collect();
+        let settings_problem = config.as_ref().is_ok_and(|config| {
+            config
+                .theme
+                .as_ref()
+                .is_some_and(|name| !root.join("themes").join(name).is_dir())
+                || link_outside(root, &config.output).is_some()
+        });
         Ok(InputFiles {
+            settings_problem,
             root: root.to_path_buf(),
             config,
             config_text: config_text.ok(),
@@ -179,9 +193,11 @@ impl InputFiles {
     }
 
     /// Whether listing or reading some input failed (a link out of the
-    /// project, say): the loader reports it, so such a build loads all.
+    /// project, say), or a setting names something missing: the loader
+    /// reports it, so such a build loads all.
     pub fn has_problems(&self) -> bool {
         self.reviews_problem.is_some()
+            || self.settings_problem
             || self.config.is_err()
             || self
                 .listings
@@ -240,6 +256,26 @@ impl InputFiles {
             data: data.finish(),
             folders,
         }
+    }
+}
+
+/// Whether `path`, found in `folder`, is a file sitrep reads.
+fn is_input(folder: &str, path: &Path) -> bool {
+    let extension = path
+        .extension()
+        .map(|extension| extension.to_string_lossy().to_ascii_lowercase());
+    let name = path.file_name().map(|name| name.to_string_lossy());
+    if folder == DATA_FOLDER {
+        extension.as_deref() == Some("csv")
+    } else if folder == PROGRAMS_FOLDER {
+        extension.as_deref() == Some("yaml")
+    } else if folder.starts_with(REVIEWS_FOLDER) {
+        extension.as_deref() == Some("md") || name.as_deref() == Some(super::NUMBERS_FILE)
+    } else if folder.ends_with("/templates") {
+        extension.as_deref() == Some("html")
+    } else {
+        // A theme's static files are all copied to `assets/`.
+        true
     }
 }
 

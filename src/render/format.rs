@@ -187,7 +187,7 @@ fn push_grouped(text: &mut String, number: &str) {
         .split_once('.')
         .map_or(number, |(integer, _)| integer);
     for (index, digit) in integer.char_indices() {
-        if index > 0 && (integer.len() - index) % 3 == 0 {
+        if index > 0 && (integer.len() - index).is_multiple_of(3) {
             text.push(',');
         }
         text.push(digit);

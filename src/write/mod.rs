@@ -52,9 +52,13 @@ fn unit_of(path: &Path) -> String {
 /// to build; a page whose only change is that time is not rewritten.
 pub const BUILD_STAMP: &str = "\u{E002}sitrep-build-time\u{E002}";
 
-/// A file every sitrep output folder has; an existing folder without it was
-/// not built by sitrep and is never replaced.
+/// A file every sitrep output folder has (with [`MARKER_SCRIPT`]); an
+/// existing folder without both was not built by sitrep and is never
+/// replaced.
 pub const MARKER_FILE: &str = "versions.json";
+
+/// The week switcher's list, the other file that marks a sitrep output.
+pub const MARKER_SCRIPT: &str = "assets/versions.js";
 
 /// Written into the staging folder once every unit is staged: from then
 /// on the build is committed, and a killed build is completed.
@@ -69,7 +73,8 @@ pub struct WriteSummary {
     pub removed: usize,
 }
 
-/// The folders a build uses next to `output`.
+/// The folders a build uses next to `output` while it writes:
+/// `.public.staging` and `.public.previous`.
 fn sibling(output: &Path, suffix: &str) -> PathBuf {
     let name = output
         .file_name()
@@ -96,17 +101,57 @@ struct WriteState {
     staging_created: bool,
 }
 
+/// Holds the output folder for one build: another build into the same
+/// parent folder waits until it is dropped.
+#[derive(Debug)]
+pub struct OutputLock {
+    _file: fs::File,
+}
+
+/// Takes the output folder for a build, waiting for another build of it to
+/// finish, and puts it in order first: a build that was killed while
+/// swapping its units in is completed, and what a build killed while
+/// staging left behind is cleared. Call it before reading anything a build
+/// left next to the output, such as the build cache.
+pub fn lock_output(output: &Path) -> Result<OutputLock, Error> {
+    // The lock is on the nearest existing folder that holds the output
+    // (and its staging folder), so that a build creates nothing for it.
+    let parent = output
+        .ancestors()
+        .skip(1)
+        .map(|folder| {
+            if folder.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                folder
+            }
+        })
+        .find(|folder| folder.is_dir())
+        .unwrap_or(Path::new("."));
+    let file = fs::File::open(parent).map_err(|error| Error::io("cannot open", parent, error))?;
+    file.lock()
+        .map_err(|error| Error::io("cannot lock", parent, error))?;
+    let staging = sibling(output, "staging");
+    let previous = sibling(output, "previous");
+    if staging.join(COMMIT_FILE).is_file() {
+        swap_in(output, &staging, &previous)?;
+    }
+    for leftover in [&staging, &previous] {
+        if leftover.exists() {
+            fs::remove_dir_all(leftover)
+                .map_err(|error| Error::io("cannot clear", leftover, error))?;
+        }
+    }
+    Ok(OutputLock { _file: file })
+}
+
 impl SiteWriter {
-    /// Gets `output` ready for a build: completes a build that was killed
-    /// while swapping its units in, clears what a build killed while
-    /// staging left behind, and refuses a folder sitrep did not build.
-    /// [`BUILD_STAMP`] in a staged file becomes `built_at`.
-    pub fn open(output: &Path, built_at: &str) -> Result<SiteWriter, Error> {
+    /// Starts writing into `output`, which `_lock` holds; refuses a folder
+    /// sitrep did not build. [`BUILD_STAMP`] in a staged file becomes
+    /// `built_at`.
+    pub fn open(output: &Path, _lock: &OutputLock, built_at: &str) -> Result<SiteWriter, Error> {
         let staging = sibling(output, "staging");
         let previous = sibling(output, "previous");
-        if staging.join(COMMIT_FILE).is_file() {
-            swap_in(output, &staging, &previous)?;
-        }
         check_replaceable(output)?;
         for leftover in [&staging, &previous] {
             if leftover.exists() {
@@ -194,7 +239,11 @@ impl SiteWriter {
                 if fs::hard_link(&existing, &staged).is_ok() {
                     continue;
                 }
-                fs::copy(&existing, &staged)
+                // No hard links here: copy, through a new file, so that the
+                // copy can never write onto the published file itself.
+                let copy = staged.with_extension("sitrep-copy");
+                fs::copy(&existing, &copy)
+                    .and_then(|_| fs::rename(&copy, &staged))
                     .map_err(|error| Error::io("cannot keep", &existing, error))?;
                 continue;
             }
@@ -254,8 +303,11 @@ impl SiteWriter {
         }
         // From here on the build is complete on disk: write down what to
         // remove, so that a build killed while swapping is finished later.
+        // The marker appears whole or not at all.
         let marker = self.staging.join(COMMIT_FILE);
-        fs::write(&marker, gone.join("\n"))
+        let partial = self.staging.join(format!("{COMMIT_FILE}.partial"));
+        fs::write(&partial, gone.join("\n"))
+            .and_then(|()| fs::rename(&partial, &marker))
             .map_err(|error| Error::io("cannot write", &marker, error))?;
         swap_in(&self.output, &self.staging, &self.previous)?;
         Ok(summary)
@@ -324,7 +376,8 @@ pub fn write_site(
     files: &[OutputFile],
     built_at: &str,
 ) -> Result<WriteSummary, Error> {
-    let writer = SiteWriter::open(output, built_at)?;
+    let lock = lock_output(output)?;
+    let writer = SiteWriter::open(output, &lock, built_at)?;
     let mut units: BTreeMap<String, Vec<OutputFile>> = BTreeMap::new();
     for file in files {
         units.entry(file.unit()).or_default().push(file.clone());
@@ -343,7 +396,9 @@ fn check_replaceable(output: &Path) -> Result<(), Error> {
     let is_empty_dir = fs::read_dir(output)
         .map(|mut entries| entries.next().is_none())
         .unwrap_or(false);
-    if output.is_dir() && (is_empty_dir || output.join(MARKER_FILE).is_file()) {
+    let built_by_sitrep =
+        output.join(MARKER_FILE).is_file() && output.join(MARKER_SCRIPT).is_file();
+    if output.is_dir() && (is_empty_dir || built_by_sitrep) {
         return Ok(());
     }
     Err(Diagnostics::from(
@@ -440,18 +495,20 @@ mod tests {
         let output = folder.path().join("public");
         let files = vec![
             OutputFile::new("versions.json", "[]"),
+            OutputFile::new("assets/versions.js", ""),
             OutputFile::new("a/b.json", "1"),
             OutputFile::new("c.json", "2"),
         ];
-        assert_eq!(write_site(&output, &files, "t1").unwrap(), summary(3, 0, 0));
-        assert_eq!(write_site(&output, &files, "t1").unwrap(), summary(0, 3, 0));
+        assert_eq!(write_site(&output, &files, "t1").unwrap(), summary(4, 0, 0));
+        assert_eq!(write_site(&output, &files, "t1").unwrap(), summary(0, 4, 0));
         let changed = vec![
             OutputFile::new("versions.json", "[]"),
+            OutputFile::new("assets/versions.js", ""),
             OutputFile::new("a/b.json", "3"),
         ];
         assert_eq!(
             write_site(&output, &changed, "t1").unwrap(),
-            summary(1, 1, 1)
+            summary(1, 2, 1)
         );
         assert_eq!(fs::read_to_string(output.join("a/b.json")).unwrap(), "3");
         assert!(
@@ -469,16 +526,18 @@ mod tests {
         let page = format!("<p>built {BUILD_STAMP}</p><p>{BUILD_STAMP}</p>");
         let files = vec![
             OutputFile::new("versions.json", "[]"),
+            OutputFile::new("assets/versions.js", ""),
             OutputFile::new("index.html", page),
         ];
         let first = "2026-11-25 10:00 UTC";
-        assert_eq!(write_site(&output, &files, first).unwrap().written, 2);
+        assert_eq!(write_site(&output, &files, first).unwrap().written, 3);
         let written = fs::read_to_string(output.join("index.html")).unwrap();
         assert_eq!(written, format!("<p>built {first}</p><p>{first}</p>"));
         let second = "2026-11-26 09:30 UTC";
         assert_eq!(write_site(&output, &files, second).unwrap().written, 0);
         let changed = vec![
             OutputFile::new("versions.json", "[]"),
+            OutputFile::new("assets/versions.js", ""),
             OutputFile::new(
                 "index.html",
                 format!("<p>built {BUILD_STAMP}</p><p>new</p>"),
@@ -515,6 +574,7 @@ mod tests {
         let output = folder.path().join("public");
         let old = [
             OutputFile::new("versions.json", "old"),
+            OutputFile::new("assets/versions.js", ""),
             OutputFile::new("a/b.json", "1"),
             OutputFile::new("c.json", "gone"),
         ];
@@ -532,9 +592,10 @@ mod tests {
 
         let new = [
             OutputFile::new("versions.json", "new"),
+            OutputFile::new("assets/versions.js", ""),
             OutputFile::new("a/b.json", "2"),
         ];
-        assert_eq!(write_site(&output, &new, "t").unwrap(), summary(0, 2, 0));
+        assert_eq!(write_site(&output, &new, "t").unwrap(), summary(0, 3, 0));
         assert_eq!(fs::read_to_string(output.join("a/b.json")).unwrap(), "2");
         assert!(!output.join("c.json").exists());
         assert!(!staging.exists() && !previous.exists());
@@ -544,12 +605,15 @@ mod tests {
     fn a_build_killed_while_staging_leaves_the_site_and_is_cleared() {
         let folder = tempfile::tempdir().unwrap();
         let output = folder.path().join("public");
-        let files = [OutputFile::new("versions.json", "old")];
+        let files = [
+            OutputFile::new("versions.json", "old"),
+            OutputFile::new("assets/versions.js", ""),
+        ];
         write_site(&output, &files, "t").unwrap();
         let staging = sibling(&output, "staging");
         fs::create_dir_all(&staging).unwrap();
         fs::write(staging.join("versions.json"), "half").unwrap();
-        assert_eq!(write_site(&output, &files, "t").unwrap(), summary(0, 1, 0));
+        assert_eq!(write_site(&output, &files, "t").unwrap(), summary(0, 2, 0));
         assert_eq!(
             fs::read_to_string(output.join("versions.json")).unwrap(),
             "old"
@@ -563,6 +627,7 @@ mod tests {
         let output = folder.path().join("public");
         let files = vec![
             OutputFile::new("versions.json", "[]"),
+            OutputFile::new("assets/versions.js", ""),
             OutputFile::new("w1/index.html", "1"),
             OutputFile::new("w2/index.html", "2"),
         ];
@@ -574,12 +639,13 @@ mod tests {
         let before = (inode("w1"), inode("w1/index.html"), inode("w2/index.html"));
         let changed = vec![
             OutputFile::new("versions.json", "[]"),
+            OutputFile::new("assets/versions.js", ""),
             OutputFile::new("w1/index.html", "1"),
             OutputFile::new("w2/index.html", "two"),
         ];
         assert_eq!(
             write_site(&output, &changed, "t").unwrap(),
-            summary(1, 2, 0)
+            summary(1, 3, 0)
         );
         assert_eq!(
             (inode("w1"), inode("w1/index.html")),
