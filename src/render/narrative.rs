@@ -643,23 +643,41 @@ fn attribute_text(fragment: &str) -> String {
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            _ => escaped.push(c),
-        }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    let mut clean = 0;
+    // The five characters are ASCII, so byte positions are char boundaries.
+    for (position, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        escaped.push_str(&text[clean..position]);
+        escaped.push_str(entity);
+        clean = position + 1;
     }
+    escaped.push_str(&text[clean..]);
     escaped
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_escaping_replaces_the_five_characters_and_keeps_the_rest() {
+        assert_eq!(escape_html(""), "");
+        assert_eq!(escape_html("plain – text ✓"), "plain – text ✓");
+        assert_eq!(
+            escape_html("<a href=\"x\">Tom & Jerry's</a>"),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
+        );
+        assert_eq!(escape_html("é<é>é"), "é&lt;é&gt;é");
+        assert_eq!(escape_html("&&"), "&amp;&amp;");
+    }
     use crate::load::narrative::FrontMatter;
 
     fn narrative(body: &str) -> Narrative {
