@@ -260,16 +260,20 @@ fn build_from(
             }
             VersionPlan::Render(review) => {
                 let id = &review.week.id;
+                let fresh;
                 let numbers = match &review.frozen {
-                    Some(frozen) => frozen.clone(),
-                    None => compute_review(&site, &review.week),
+                    Some(frozen) => frozen,
+                    None => {
+                        fresh = compute_review(&site, &review.week);
+                        &fresh
+                    }
                 };
-                let rendered = renderer.version(&numbers).map_err(Diagnostics)?;
+                let rendered = renderer.version(numbers).map_err(Diagnostics)?;
                 let pages = rendered.files.len();
                 let mut files = rendered.files;
                 files.push(OutputFile::new(
                     PathBuf::from(id).join("data.json"),
-                    to_compact_json(&numbers),
+                    to_compact_json(numbers),
                 ));
                 writer.write_unit(id, &files)?;
                 Ok(CachedVersion {
@@ -437,11 +441,15 @@ fn check_site(site: &Site) -> Result<Vec<Restatement>, Error> {
         .reviews
         .par_iter()
         .map(|review| {
+            let fresh;
             let numbers = match &review.frozen {
-                Some(frozen) => frozen.clone(),
-                None => compute_review(site, &review.week),
+                Some(frozen) => frozen,
+                None => {
+                    fresh = compute_review(site, &review.week);
+                    &fresh
+                }
             };
-            let problems = renderer.version(&numbers).err().unwrap_or_default();
+            let problems = renderer.version(numbers).err().unwrap_or_default();
             (problems, numbers.summary(), restated(site, review, &[]))
         })
         .collect();
