@@ -253,6 +253,65 @@ pub fn compute_review(site: &Site, week: &ReviewWeek) -> ReviewNumbers {
     }
 }
 
+/// The periods every metric of a review is evaluated over: the same for
+/// all of them, so worked out once per program instead of per metric.
+struct ReviewPeriods {
+    week: Period,
+    /// The 6 weeks, oldest first, each with its prior-year week.
+    weeks: Vec<(Period, Period)>,
+    /// The 12 months of each month axis, each with its prior-year month.
+    trailing_months: Vec<(Period, Period)>,
+    fiscal_months: Vec<(Period, Period)>,
+    previous_week: Period,
+    prior_year_week: Period,
+    /// Month, quarter and year to date, each with the same dates a year
+    /// earlier.
+    to_date: [(Period, Period); 3],
+    /// The weeks before the review week, oldest first, for the XmR chart.
+    history: Vec<Period>,
+}
+
+impl ReviewPeriods {
+    fn new(calendar: &Calendar, week: Period) -> ReviewPeriods {
+        let as_of = week.end;
+        // The PY of a month is the whole month a year earlier: February
+        // 2025's is 1–29 February 2024, not 1–28.
+        let with_prior_months = |months: Vec<Period>| {
+            months
+                .into_iter()
+                .map(|month| {
+                    let prior = Period::month_of(crate::calendar::one_year_earlier(month.start));
+                    (month, prior)
+                })
+                .collect()
+        };
+        let to_date = |period: Period| (period, period.one_year_earlier());
+        ReviewPeriods {
+            week,
+            weeks: (0..TRAILING_WEEKS)
+                .rev()
+                .map(|back| {
+                    let period = calendar.weeks_before(week, back);
+                    (period, calendar.prior_year_week(period))
+                })
+                .collect(),
+            trailing_months: with_prior_months(calendar.trailing_twelve_months(as_of)),
+            fiscal_months: with_prior_months(calendar.fiscal_year_months(as_of)),
+            previous_week: calendar.weeks_before(week, 1),
+            prior_year_week: calendar.prior_year_week(week),
+            to_date: [
+                to_date(calendar.month_to_date(as_of)),
+                to_date(calendar.quarter_to_date(as_of)),
+                to_date(calendar.year_to_date(as_of)),
+            ],
+            history: (1..=UNUSUAL_HISTORY_WEEKS)
+                .rev()
+                .map(|back| calendar.weeks_before(week, back))
+                .collect(),
+        }
+    }
+}
+
 fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbers {
     let calendar = &site.config.calendar;
     let evaluator = Evaluator {
@@ -260,6 +319,7 @@ fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbe
         calendar,
         as_of: week.end,
     };
+    let periods = ReviewPeriods::new(calendar, week);
     let mut metrics = IndexMap::with_capacity(program.metrics.len());
     let mut exceptions = Vec::new();
     for (index, metric) in program.metrics.iter().enumerate() {
@@ -267,7 +327,7 @@ fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbe
         let numbers = compute_metric(
             &evaluator,
             index,
-            week,
+            &periods,
             site.config.month_axis,
             site.config.tolerance,
         );
@@ -334,13 +394,13 @@ fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbe
 fn compute_metric(
     evaluator: &Evaluator,
     index: usize,
-    week: Period,
+    periods: &ReviewPeriods,
     site_axis: MonthAxis,
     site_tolerance: f64,
 ) -> MetricNumbers {
-    let calendar: &Calendar = evaluator.calendar;
     let metric = &evaluator.program.metrics[index];
     let definition = &metric.definition;
+    let week = periods.week;
     let as_of = week.end;
     let value = |period: Period| evaluator.value(index, period);
     let point = |period: Period, prior: Period, month: Option<String>| {
@@ -359,24 +419,19 @@ fn compute_metric(
         }
     };
 
-    let weeks: Vec<PeriodNumbers> = (0..TRAILING_WEEKS)
-        .rev()
-        .map(|back| {
-            let period = calendar.weeks_before(week, back);
-            point(period, calendar.prior_year_week(period), None)
-        })
+    let weeks: Vec<PeriodNumbers> = periods
+        .weeks
+        .iter()
+        .map(|&(period, prior)| point(period, prior, None))
         .collect();
     let month_axis = definition.month_axis.unwrap_or(site_axis);
     let month_periods = match month_axis {
-        MonthAxis::TrailingTwelveMonths => calendar.trailing_twelve_months(as_of),
-        MonthAxis::FiscalYear => calendar.fiscal_year_months(as_of),
+        MonthAxis::TrailingTwelveMonths => &periods.trailing_months,
+        MonthAxis::FiscalYear => &periods.fiscal_months,
     };
     let months: Vec<PeriodNumbers> = month_periods
-        .into_iter()
-        .map(|month| {
-            // The PY of a month is the whole month a year earlier: February
-            // 2025's is 1–29 February 2024, not 1–28.
-            let prior = Period::month_of(crate::calendar::one_year_earlier(month.start));
+        .iter()
+        .map(|&(month, prior)| {
             let mut numbers = point(month, prior, Some(month.month_label()));
             // A month that has not ended by the review week is not complete,
             // even when its aggregate (`first`) could already give a value.
@@ -391,12 +446,11 @@ fn compute_metric(
 
     let how = definition.compare;
     let last_week = value(week).value;
-    let previous_week = value(calendar.weeks_before(week, 1)).value;
-    let py_week = value(calendar.prior_year_week(week)).value;
-    let to_date = |period: Period| (value(period).value, value(period.one_year_earlier()).value);
-    let (mtd, py_mtd) = to_date(calendar.month_to_date(as_of));
-    let (qtd, py_qtd) = to_date(calendar.quarter_to_date(as_of));
-    let (ytd, py_ytd) = to_date(calendar.year_to_date(as_of));
+    let previous_week = value(periods.previous_week).value;
+    let py_week = value(periods.prior_year_week).value;
+    let [(mtd, py_mtd), (qtd, py_qtd), (ytd, py_ytd)] = periods
+        .to_date
+        .map(|(period, prior)| (value(period).value, value(prior).value));
     let summary = SummaryBox {
         last_week,
         wow: compare(last_week, previous_week, how),
@@ -423,9 +477,10 @@ fn compute_metric(
         definition.better,
         tolerance,
     );
-    let history: Vec<Option<f64>> = (1..=UNUSUAL_HISTORY_WEEKS)
-        .rev()
-        .map(|back| value(calendar.weeks_before(week, back)).value)
+    let history: Vec<Option<f64>> = periods
+        .history
+        .iter()
+        .map(|&period| value(period).value)
         .collect();
     MetricNumbers {
         name: definition.name.clone(),
