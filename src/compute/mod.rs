@@ -7,6 +7,8 @@ pub mod restate;
 pub mod status;
 pub mod unusual;
 
+use std::collections::HashMap;
+
 use indexmap::IndexMap;
 use jiff::civil::Date;
 use rayon::prelude::*;
@@ -253,61 +255,85 @@ pub fn compute_review(site: &Site, week: &ReviewWeek) -> ReviewNumbers {
     }
 }
 
-/// The periods every metric of a review is evaluated over: the same for
-/// all of them, so worked out once per program instead of per metric.
+/// The periods every metric of a review is evaluated over, the same for
+/// all of them: worked out once per program, each kept once in `slots`,
+/// and named below by their place in it.
 struct ReviewPeriods {
-    week: Period,
+    slots: Vec<Period>,
+    week: usize,
     /// The 6 weeks, oldest first, each with its prior-year week.
-    weeks: Vec<(Period, Period)>,
-    /// The 12 months of each month axis, each with its prior-year month.
-    trailing_months: Vec<(Period, Period)>,
-    fiscal_months: Vec<(Period, Period)>,
-    previous_week: Period,
-    prior_year_week: Period,
+    weeks: Vec<(usize, usize)>,
+    /// The 12 months of each month axis a metric uses, each with its
+    /// prior-year month.
+    trailing_months: Vec<(usize, usize)>,
+    fiscal_months: Vec<(usize, usize)>,
+    previous_week: usize,
+    prior_year_week: usize,
     /// Month, quarter and year to date, each with the same dates a year
     /// earlier.
-    to_date: [(Period, Period); 3],
+    to_date: [(usize, usize); 3],
     /// The weeks before the review week, oldest first, for the XmR chart.
-    history: Vec<Period>,
+    history: Vec<usize>,
 }
 
 impl ReviewPeriods {
-    fn new(calendar: &Calendar, week: Period) -> ReviewPeriods {
+    fn new(calendar: &Calendar, week: Period, axes: &[MonthAxis]) -> ReviewPeriods {
         let as_of = week.end;
-        // The PY of a month is the whole month a year earlier: February
-        // 2025's is 1–29 February 2024, not 1–28.
-        let with_prior_months = |months: Vec<Period>| {
+        let mut slots = Vec::new();
+        let mut known: HashMap<Period, usize> = HashMap::new();
+        let mut slot = |period: Period| {
+            *known.entry(period).or_insert_with(|| {
+                slots.push(period);
+                slots.len() - 1
+            })
+        };
+        let weeks = (0..TRAILING_WEEKS)
+            .rev()
+            .map(|back| {
+                let period = calendar.weeks_before(week, back);
+                (slot(period), slot(calendar.prior_year_week(period)))
+            })
+            .collect();
+        let mut months = |axis: MonthAxis| -> Vec<(usize, usize)> {
+            if !axes.contains(&axis) {
+                return Vec::new();
+            }
+            let months = match axis {
+                MonthAxis::TrailingTwelveMonths => calendar.trailing_twelve_months(as_of),
+                MonthAxis::FiscalYear => calendar.fiscal_year_months(as_of),
+            };
             months
                 .into_iter()
                 .map(|month| {
+                    // The PY of a month is the whole month a year earlier:
+                    // February 2025's is 1–29 February 2024, not 1–28.
                     let prior = Period::month_of(crate::calendar::one_year_earlier(month.start));
-                    (month, prior)
+                    (slot(month), slot(prior))
                 })
                 .collect()
         };
-        let to_date = |period: Period| (period, period.one_year_earlier());
+        let trailing_months = months(MonthAxis::TrailingTwelveMonths);
+        let fiscal_months = months(MonthAxis::FiscalYear);
+        let mut to_date = |period: Period| (slot(period), slot(period.one_year_earlier()));
+        let to_date = [
+            to_date(calendar.month_to_date(as_of)),
+            to_date(calendar.quarter_to_date(as_of)),
+            to_date(calendar.year_to_date(as_of)),
+        ];
+        let history = (1..=UNUSUAL_HISTORY_WEEKS)
+            .rev()
+            .map(|back| slot(calendar.weeks_before(week, back)))
+            .collect();
         ReviewPeriods {
-            week,
-            weeks: (0..TRAILING_WEEKS)
-                .rev()
-                .map(|back| {
-                    let period = calendar.weeks_before(week, back);
-                    (period, calendar.prior_year_week(period))
-                })
-                .collect(),
-            trailing_months: with_prior_months(calendar.trailing_twelve_months(as_of)),
-            fiscal_months: with_prior_months(calendar.fiscal_year_months(as_of)),
-            previous_week: calendar.weeks_before(week, 1),
-            prior_year_week: calendar.prior_year_week(week),
-            to_date: [
-                to_date(calendar.month_to_date(as_of)),
-                to_date(calendar.quarter_to_date(as_of)),
-                to_date(calendar.year_to_date(as_of)),
-            ],
-            history: (1..=UNUSUAL_HISTORY_WEEKS)
-                .rev()
-                .map(|back| calendar.weeks_before(week, back))
-                .collect(),
+            week: slot(week),
+            previous_week: slot(calendar.weeks_before(week, 1)),
+            prior_year_week: slot(calendar.prior_year_week(week)),
+            weeks,
+            trailing_months,
+            fiscal_months,
+            to_date,
+            history,
+            slots,
         }
     }
 }
@@ -319,7 +345,18 @@ fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbe
         calendar,
         as_of: week.end,
     };
-    let periods = ReviewPeriods::new(calendar, week);
+    let axes: Vec<MonthAxis> = program
+        .metrics
+        .iter()
+        .map(|metric| {
+            metric
+                .definition
+                .month_axis
+                .unwrap_or(site.config.month_axis)
+        })
+        .collect();
+    let periods = ReviewPeriods::new(calendar, week, &axes);
+    let values = evaluator.over(&periods.slots);
     let mut metrics = IndexMap::with_capacity(program.metrics.len());
     let mut exceptions = Vec::new();
     for (index, metric) in program.metrics.iter().enumerate() {
@@ -328,6 +365,7 @@ fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbe
             &evaluator,
             index,
             &periods,
+            values.of(index),
             site.config.month_axis,
             site.config.tolerance,
         );
@@ -395,26 +433,28 @@ fn compute_metric(
     evaluator: &Evaluator,
     index: usize,
     periods: &ReviewPeriods,
+    values: &[PeriodValue],
     site_axis: MonthAxis,
     site_tolerance: f64,
 ) -> MetricNumbers {
     let metric = &evaluator.program.metrics[index];
     let definition = &metric.definition;
-    let week = periods.week;
+    let week = periods.slots[periods.week];
     let as_of = week.end;
-    let value = |period: Period| evaluator.value(index, period);
-    let point = |period: Period, prior: Period, month: Option<String>| {
+    let value = |slot: usize| values[slot].value;
+    let point = |slot: usize, prior: usize, month: Option<String>| {
+        let period = periods.slots[slot];
         let PeriodValue {
             value: current,
             missing,
-        } = value(period);
+        } = values[slot];
         PeriodNumbers {
             month,
             start: period.start,
             end: period.end,
             value: current,
             missing,
-            py_value: value(prior).value,
+            py_value: value(prior),
             target: evaluator.target(metric, period),
         }
     };
@@ -422,17 +462,18 @@ fn compute_metric(
     let weeks: Vec<PeriodNumbers> = periods
         .weeks
         .iter()
-        .map(|&(period, prior)| point(period, prior, None))
+        .map(|&(slot, prior)| point(slot, prior, None))
         .collect();
     let month_axis = definition.month_axis.unwrap_or(site_axis);
-    let month_periods = match month_axis {
+    let month_slots = match month_axis {
         MonthAxis::TrailingTwelveMonths => &periods.trailing_months,
         MonthAxis::FiscalYear => &periods.fiscal_months,
     };
-    let months: Vec<PeriodNumbers> = month_periods
+    let months: Vec<PeriodNumbers> = month_slots
         .iter()
-        .map(|&(month, prior)| {
-            let mut numbers = point(month, prior, Some(month.month_label()));
+        .map(|&(slot, prior)| {
+            let month = periods.slots[slot];
+            let mut numbers = point(slot, prior, Some(month.month_label()));
             // A month that has not ended by the review week is not complete,
             // even when its aggregate (`first`) could already give a value.
             if month.end > as_of {
@@ -445,12 +486,12 @@ fn compute_metric(
         .collect();
 
     let how = definition.compare;
-    let last_week = value(week).value;
-    let previous_week = value(periods.previous_week).value;
-    let py_week = value(periods.prior_year_week).value;
+    let last_week = value(periods.week);
+    let previous_week = value(periods.previous_week);
+    let py_week = value(periods.prior_year_week);
     let [(mtd, py_mtd), (qtd, py_qtd), (ytd, py_ytd)] = periods
         .to_date
-        .map(|(period, prior)| (value(period).value, value(prior).value));
+        .map(|(slot, prior)| (value(slot), value(prior)));
     let summary = SummaryBox {
         last_week,
         wow: compare(last_week, previous_week, how),
@@ -477,11 +518,7 @@ fn compute_metric(
         definition.better,
         tolerance,
     );
-    let history: Vec<Option<f64>> = periods
-        .history
-        .iter()
-        .map(|&period| value(period).value)
-        .collect();
+    let history: Vec<Option<f64>> = periods.history.iter().map(|&slot| value(slot)).collect();
     MetricNumbers {
         name: definition.name.clone(),
         description: definition.description.clone(),

@@ -1,6 +1,8 @@
 //! A metric's value for one period: its days (or weeks, or months)
 //! aggregated, or a gap that says how many are missing.
 
+use std::cell::OnceCell;
+
 use jiff::civil::Date;
 
 use crate::calendar::{add_days, Calendar, Period};
@@ -174,34 +176,16 @@ pub struct Evaluator<'a> {
     pub as_of: Date,
 }
 
-impl Evaluator<'_> {
-    /// The value of metric `index` over `period`. Derived metrics combine
-    /// their operands' values for the same period, never daily ratios.
-    pub fn value(&self, index: usize, period: Period) -> PeriodValue {
-        let metric = &self.program.metrics[index];
-        match (&metric.definition.source, &metric.series) {
-            (MetricSource::Column { aggregate, .. }, Some(series)) => series_value(
-                series,
-                metric.definition.grain,
-                *aggregate,
-                period,
-                self.as_of,
-                self.calendar,
-            ),
-            (
-                MetricSource::Derived {
-                    operation,
-                    operands,
-                },
-                _,
-            ) => {
-                let values: Vec<PeriodValue> = operands
-                    .iter()
-                    .map(|&operand| self.value(operand, period))
-                    .collect();
-                combine(*operation, &values)
-            }
-            (MetricSource::Column { .. }, None) => PeriodValue::NOT_APPLICABLE,
+impl<'a> Evaluator<'a> {
+    /// The values of every metric over `periods`, each worked out on first
+    /// use (see [`PeriodValues`]).
+    pub fn over(&'a self, periods: &'a [Period]) -> PeriodValues<'a> {
+        PeriodValues {
+            evaluator: self,
+            periods,
+            known: (0..self.program.metrics.len())
+                .map(|_| OnceCell::new())
+                .collect(),
         }
     }
 
@@ -234,6 +218,65 @@ impl Evaluator<'_> {
                 .value
             }
         }
+    }
+}
+
+/// The values of a program's metrics over one list of periods (all the
+/// periods a review shows). Each metric is evaluated once over the whole
+/// list: a derived metric combines its operands' values for the same
+/// period, never daily ratios, and an operand used by several derived
+/// metrics is not summed again for each.
+pub struct PeriodValues<'a> {
+    evaluator: &'a Evaluator<'a>,
+    periods: &'a [Period],
+    known: Vec<OnceCell<Vec<PeriodValue>>>,
+}
+
+impl PeriodValues<'_> {
+    /// Metric `index`'s value over each period, in the order of the list.
+    pub fn of(&self, index: usize) -> &[PeriodValue] {
+        self.known[index].get_or_init(|| {
+            let evaluator = self.evaluator;
+            let metric = &evaluator.program.metrics[index];
+            match (&metric.definition.source, &metric.series) {
+                (MetricSource::Column { aggregate, .. }, Some(series)) => self
+                    .periods
+                    .iter()
+                    .map(|&period| {
+                        series_value(
+                            series,
+                            metric.definition.grain,
+                            *aggregate,
+                            period,
+                            evaluator.as_of,
+                            evaluator.calendar,
+                        )
+                    })
+                    .collect(),
+                (
+                    MetricSource::Derived {
+                        operation,
+                        operands,
+                    },
+                    _,
+                ) => {
+                    // Metric definitions are checked to have no cycles.
+                    let operands: Vec<&[PeriodValue]> =
+                        operands.iter().map(|&operand| self.of(operand)).collect();
+                    let mut values = Vec::with_capacity(operands.len());
+                    (0..self.periods.len())
+                        .map(|slot| {
+                            values.clear();
+                            values.extend(operands.iter().map(|operand| operand[slot]));
+                            combine(*operation, &values)
+                        })
+                        .collect()
+                }
+                (MetricSource::Column { .. }, None) => {
+                    vec![PeriodValue::NOT_APPLICABLE; self.periods.len()]
+                }
+            }
+        })
     }
 }
 
