@@ -129,8 +129,12 @@ pub fn lock_output(output: &Path) -> Result<OutputLock, Error> {
         .find(|folder| folder.is_dir())
         .unwrap_or(Path::new("."));
     let file = fs::File::open(parent).map_err(|error| Error::io("cannot open", parent, error))?;
-    file.lock()
-        .map_err(|error| Error::io("cannot lock", parent, error))?;
+    match file.lock() {
+        Ok(()) => {}
+        // A file system without locks: builds are then not kept apart.
+        Err(error) if error.kind() == std::io::ErrorKind::Unsupported => {}
+        Err(error) => return Err(Error::io("cannot lock", parent, error)),
+    }
     let staging = sibling(output, "staging");
     let previous = sibling(output, "previous");
     if staging.join(COMMIT_FILE).is_file() {
