@@ -20,7 +20,7 @@ use crate::error::{Diagnostic, Diagnostics, Error};
 use crate::load::config::SiteConfig;
 use crate::load::inputs::{InputFiles, REVIEWS_FOLDER};
 use crate::load::{LoadPlan, Review, Site, NUMBERS_FILE};
-use crate::render::Renderer;
+use crate::render::{version_paths, Renderer};
 use crate::write::{lock_output, OutputFile, OutputLock, SiteWriter, WriteSummary, BUILD_STAMP};
 
 /// Told about each stage of a long build, for progress display.
@@ -183,7 +183,7 @@ fn build_from(
             !rerender.contains(**id)
                 && previous.versions.get(**id).is_some_and(|cached| {
                     cached.key == **key
-                        && version_files(&cached.summary)
+                        && version_paths(&cached.summary.version.id, &cached.summary.programs)
                             .iter()
                             .all(|path| output.join(path).is_file())
                 })
@@ -353,19 +353,6 @@ fn version_pages(site: &Site, review: &Review) -> (String, Vec<String>) {
             .collect(),
     };
     (review.week.id.clone(), programs)
-}
-
-/// The files of a built version: its pages and `data.json`.
-fn version_files(summary: &VersionSummary) -> Vec<PathBuf> {
-    let id = Path::new(&summary.version.id);
-    let mut files = vec![id.join("index.html"), id.join("data.json")];
-    files.extend(
-        summary
-            .programs
-            .iter()
-            .map(|program| id.join(program).join("index.html")),
-    );
-    files
 }
 
 /// What a build does with one version.

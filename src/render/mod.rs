@@ -135,14 +135,20 @@ fn site_paths(versions: &[(String, Vec<String>)], theme: &Theme) -> HashSet<Stri
             .map(|name| format!("assets/{name}")),
     );
     for (id, programs) in versions {
-        paths.insert(format!("{id}/index.html"));
-        paths.insert(format!("{id}/data.json"));
-        paths.extend(
-            programs
-                .iter()
-                .map(|program| format!("{id}/{program}/index.html")),
-        );
+        paths.extend(version_paths(id, programs));
     }
+    paths
+}
+
+/// The files of version `id` whose pages are for `programs`: its week
+/// page, its `data.json` and one page per program.
+pub fn version_paths(id: &str, programs: &[String]) -> Vec<String> {
+    let mut paths = vec![format!("{id}/index.html"), format!("{id}/data.json")];
+    paths.extend(
+        programs
+            .iter()
+            .map(|program| format!("{id}/{program}/index.html")),
+    );
     paths
 }
 

@@ -10,7 +10,7 @@
 //! killed while swapping (a few renames) is completed by the next build,
 //! which finds the staging folder marked complete.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
@@ -171,11 +171,6 @@ impl SiteWriter {
             built_at: built_at.to_string(),
             state: Mutex::new(WriteState::default()),
         })
-    }
-
-    /// The output folder.
-    pub fn output(&self) -> &Path {
-        &self.output
     }
 
     /// Stages one unit with all of its files (every path must start with
@@ -373,25 +368,6 @@ fn swap_in(output: &Path, staging: &Path, previous: &Path) -> Result<(), Error> 
     Ok(())
 }
 
-/// Writes a whole site at once: `files` become the whole content of
-/// `output`.
-pub fn write_site(
-    output: &Path,
-    files: &[OutputFile],
-    built_at: &str,
-) -> Result<WriteSummary, Error> {
-    let lock = lock_output(output)?;
-    let writer = SiteWriter::open(output, &lock, built_at)?;
-    let mut units: BTreeMap<String, Vec<OutputFile>> = BTreeMap::new();
-    for file in files {
-        units.entry(file.unit()).or_default().push(file.clone());
-    }
-    for (unit, files) in &units {
-        writer.write_unit(unit, files)?;
-    }
-    writer.commit(&units.into_keys().collect())
-}
-
 /// Refuses to replace a folder that sitrep did not build.
 fn check_replaceable(output: &Path) -> Result<(), Error> {
     if !output.exists() {
@@ -426,7 +402,7 @@ fn top_level_entries(folder: &Path) -> Vec<String> {
 
 /// Every file under `output/folder` (or the file `output/folder` itself),
 /// relative to `output`.
-pub fn files_below(output: &Path, folder: &Path) -> BTreeSet<PathBuf> {
+fn files_below(output: &Path, folder: &Path) -> BTreeSet<PathBuf> {
     WalkDir::new(output.join(folder))
         .into_iter()
         .flatten()
@@ -484,6 +460,26 @@ fn same_but_for_stamp(existing: &[u8], new: &[u8], stamp_length: usize) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
+    /// Writes a whole site at once, as a build does: `files` become the
+    /// whole content of `output`.
+    fn write_site(
+        output: &Path,
+        files: &[OutputFile],
+        built_at: &str,
+    ) -> Result<WriteSummary, Error> {
+        let lock = lock_output(output)?;
+        let writer = SiteWriter::open(output, &lock, built_at)?;
+        let mut units: BTreeMap<String, Vec<OutputFile>> = BTreeMap::new();
+        for file in files {
+            units.entry(file.unit()).or_default().push(file.clone());
+        }
+        for (unit, files) in &units {
+            writer.write_unit(unit, files)?;
+        }
+        writer.commit(&units.into_keys().collect())
+    }
 
     fn summary(written: usize, unchanged: usize, removed: usize) -> WriteSummary {
         WriteSummary {
