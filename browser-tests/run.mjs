@@ -476,6 +476,75 @@ test(`a strict CSP header (${CSP}) breaks nothing`, async () => {
   }
 });
 
+test(`hovering charts and their legends under the strict CSP (${CSP}) shows tooltips with no violation`, async () => {
+  const context = await newContext();
+  const problems = [];
+  const figures = [];
+  let violations = 0;
+  let hovered = 0;
+  let sample = '';
+  try {
+    for (const program of site.programsOf(site.newest).slice(0, 2)) {
+      const rel = `${site.newest}/${program}/index.html`;
+      const { page, log } = await visit(context, strict.url(rel), { prefix: strict.origin + '/' });
+      problems.push(...problemsOf(rel, log));
+      const ids = await page.locator('.chart-canvas').evaluateAll((cs) => cs.map((c) => c.id));
+      // Every text the chart shows (SVG text and any HTML inside its box).
+      const textsOf = (id) => page.evaluate((id) => {
+        const box = document.getElementById(id);
+        const svgTexts = [...box.querySelectorAll('svg text')].map((t) => t.textContent.trim());
+        const html = [...box.querySelectorAll('div')].filter((d) => !d.querySelector('svg') && d.offsetParent !== null).map((d) => d.innerText.trim());
+        return [...svgTexts, ...html].filter(Boolean);
+      }, id);
+      let tooltips = 0;
+      const charted = ids.slice(0, 4);
+      for (const id of charted) {
+        const canvas = page.locator(`#${id}`);
+        await canvas.scrollIntoViewIfNeeded();
+        const box = await canvas.boundingBox();
+        const before = await textsOf(id);
+        // Across the plot area (the grid leaves 56 px left, 24 px right, 24 px
+        // top, 56 px bottom), where the axis tooltip follows the pointer.
+        const shown = new Set();
+        for (const share of [0.1, 0.3, 0.5, 0.7, 0.9]) {
+          const x = box.x + 56 + share * (box.width - 80);
+          const y = box.y + 24 + 0.5 * (box.height - 80);
+          await page.mouse.move(x, y, { steps: 4 });
+          await page.waitForTimeout(120);
+          const now = await textsOf(id);
+          const left = [...before];
+          for (const text of now) {
+            const at = left.indexOf(text);
+            if (at === -1) shown.add(text);
+            else left.splice(at, 1);
+          }
+        }
+        // The legend at the bottom: hovering an entry highlights its series.
+        for (const share of [0.3, 0.5, 0.7]) {
+          await page.mouse.move(box.x + share * box.width, box.y + box.height - 10, { steps: 4 });
+          await page.waitForTimeout(80);
+        }
+        await page.mouse.move(0, 0);
+        hovered += 1;
+        if (shown.size === 0) problems.push(`${rel} #${id}: hovering the plot showed no tooltip text`);
+        else tooltips += 1;
+        if (!sample && shown.size) sample = [...shown].slice(0, 4).join(' | ');
+      }
+      const csp = await page.evaluate(() => window.__cspViolations || []);
+      violations += csp.length;
+      const distinct = [...new Set(csp)];
+      problems.push(...distinct.slice(0, 5).map((v) => `${rel}: CSP violation on hover (${csp.filter((x) => x === v).length}x): ${v}`));
+      figures.push(`${program}: ${charted.length} charts hovered, ${tooltips} tooltips seen, ${csp.length} violations`);
+      await page.close();
+    }
+    assert(hovered > 0, 'no chart hovered');
+    expectNone(problems, `problems (${violations} CSP violations in all)`);
+    return `${figures.join('; ')}; e.g. tooltip text "${sample}"`;
+  } finally {
+    await context.close();
+  }
+});
+
 test('axe-core finds no serious or critical violation on week summaries and program decks', async () => {
   const targets = [`${site.newest}/index.html`, `${site.older}/index.html`, ...site.programsOf(site.newest).map((p) => `${site.newest}/${p}/index.html`)];
   const modes = [

@@ -20,6 +20,10 @@
     var line = cssVar("--rule", "#ddd");
     options.textStyle = { color: text, fontFamily: cssVar("--font-sans", "sans-serif") };
     if (options.legend) { options.legend.textStyle = { color: text }; }
+    /* ECharts' default HTML tooltip writes inline style attributes, which a
+     * Content-Security-Policy of `style-src 'self'` blocks on every hover;
+     * rich text draws the tooltip inside the chart's SVG instead. */
+    if (options.tooltip) { options.tooltip.renderMode = "richText"; }
     [].concat(options.xAxis || [], options.yAxis || []).forEach(function (axis) {
       axis.axisLine = { lineStyle: { color: line } };
       axis.splitLine = { lineStyle: { color: line } };
