@@ -2,15 +2,20 @@
 //! 127.0.0.1, rebuilds when an input changes, and reloads open pages. A
 //! failed build keeps the last good pages and shows its errors in the
 //! terminal and over the page until the next good save.
+//!
+//! It answers only requests addressed to a loopback name (so a page on
+//! another site cannot read it through DNS rebinding), one request per
+//! connection, at most 32 connections at once, each with 5 seconds
+//! to send its request: idle clients cannot pin threads.
 
-use std::io::Read;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use notify::{RecursiveMode, Watcher};
-use tiny_http::{Header, Response, Server};
 
 use crate::error::Error;
 use crate::load::SITE_FILE;
@@ -74,15 +79,10 @@ pub fn serve(root: &Path, port: u16, ready: impl FnOnce(&str)) -> Result<(), Err
     let state = Arc::new(Mutex::new(BuildState::default()));
     rebuild(root, &site_folder, &state);
 
-    let server = Server::http(("127.0.0.1", port)).map_err(|error| {
-        Error::io(
-            "cannot listen on",
-            format!("127.0.0.1:{port}"),
-            std::io::Error::other(error.to_string()),
-        )
-    })?;
-    let address = server.server_addr().to_ip().map_or_else(
-        || format!("127.0.0.1:{port}"),
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .map_err(|error| Error::io("cannot listen on", format!("127.0.0.1:{port}"), error))?;
+    let address = listener.local_addr().map_or_else(
+        |_| format!("127.0.0.1:{port}"),
         |address| address.to_string(),
     );
 
@@ -126,13 +126,120 @@ pub fn serve(root: &Path, port: u16, ready: impl FnOnce(&str)) -> Result<(), Err
         std::thread::spawn(move || watch_loop(&root, &site_folder, &state, &changes));
     }
     ready(&address);
-    for request in server.incoming_requests() {
-        let site_folder = site_folder.clone();
-        let state = state.clone();
-        std::thread::spawn(move || respond(request, &site_folder, &state));
+    let served = Arc::new(Served {
+        site_folder,
+        state,
+        address,
+    });
+    let connections = Arc::new(Connections::default());
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else {
+            // Out of file descriptors, say: let connections end, go on.
+            std::thread::sleep(Duration::from_millis(50));
+            continue;
+        };
+        let Some(id) = connections.admit(&stream) else {
+            continue;
+        };
+        let served = served.clone();
+        let shared = connections.clone();
+        let spawned = std::thread::Builder::new().spawn(move || {
+            handle(stream, id, &shared, &served);
+            shared.release(id);
+        });
+        if spawned.is_err() {
+            connections.release(id);
+        }
     }
     drop(watcher);
     Ok(())
+}
+
+/// At most this many connections are served at once, each on its own
+/// thread; a new connection beyond it closes the oldest one that has not
+/// finished sending its request, or waits for a slot.
+const MAX_CONNECTIONS: usize = 32;
+/// A connection must send its whole request head within this time.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+/// A client that stops reading its reply is dropped after this time.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest request head (request line and headers) read.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// The open connections, oldest first, so that idle ones can be closed to
+/// make room: idle clients cannot pin threads or lock out the author.
+#[derive(Default)]
+struct Connections {
+    open: Mutex<OpenConnections>,
+    released: Condvar,
+}
+
+#[derive(Default)]
+struct OpenConnections {
+    next_id: u64,
+    list: Vec<OpenConnection>,
+}
+
+struct OpenConnection {
+    id: u64,
+    /// A handle on the socket, to close it from the accepting thread.
+    socket: TcpStream,
+    /// Still waiting for (the rest of) its request head.
+    waiting: bool,
+}
+
+impl Connections {
+    fn lock(&self) -> std::sync::MutexGuard<'_, OpenConnections> {
+        self.open
+            .lock()
+            .expect("the connection list lock is never poisoned")
+    }
+
+    /// Takes a slot for `stream` (closing the oldest waiting connection when
+    /// all are taken, or waiting for one to end); `None` if the stream
+    /// cannot be tracked.
+    fn admit(&self, stream: &TcpStream) -> Option<u64> {
+        let socket = stream.try_clone().ok()?;
+        let mut open = self.lock();
+        while open.list.len() >= MAX_CONNECTIONS {
+            if let Some(oldest) = open.list.iter_mut().find(|connection| connection.waiting) {
+                // Its thread's read ends at once, and it releases the slot.
+                let _ = oldest.socket.shutdown(Shutdown::Both);
+                oldest.waiting = false;
+            }
+            open = self
+                .released
+                .wait_timeout(open, Duration::from_millis(200))
+                .expect("the connection list lock is never poisoned")
+                .0;
+        }
+        let id = open.next_id;
+        open.next_id += 1;
+        open.list.push(OpenConnection {
+            id,
+            socket,
+            waiting: true,
+        });
+        Some(id)
+    }
+
+    /// Marks connection `id` as being answered, so it is not closed to make
+    /// room; false if it was closed already.
+    fn answering(&self, id: u64) -> bool {
+        let mut open = self.lock();
+        match open.list.iter_mut().find(|connection| connection.id == id) {
+            Some(connection) if connection.waiting => {
+                connection.waiting = false;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn release(&self, id: u64) {
+        self.lock().list.retain(|connection| connection.id != id);
+        self.released.notify_all();
+    }
 }
 
 fn watch_error(path: &Path, error: notify::Error) -> Error {
@@ -219,11 +326,6 @@ fn rebuild(root: &Path, site_folder: &Path, state: &Mutex<BuildState>) {
     }
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .expect("static header names and values are valid")
-}
-
 fn content_type(path: &Path) -> &'static str {
     match path.extension().and_then(|extension| extension.to_str()) {
         Some("html") => "text/html; charset=utf-8",
@@ -275,69 +377,235 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(decoded).ok()
 }
 
-fn respond(request: tiny_http::Request, site_folder: &Path, state: &Mutex<BuildState>) {
-    let url = request.url().to_string();
-    let no_store = header("Cache-Control", "no-store");
-    let result = match url.as_str() {
-        "/__sitrep/status" => {
-            let body = {
-                let state = state
-                    .lock()
-                    .expect("the build state lock is never poisoned");
-                serde_json::json!({ "generation": state.generation, "error": state.error })
-                    .to_string()
-            };
-            request.respond(
-                Response::from_string(body)
-                    .with_header(header("Content-Type", "application/json"))
-                    .with_header(no_store),
-            )
+/// What every connection thread needs.
+struct Served {
+    site_folder: PathBuf,
+    state: Arc<Mutex<BuildState>>,
+    /// Where the server listens, for the message refusing other hosts.
+    address: String,
+}
+
+/// An answer to one request.
+struct Reply {
+    status: u16,
+    content_type: &'static str,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            status,
+            content_type,
+            body: body.into(),
         }
-        "/__sitrep/live.js" => request.respond(
-            Response::from_string(LIVE_RELOAD)
-                .with_header(header("Content-Type", "text/javascript; charset=utf-8"))
-                .with_header(no_store),
-        ),
-        "/__sitrep/live.css" => request.respond(
-            Response::from_string(OVERLAY_STYLE)
-                .with_header(header("Content-Type", "text/css; charset=utf-8"))
-                .with_header(no_store),
-        ),
-        _ => match resolve(site_folder, &url) {
-            Some(file) => {
-                let mut bytes = Vec::new();
-                let read = std::fs::File::open(&file)
-                    .and_then(|mut opened| opened.read_to_end(&mut bytes));
-                match read {
-                    Ok(_) => {
-                        if file
-                            .extension()
-                            .is_some_and(|extension| extension == "html")
-                        {
-                            bytes = inject_live_reload(&bytes);
-                        }
-                        request.respond(
-                            Response::from_data(bytes)
-                                .with_header(header("Content-Type", content_type(&file)))
-                                .with_header(no_store),
-                        )
-                    }
-                    Err(_) => {
-                        request.respond(Response::from_string("not found").with_status_code(404))
-                    }
-                }
+    }
+
+    fn text(status: u16, body: impl Into<String>) -> Reply {
+        Reply::new(status, "text/plain; charset=utf-8", body.into())
+    }
+}
+
+/// Why no request head was read.
+enum HeadError {
+    /// Closed, reset, or silent past [`HEAD_TIMEOUT`]: nothing to answer.
+    Gone,
+    TooLong,
+}
+
+/// Answers the one request of `stream`, then closes it (no keep-alive, so
+/// no connection stays open between requests).
+fn handle(mut stream: TcpStream, id: u64, connections: &Connections, served: &Served) {
+    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
+    let reply = match read_head(&mut stream) {
+        Err(HeadError::Gone) => return,
+        Err(HeadError::TooLong) => (Reply::text(431, "request head too long\n"), false),
+        Ok(head) => {
+            if !connections.answering(id) {
+                return;
             }
-            None => {
-                let page = "<!DOCTYPE html><meta charset=utf-8><title>Not found</title><link rel=stylesheet href=/__sitrep/live.css><p>No page at this address. <a href=\"/\">Go to the newest week</a>.</p><script src=/__sitrep/live.js></script>";
-                request.respond(
-                    Response::from_string(page)
-                        .with_status_code(404)
-                        .with_header(header("Content-Type", "text/html; charset=utf-8")),
-                )
-            }
+            answer(&head, served)
+        }
+    };
+    let (reply, head_only) = reply;
+    let _ = send(&mut stream, &reply, head_only);
+    let _ = stream.shutdown(Shutdown::Write);
+}
+
+/// Reads up to the blank line ending the request head, within
+/// [`HEAD_TIMEOUT`] in all (a byte now and then does not keep a
+/// connection open) and [`MAX_HEAD`] bytes.
+fn read_head(stream: &mut TcpStream) -> Result<String, HeadError> {
+    let deadline = Instant::now() + HEAD_TIMEOUT;
+    let mut head = Vec::new();
+    let mut chunk = [0_u8; 2048];
+    loop {
+        if let Some(end) = head_end(&head) {
+            head.truncate(end);
+            return Ok(String::from_utf8_lossy(&head).into_owned());
+        }
+        if head.len() > MAX_HEAD {
+            return Err(HeadError::TooLong);
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() || stream.set_read_timeout(Some(remaining)).is_err() {
+            return Err(HeadError::Gone);
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return Err(HeadError::Gone),
+            Ok(read) => head.extend_from_slice(&chunk[..read]),
+        }
+    }
+}
+
+/// Where the head ends: at the first empty line (CRLF or bare LF).
+fn head_end(bytes: &[u8]) -> Option<usize> {
+    let crlf = bytes.windows(4).position(|window| window == b"\r\n\r\n");
+    let lf = bytes.windows(2).position(|window| window == b"\n\n");
+    match (crlf, lf) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The reply to a request head, and whether to send its head only (HEAD).
+fn answer(head: &str, served: &Served) -> (Reply, bool) {
+    let mut lines = head.lines().map(|line| line.trim_end_matches('\r'));
+    let request_line = lines.next().unwrap_or("");
+    let mut parts = request_line.split(' ');
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return (Reply::text(400, "bad request\n"), false);
+    };
+    if !version.starts_with("HTTP/1.") {
+        return (Reply::text(400, "bad request\n"), false);
+    }
+    let mut hosts = Vec::new();
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else {
+            return (Reply::text(400, "bad request\n"), false);
+        };
+        if name.trim().eq_ignore_ascii_case("host") {
+            hosts.push(value.trim());
+        }
+    }
+    let head_only = method == "HEAD";
+    // A page of another site whose name was made to point at 127.0.0.1 (DNS
+    // rebinding) sends its own name: it must not read the site or its
+    // build errors. Only loopback names are answered.
+    if !matches!(hosts.as_slice(), [host] if is_loopback_host(host)) {
+        let message = format!(
+            "sitrep serve answers only requests for localhost, 127.0.0.1 or [::1]: open http://{}/\n",
+            served.address
+        );
+        return (Reply::text(403, message), head_only);
+    }
+    if !target.starts_with('/') {
+        return (Reply::text(400, "bad request\n"), head_only);
+    }
+    if method != "GET" && !head_only {
+        return (Reply::text(405, "only GET and HEAD are served\n"), false);
+    }
+    (respond(target, served), head_only)
+}
+
+/// Whether a `Host` header names this machine's loopback interface:
+/// `localhost`, `127.0.0.1` or `[::1]`, with any port or none (an SSH
+/// tunnel or a container may forward another port to this one).
+fn is_loopback_host(host: &str) -> bool {
+    let (name, port) = match host.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((name, "")) => (name, None),
+            Some((name, rest)) => match rest.strip_prefix(':') {
+                Some(port) => (name, Some(port)),
+                None => return false,
+            },
+            None => return false,
+        },
+        None => match host.split_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
         },
     };
-    let _ = result;
+    let port_ok = port.is_none_or(|port| {
+        !port.is_empty()
+            && port.bytes().all(|byte| byte.is_ascii_digit())
+            && port.parse::<u16>().is_ok()
+    });
+    let bracketed = host.starts_with('[');
+    port_ok
+        && if bracketed {
+            name == "::1"
+        } else {
+            name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1"
+        }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        431 => "Request Header Fields Too Large",
+        _ => "Error",
+    }
+}
+
+fn send(stream: &mut TcpStream, reply: &Reply, head_only: bool) -> std::io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n",
+        reply.status,
+        reason(reply.status),
+        reply.content_type,
+        reply.body.len()
+    );
+    if reply.status == 405 {
+        head.push_str("Allow: GET, HEAD\r\n");
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    if !head_only {
+        stream.write_all(&reply.body)?;
+    }
+    stream.flush()
+}
+
+/// The reply to a GET of `url` (a path, maybe with a query).
+fn respond(url: &str, served: &Served) -> Reply {
+    match url {
+        "/__sitrep/status" => {
+            let state = served
+                .state
+                .lock()
+                .expect("the build state lock is never poisoned");
+            let body = serde_json::json!({ "generation": state.generation, "error": state.error })
+                .to_string();
+            Reply::new(200, "application/json", body)
+        }
+        "/__sitrep/live.js" => Reply::new(200, "text/javascript; charset=utf-8", LIVE_RELOAD),
+        "/__sitrep/live.css" => Reply::new(200, "text/css; charset=utf-8", OVERLAY_STYLE),
+        _ => match resolve(&served.site_folder, url) {
+            Some(file) => match std::fs::read(&file) {
+                Ok(mut bytes) => {
+                    if file
+                        .extension()
+                        .is_some_and(|extension| extension == "html")
+                    {
+                        bytes = inject_live_reload(&bytes);
+                    }
+                    Reply::new(200, content_type(&file), bytes)
+                }
+                Err(_) => Reply::text(404, "not found\n"),
+            },
+            None => {
+                let page = "<!DOCTYPE html><meta charset=utf-8><title>Not found</title><link rel=stylesheet href=/__sitrep/live.css><p>No page at this address. <a href=\"/\">Go to the newest week</a>.</p><script src=/__sitrep/live.js></script>";
+                Reply::new(404, "text/html; charset=utf-8", page)
+            }
+        },
+    }
 }
 
 /// Adds the live-reload script and overlay style before `</body>`.
@@ -388,6 +656,50 @@ mod tests {
         assert!(!is_input(root, Path::new("/site/public/index.html")));
         assert!(!is_input(root, Path::new("/site/content/.index.md.swp")));
         assert!(!is_input(root, Path::new("/site/target/debug/x")));
+    }
+
+    #[test]
+    fn only_loopback_hosts_are_answered() {
+        for host in [
+            "localhost",
+            "LOCALHOST:4000",
+            "127.0.0.1",
+            "127.0.0.1:65535",
+            "[::1]",
+            "[::1]:4000",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "",
+            "attacker.example",
+            "attacker.example:4000",
+            "localhost.attacker.example",
+            "127.0.0.1.nip.io",
+            "127.0.0.2",
+            "0.0.0.0",
+            "::1",
+            "[::1",
+            "[::1]x",
+            "[::1]:",
+            "[::2]:4000",
+            "[localhost]",
+            "localhost:",
+            "localhost:65536",
+            "localhost:+80",
+            "localhost:80:80",
+            "user@localhost",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn a_request_head_ends_at_the_first_empty_line() {
+        // "GET / HTTP/1.1" is 14 bytes, CRLF 2, "Host: a" 7: 23.
+        assert_eq!(head_end(b"GET / HTTP/1.1\r\nHost: a\r\n\r\nbody"), Some(23));
+        assert_eq!(head_end(b"GET / HTTP/1.0\n\n"), Some(14));
+        assert_eq!(head_end(b"GET / HTTP/1.1\r\nHost: a\r\n"), None);
     }
 
     #[test]
