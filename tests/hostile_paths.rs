@@ -47,7 +47,6 @@ fn csv() -> String {
     text
 }
 
-#[allow(dead_code)] // until the tests of the writer use all of it
 struct Fixture {
     outer: tempfile::TempDir,
     root: PathBuf,
@@ -55,14 +54,12 @@ struct Fixture {
 
 /// A path's state in a snapshot.
 #[derive(Debug, PartialEq, Eq)]
-#[allow(dead_code)]
 enum Entry {
     Dir,
     File(Vec<u8>),
     Link(PathBuf),
 }
 
-#[allow(dead_code)]
 impl Fixture {
     /// A valid site, not yet built, and a secret outside it.
     fn new() -> Fixture {
@@ -360,4 +357,154 @@ fn two_narratives_of_one_program_in_a_week_are_an_error_naming_both() {
     let second = format!("content/reviews/{WEEK}/ops.md");
     let stderr = site.rejects(&["build"], &[&second]);
     assert_error_names_both(&stderr, &second, &first);
+}
+
+// ---------------------------------------------------------------------------
+// Item 2: leftovers next to the output, and failed writes
+
+/// The example: a planted staging folder marked complete, listing
+/// a planted file for removal, and `.public.previous` a link to a folder
+/// outside. The build refuses before moving anything.
+#[test]
+fn a_planted_previous_folder_link_is_never_written_through() {
+    let site = Fixture::built();
+    let victim = site.outside().join("victim");
+    fs::create_dir_all(&victim).unwrap();
+    fs::write(victim.join("target.txt"), "VICTIM").unwrap();
+    site.write("public/target.txt", "ATTACKER");
+    site.write(".public.staging/.sitrep-commit", "target.txt");
+    site.link(&victim, ".public.previous");
+    let stderr = site.rejects(&["build"], &[]);
+    assert!(stderr.contains(".public.previous"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(victim.join("target.txt")).unwrap(),
+        "VICTIM"
+    );
+}
+
+/// A staging folder that is a link to a folder outside: its files are
+/// neither moved into the site nor deleted.
+#[test]
+fn a_planted_staging_folder_link_is_never_followed() {
+    let site = Fixture::built();
+    let victim = site.outside().join("victim");
+    fs::create_dir_all(&victim).unwrap();
+    fs::write(victim.join("keep.txt"), "VICTIM").unwrap();
+    fs::write(victim.join(".sitrep-commit"), "").unwrap();
+    site.link(&victim, ".public.staging");
+    let stderr = site.rejects(&["build"], &[]);
+    assert!(stderr.contains(".public.staging"), "{stderr}");
+    // Without a commit marker too.
+    fs::remove_file(victim.join(".sitrep-commit")).unwrap();
+    site.rejects(&["build"], &[]);
+    assert_eq!(
+        fs::read_to_string(victim.join("keep.txt")).unwrap(),
+        "VICTIM"
+    );
+}
+
+/// A real staging folder sitrep did not make (say, committed to the
+/// repository) is not used either.
+#[test]
+fn a_planted_staging_folder_is_not_used() {
+    let site = Fixture::built();
+    site.write("public/target.txt", "ATTACKER");
+    site.write(".public.staging/.sitrep-commit", "target.txt");
+    site.write(".public.staging/index.html", "planted");
+    let stderr = site.rejects(&["build"], &[]);
+    assert!(stderr.contains(".public.staging"), "{stderr}");
+}
+
+/// `out` is a link to a folder outside and the output is `out/site`: the
+/// build refuses before touching the leftovers out there.
+#[test]
+fn an_output_through_a_link_outside_is_refused_before_leftovers_are_touched() {
+    let site = Fixture::built();
+    let web = site.outside().join("web");
+    fs::create_dir_all(web.join(".site.staging")).unwrap();
+    fs::write(web.join(".site.staging/keep.txt"), "mine").unwrap();
+    fs::create_dir_all(web.join(".site.previous")).unwrap();
+    site.link(&web, "out");
+    site.write("site.yaml", "title: Paths\noutput: out/site\n");
+    site.rejects(&["build"], &["out"]);
+    assert!(web.join(".site.staging/keep.txt").is_file());
+    assert!(web.join(".site.previous").is_dir());
+}
+
+/// A full disk (simulated with a file size limit: writing a page fails as
+/// on a full disk) fails the build, leaves the published site as it was,
+/// and leaves no staging folder behind.
+#[test]
+fn a_failed_write_leaves_the_site_and_no_staging_folder() {
+    use std::os::unix::process::CommandExt;
+    let site = Fixture::built();
+    let published = files::snapshot(&site.output());
+    // A new title changes every page.
+    site.write("site.yaml", "title: Paths renamed\n");
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("sitrep"));
+    command.arg("--root").arg(&site.root).arg("build");
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 2048,
+                rlim_max: 2048,
+            };
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write"), "{stderr}");
+    assert_eq!(files::snapshot(&site.output()), published);
+    assert!(
+        !site.root.join(".public.staging").exists(),
+        "the staging folder was left behind"
+    );
+    // With room again, the build completes.
+    site.ok("build");
+    assert!(fs::read_to_string(site.output().join("index.html"))
+        .unwrap()
+        .contains("Paths renamed"));
+}
+
+// ---------------------------------------------------------------------------
+// Item 11: output folders among the inputs
+
+#[test]
+fn an_output_folder_among_the_inputs_is_refused() {
+    let site = Fixture::built();
+    for output in [
+        "content/reviews/2026-W50",
+        "content",
+        "data/out",
+        "themes/x",
+        "sources/x",
+        ".",
+        "",
+    ] {
+        let path = site.root.join(output);
+        let stderr = site.rejects(&["build", "-o", path.to_str().unwrap()], &[]);
+        assert!(
+            stderr.contains("input folder") || stderr.contains("site project itself"),
+            "{output}: {stderr}"
+        );
+    }
+    // A link inside the project to an input folder counts as that folder.
+    site.link("content/reviews", "public2");
+    site.rejects(
+        &[
+            "build",
+            "-o",
+            site.root.join("public2/2026-W50").to_str().unwrap(),
+        ],
+        &[],
+    );
+    site.write("site.yaml", "title: Paths\noutput: public2/x\n");
+    site.rejects(&["build"], &[]);
 }

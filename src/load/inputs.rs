@@ -409,7 +409,7 @@ fn broken_link(relative: &Path) -> Diagnostic {
 /// The first existing link on the way from `root` to `relative` that
 /// resolves outside `root`, if any: for naming it in messages only (it
 /// reads no file, and may miss a link swapped in meanwhile).
-pub(super) fn link_outside(root: &Path, relative: &Path) -> Option<PathBuf> {
+pub fn link_outside(root: &Path, relative: &Path) -> Option<PathBuf> {
     let resolved_root = fs::canonicalize(root).ok()?;
     let mut prefix = PathBuf::new();
     for component in relative.components() {
