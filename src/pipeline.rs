@@ -626,12 +626,10 @@ pub fn publish(root: &Path, week: &str, restate: bool) -> Result<PublishSummary,
         ..fresh
     };
     let bytes = to_json(&published);
-    let target = root.join(&path);
-    let temporary = target.with_extension("json.tmp");
-    std::fs::write(&temporary, &bytes)
-        .map_err(|error| Error::io("cannot write", &temporary, error))?;
-    std::fs::rename(&temporary, &target)
-        .map_err(|error| Error::io("cannot write", &target, error))?;
+    // Through the project folder, and a new file made for this write: a
+    // link planted in the week's folder is never written through.
+    let dir = crate::confined::open_root(root)?;
+    crate::confined::replace_file(&dir, root, &path, &bytes)?;
     Ok(PublishSummary {
         week: parsed.id,
         path,

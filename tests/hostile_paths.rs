@@ -157,11 +157,7 @@ impl Fixture {
             "`{args:?}` should fail:\n{stderr}{}",
             String::from_utf8_lossy(&output.stdout)
         );
-        assert_eq!(
-            self.snapshot(),
-            before,
-            "`{args:?}` changed files although it failed:\n{stderr}"
-        );
+        assert_unchanged(&before, &self.snapshot(), &format!("`{args:?}`: {stderr}"));
         for location in locations {
             assert!(
                 stderr
@@ -173,6 +169,23 @@ impl Fixture {
         assert!(!stderr.contains(SECRET), "the secret leaked:\n{stderr}");
         stderr
     }
+}
+
+/// Asserts that nothing changed between two snapshots, naming what did.
+fn assert_unchanged(
+    before: &BTreeMap<PathBuf, Entry>,
+    after: &BTreeMap<PathBuf, Entry>,
+    what: &str,
+) {
+    let changed: Vec<&PathBuf> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|path| before.get(*path) != after.get(*path))
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "changed although it failed: {changed:?}\n{what}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -507,4 +520,86 @@ fn an_output_folder_among_the_inputs_is_refused() {
     );
     site.write("site.yaml", "title: Paths\noutput: public2/x\n");
     site.rejects(&["build"], &[]);
+}
+
+// ---------------------------------------------------------------------------
+// Item 4: writing through planted links
+
+#[test]
+fn publishing_through_a_linked_temporary_file_spares_the_other_week() {
+    let site = Fixture::new();
+    site.write("content/reviews/2026-W46/index.md", "Week 46.\n");
+    site.ok("publish 2026-W46");
+    let numbers_46 = site.root.join("content/reviews/2026-W46/numbers.json");
+    let published = fs::read(&numbers_46).unwrap();
+    site.link(
+        "../2026-W46/numbers.json",
+        &format!("content/reviews/{WEEK}/numbers.json.tmp"),
+    );
+    site.ok(&format!("publish {WEEK}"));
+    assert_eq!(
+        fs::read(&numbers_46).unwrap(),
+        published,
+        "week 46's numbers were overwritten"
+    );
+    let numbers_47 = site
+        .root
+        .join(format!("content/reviews/{WEEK}/numbers.json"));
+    assert!(fs::symlink_metadata(&numbers_47).unwrap().is_file());
+    assert!(fs::read_to_string(&numbers_47).unwrap().contains(WEEK));
+    site.ok("build");
+}
+
+/// `sitrep init <dir>` with a fresh fixture folder; returns the command's
+/// output.
+fn init(site: &Fixture, dir: &Path) -> Output {
+    files::sitrep(&site.root)
+        .arg("init")
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn init_never_writes_through_a_link_out_of_the_new_project() {
+    let site = Fixture::new();
+    let dir = site.outer.path().join("new");
+    fs::create_dir_all(&dir).unwrap();
+    let target = site.outside().join("linked-content");
+    fs::create_dir_all(&target).unwrap();
+    symlink(&target, dir.join("content")).unwrap();
+    let before = site.snapshot();
+    let output = init(&site, &dir);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("content"), "{stderr}");
+    assert_unchanged(&before, &site.snapshot(), &stderr);
+}
+
+#[test]
+fn init_checks_everything_before_writing_anything() {
+    let site = Fixture::new();
+    let dir = site.outer.path().join("new");
+    files::write(&dir, "content/programs/broken.yaml", "name: [unclosed\n");
+    let before = site.snapshot();
+    let output = init(&site, &dir);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_unchanged(&before, &site.snapshot(), &stderr);
+    // In a new folder it works, and builds.
+    let fresh = site.outer.path().join("fresh");
+    assert!(init(&site, &fresh).status.success());
+    files::sitrep(&fresh).arg("build").assert().success();
+}
+
+#[test]
+fn a_new_week_never_writes_through_a_dangling_link() {
+    let site = Fixture::built();
+    site.link(
+        "../../../../elsewhere/planted.md",
+        "content/reviews/2026-W48/ops.md",
+    );
+    let stderr = site.rejects(&["new", "week", "2026-W48"], &[]);
+    assert!(stderr.contains("ops.md"), "{stderr}");
+    assert!(!site.outside().join("planted.md").exists());
 }
