@@ -14,6 +14,7 @@
 
 pub mod calendar;
 pub mod compute;
+pub mod confined;
 pub mod error;
 pub mod load;
 pub mod pipeline;

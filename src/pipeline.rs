@@ -92,7 +92,12 @@ const CACHE_FILE: &str = ".sitrep-cache.json";
 /// The cache of the last build, if it was written by this sitrep and is
 /// consistent.
 fn read_cache(output: &Path) -> Option<BuildCache> {
-    let bytes = std::fs::read(output.join(CACHE_FILE)).ok()?;
+    let path = output.join(CACHE_FILE);
+    // A link planted in its place is not followed.
+    if !std::fs::symlink_metadata(&path).is_ok_and(|metadata| metadata.file_type().is_file()) {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
     let cache: BuildCache = serde_json::from_slice(&bytes).ok()?;
     let consistent = cache
         .versions
@@ -120,6 +125,8 @@ pub fn build(
         };
         root.join(setting)
     });
+    // Before anything is done to the output folder or next to it.
+    check_output_place(root, &output)?;
     // From here until the new pages are in place, this build has the
     // output folder to itself; what a killed build left is dealt with.
     let lock = lock_output(&output)?;
@@ -135,6 +142,81 @@ pub fn build(
             Built::LinksLost(versions) => rerender.extend(versions),
         }
     }
+}
+
+/// Refuses an output folder that a build must not write: one reached
+/// from the project through a link to a place outside it, the project
+/// itself, or one inside an input folder (`content/`, `data/`, …), also
+/// when reached through links. An output folder given outside the project
+/// with `--output` is the user's choice.
+fn check_output_place(root: &Path, output: &Path) -> Result<(), Error> {
+    let refuse = |message: String| -> Error {
+        Diagnostics::from(
+            Diagnostic::new(output, message)
+                .with_help("choose another folder with --output or `output:` in site.yaml"),
+        )
+        .into()
+    };
+    if let Ok(relative) = output.strip_prefix(root) {
+        if let Some(link) = crate::load::inputs::link_outside(root, relative) {
+            return Err(Diagnostics::from(
+                Diagnostic::new(
+                    &link,
+                    "the output folder is reached through this link to a place outside the site project; sitrep writes only inside it",
+                )
+                .with_help("remove the link, or choose another `output:` folder in site.yaml"),
+            )
+            .into());
+        }
+    }
+    let Ok(resolved_root) = std::fs::canonicalize(root) else {
+        return Ok(());
+    };
+    let resolved = resolve(output);
+    if resolved == resolved_root {
+        return Err(refuse(
+            "the output folder is the site project itself; a build replaces the whole output folder".to_string(),
+        ));
+    }
+    if let Ok(inside) = resolved.strip_prefix(&resolved_root) {
+        let first = inside.components().next();
+        if let Some(folder) = first.and_then(|first| first.as_os_str().to_str()) {
+            if crate::load::config::INPUT_FOLDERS.contains(&folder) {
+                return Err(refuse(format!(
+                    "the output folder is inside {folder}/, an input folder of the site project; a build would write among its inputs"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute with every link resolved, as far as it exists;
+/// the missing rest appended (with `..` taken lexically).
+fn resolve(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut missing = Vec::new();
+    let mut existing = absolute.as_path();
+    let mut resolved = loop {
+        if let Ok(resolved) = std::fs::canonicalize(existing) {
+            break resolved;
+        }
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                missing.push(last.as_os_str().to_os_string());
+                existing = parent;
+            }
+            _ => break existing.to_path_buf(),
+        }
+    };
+    for part in missing.into_iter().rev() {
+        if part == ".." {
+            resolved.pop();
+        } else if part != "." {
+            resolved.push(part);
+        }
+    }
+    resolved
 }
 
 enum Built {
@@ -544,12 +626,10 @@ pub fn publish(root: &Path, week: &str, restate: bool) -> Result<PublishSummary,
         ..fresh
     };
     let bytes = to_json(&published);
-    let target = root.join(&path);
-    let temporary = target.with_extension("json.tmp");
-    std::fs::write(&temporary, &bytes)
-        .map_err(|error| Error::io("cannot write", &temporary, error))?;
-    std::fs::rename(&temporary, &target)
-        .map_err(|error| Error::io("cannot write", &target, error))?;
+    // Through the project folder, and a new file made for this write: a
+    // link planted in the week's folder is never written through.
+    let dir = crate::confined::open_root(root)?;
+    crate::confined::replace_file(&dir, root, &path, &bytes)?;
     Ok(PublishSummary {
         week: parsed.id,
         path,

@@ -23,36 +23,17 @@ pub struct Created {
     pub warnings: Vec<String>,
 }
 
-/// Writes `files` under `root`, or nothing at all when any of them exists.
+/// Writes `files` under `root`, or nothing at all when any of them cannot
+/// be written (see [`crate::confined::create_new_files`]).
 fn create_all(root: &Path, files: &[(PathBuf, String)]) -> Result<Vec<PathBuf>, Error> {
-    let existing: Vec<Diagnostic> = files
-        .iter()
-        .filter(|(path, _)| root.join(path).exists())
-        .map(|(path, _)| {
-            Diagnostic::new(path, "already exists; sitrep never overwrites a file")
-                .with_help("move it away, or pick another folder or week")
-        })
-        .collect();
-    if !existing.is_empty() {
-        return Err(Diagnostics(existing).into());
-    }
-    for (path, contents) in files {
-        let target = root.join(path);
-        if let Some(folder) = target.parent() {
-            fs::create_dir_all(folder)
-                .map_err(|error| Error::io("cannot create", folder, error))?;
-        }
-        // `create_new` closes the race with a file appearing meanwhile.
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&target)
-            .map_err(|error| Error::io("cannot create", &target, error))?;
-        std::io::Write::write_all(&mut file, contents.as_bytes())
-            .map_err(|error| Error::io("cannot write", &target, error))?;
-    }
-    Ok(files.iter().map(|(path, _)| path.clone()).collect())
+    let dir = crate::confined::open_root(root)?;
+    crate::confined::create_new_files(&dir, root, files)
 }
+
+/// The folders of a site project that `sitrep init` creates: one already
+/// there (other than an empty folder) means the folder holds a project, or
+/// part of one, that init would mix its files into.
+const PROJECT_FOLDERS: [&str; 3] = ["content", "data", "themes"];
 
 /// Creates a new site project in `root`: one program with a handful of
 /// metrics, 65 weeks of daily data up to the last complete week before
@@ -74,8 +55,6 @@ pub fn init(root: &Path, today: Date) -> Result<Created, Error> {
         ),
         (PathBuf::from(".gitignore"), "/public/\n".to_string()),
     ];
-    // The review's narratives need the numbers, so they are written from
-    // the same data in a second step; check for them up front all the same.
     let narratives = [
         PathBuf::from("content/reviews")
             .join(&week.id)
@@ -84,24 +63,62 @@ pub fn init(root: &Path, today: Date) -> Result<Created, Error> {
             .join(&week.id)
             .join("incident_resolutions.md"),
     ];
-    let clashes: Vec<Diagnostic> = files
-        .iter()
-        .map(|(path, _)| path.clone())
-        .chain(narratives.iter().cloned())
-        .filter(|path| root.join(path).exists())
-        .map(|path| {
-            Diagnostic::new(path, "already exists; sitrep init never overwrites a file")
+    // Everything is checked before anything is written.
+    if root.exists() {
+        let dir = crate::confined::open_root(root)?;
+        let mut problems: Vec<Diagnostic> = PROJECT_FOLDERS
+            .iter()
+            .filter(|folder| {
+                dir.symlink_metadata(folder).is_ok()
+                    && !dir
+                        .read_dir(folder)
+                        .is_ok_and(|mut entries| entries.next().is_none())
+            })
+            .map(|folder| {
+                Diagnostic::new(
+                    folder,
+                    "already exists; sitrep init makes a new project and never mixes its files into another",
+                )
                 .with_help("run sitrep init in a new or empty folder")
-        })
-        .collect();
-    if !clashes.is_empty() {
-        return Err(Diagnostics(clashes).into());
+            })
+            .collect();
+        let all: Vec<(PathBuf, String)> = files
+            .iter()
+            .cloned()
+            .chain(narratives.iter().map(|path| (path.clone(), String::new())))
+            .collect();
+        if let Err(Error::Input(more)) = crate::confined::check_new_files(&dir, &all) {
+            problems.extend(more.0);
+        }
+        if !problems.is_empty() {
+            return Err(Diagnostics(problems).into());
+        }
+    }
+    // The review's narratives need the numbers: they are made in a
+    // scratch project of the same files, then everything is written at
+    // once.
+    let scratch = tempfile::tempdir().map_err(|error| {
+        Error::io(
+            "cannot create a temporary folder in",
+            std::env::temp_dir(),
+            error,
+        )
+    })?;
+    for (path, contents) in &files {
+        let target = scratch.path().join(path);
+        fs::create_dir_all(target.parent().unwrap_or(scratch.path()))
+            .and_then(|()| fs::write(&target, contents))
+            .map_err(|error| Error::io("cannot write", &target, error))?;
+    }
+    let review = new_week(scratch.path(), Some(&week.id))?;
+    for path in &review.files {
+        let target = scratch.path().join(path);
+        let contents = fs::read_to_string(&target)
+            .map_err(|error| Error::io("cannot read", &target, error))?;
+        files.push((path.clone(), contents));
     }
     fs::create_dir_all(root).map_err(|error| Error::io("cannot create", root, error))?;
-    let mut created = create_all(root, &files)?;
-    let review = new_week(root, Some(&week.id))?;
-    created.extend(review.files);
-    files.clear();
+    let created = create_all(root, &files)?;
     Ok(Created {
         week: Some(week.id),
         files: created,

@@ -171,6 +171,10 @@ pub fn parse_site_config(text: &str, path: &Path) -> Result<SiteConfig, Vec<Diag
     }
 }
 
+/// The folders of a site project that hold its inputs (and its sources
+/// and history): an output folder is never one of them or inside one.
+pub const INPUT_FOLDERS: [&str; 6] = ["content", "data", "themes", "sources", "src", ".git"];
+
 /// The output folder must stay inside the project and must not be one of
 /// its input folders, since a build replaces its contents.
 fn check_output_folder(output: &str) -> Result<PathBuf, String> {
@@ -190,10 +194,7 @@ fn check_output_folder(output: &str) -> Result<PathBuf, String> {
     let first = clean.components().next();
     match first {
         None => Err("`output` must name a folder, not the site project itself".to_string()),
-        Some(Component::Normal(part))
-            if ["content", "data", "themes", "src", ".git"]
-                .contains(&part.to_str().unwrap_or("")) =>
-        {
+        Some(Component::Normal(part)) if INPUT_FOLDERS.contains(&part.to_str().unwrap_or("")) => {
             Err(format!(
                 "`output: {output}` is inside an input folder; a build would overwrite inputs"
             ))

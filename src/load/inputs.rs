@@ -8,6 +8,7 @@ use std::fs;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use cap_std::fs::Dir;
 use rayon::prelude::*;
 
 use super::config::{self, SiteConfig};
@@ -73,7 +74,21 @@ impl InputFiles {
     /// missing `site.yaml` is an error here; every other problem is kept
     /// for the loader to report with the rest.
     pub fn read(root: &Path) -> Result<InputFiles, Error> {
-        let config_text = match read_file(root, Path::new(SITE_FILE)) {
+        let project = match Project::open(root) {
+            Ok(project) => project,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Diagnostics::from(
+                    Diagnostic::new(SITE_FILE, format!("no {SITE_FILE} in {}", root.display()))
+                        .with_help(
+                            "run sitrep in a site project folder, or pass its path with --root",
+                        ),
+                )
+                .into())
+            }
+            Err(error) => return Err(Error::io("cannot open", root, error)),
+        };
+        let project = &project;
+        let config_text = match read_file(project, Path::new(SITE_FILE)) {
             Ok(bytes) => Ok(bytes),
             Err(ReadError::Missing) => {
                 return Err(Diagnostics::from(
@@ -102,7 +117,7 @@ impl InputFiles {
             folders.push(format!("themes/{name}/templates"));
             folders.push(format!("themes/{name}/static"));
         }
-        let (review_folders, reviews_problem) = list_review_folders(root);
+        let (review_folders, reviews_problem) = list_review_folders(project);
         folders.extend(
             review_folders
                 .iter()
@@ -112,7 +127,7 @@ impl InputFiles {
             .into_par_iter()
             .map(|folder| {
                 let mut problems = Diagnostics::default();
-                let mut files = files_under(root, &folder, &mut problems);
+                let mut files = files_under(project, &folder, &mut problems);
                 // Only the files sitrep reads are inputs: a note or a
                 // spreadsheet next to the CSVs is neither read nor hashed.
                 files.retain(|path| is_input(&folder, path));
@@ -129,7 +144,7 @@ impl InputFiles {
             .collect();
         let files: BTreeMap<PathBuf, Result<Vec<u8>, Diagnostic>> = wanted
             .into_par_iter()
-            .filter_map(|path| match read_file(root, path) {
+            .filter_map(|path| match read_file(project, path) {
                 Ok(bytes) => Some((path.clone(), Ok(bytes))),
                 // Gone since it was listed: as if it had not been there.
                 Err(ReadError::Missing) => None,
@@ -140,7 +155,7 @@ impl InputFiles {
             config
                 .theme
                 .as_ref()
-                .is_some_and(|name| !root.join("themes").join(name).is_dir())
+                .is_some_and(|name| !project.dir.is_dir(Path::new("themes").join(name)))
                 || link_outside(root, &config.output).is_some()
         });
         Ok(InputFiles {
@@ -279,79 +294,122 @@ fn is_input(folder: &str, path: &Path) -> bool {
     }
 }
 
+/// The site project's root folder, opened once. Every input is opened
+/// through it, one path component at a time, so that no link and no `..`
+/// on the way can lead outside the project, even when folders are swapped
+/// for links while sitrep reads (see `cap_std`). Links that stay inside
+/// the project, written relative to where they are, are followed.
+pub(super) struct Project<'a> {
+    root: &'a Path,
+    dir: Dir,
+}
+
+impl<'a> Project<'a> {
+    /// Opens the project folder `root` (a link to it is fine: the user
+    /// named it).
+    pub(super) fn open(root: &'a Path) -> std::io::Result<Project<'a>> {
+        let dir = Dir::open_ambient_dir(root, cap_std::ambient_authority())?;
+        Ok(Project { root, dir })
+    }
+
+    /// Why `relative` cannot be opened, in the user's terms: a way out of
+    /// the project names the link it goes through when it can still be
+    /// found.
+    fn problem(&self, relative: &Path, error: &std::io::Error) -> Diagnostic {
+        if is_escape(error) {
+            return outside_problem(self.root, relative);
+        }
+        Diagnostic::new(relative, format!("cannot read: {error}"))
+    }
+}
+
+/// Whether opening a path failed because it leads out of the project.
+fn is_escape(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::PermissionDenied
+        && error.to_string().contains("outside of the filesystem")
+}
+
+/// The error for a path that leads out of the project, naming the link on
+/// the way when there still is one.
+fn outside_problem(root: &Path, relative: &Path) -> Diagnostic {
+    let link = link_outside(root, relative).unwrap_or_else(|| relative.to_path_buf());
+    Diagnostic::new(
+        link,
+        "this is a link to a place outside the site project; sitrep reads only inside it",
+    )
+    .with_help("copy the file or folder into the project instead of linking to it (links inside the project must be relative)")
+}
+
 /// The folders of `content/reviews/`, sorted by name.
-fn list_review_folders(root: &Path) -> (Vec<String>, Option<Diagnostic>) {
-    let folder = root.join(REVIEWS_FOLDER);
-    if !folder.is_dir() {
-        return (Vec::new(), None);
-    }
-    if let Err(diagnostic) = check_inside(root, Path::new(REVIEWS_FOLDER)) {
-        return (Vec::new(), Some(diagnostic));
-    }
-    let Ok(entries) = fs::read_dir(&folder) else {
+fn list_review_folders(project: &Project) -> (Vec<String>, Option<Diagnostic>) {
+    let relative = Path::new(REVIEWS_FOLDER);
+    let folder = match project.dir.open_dir(relative) {
+        Ok(folder) => folder,
+        Err(error) if is_missing(&error) => return (Vec::new(), None),
+        Err(error) => return (Vec::new(), Some(project.problem(relative, &error))),
+    };
+    let Ok(entries) = folder.entries() else {
         return (Vec::new(), None);
     };
     let mut names: Vec<String> = entries
         .flatten()
+        .filter(|entry| {
+            let is_hidden = entry.file_name().to_string_lossy().starts_with('.');
+            // A link is a folder if it leads to one inside the project;
+            // one leading outside is kept, so that reading it reports it.
+            let is_folder = entry.file_type().is_ok_and(|kind| {
+                kind.is_dir()
+                    || (kind.is_symlink()
+                        && project
+                            .dir
+                            .metadata(relative.join(entry.file_name()))
+                            .map_or_else(|error| is_escape(&error), |target| target.is_dir()))
+            });
+            !is_hidden && is_folder
+        })
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .filter(|name| !name.starts_with('.') && folder.join(name).is_dir())
         .collect();
     names.sort();
     (names, None)
 }
 
-/// Reads a file of the site project, refusing anything that resolves to a
-/// place outside it (a symlink to `/etc/passwd`, say).
-fn read_file(root: &Path, relative: &Path) -> Result<Vec<u8>, ReadError> {
-    let path = root.join(relative);
-    let metadata = match fs::symlink_metadata(&path) {
-        Ok(metadata) => metadata,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ReadError::Missing)
-        }
-        Err(error) => {
-            return Err(ReadError::Diagnostic(Diagnostic::new(
-                relative,
-                format!("cannot read: {error}"),
-            )))
-        }
-    };
-    // The file, or any folder on the way to it, may be a link. Listed
-    // files were checked while listing, folders and all; `site.yaml` sits
-    // at the root.
-    if metadata.file_type().is_symlink() || relative.components().count() == 1 {
-        check_inside(root, relative).map_err(ReadError::Diagnostic)?;
-    }
-    fs::read(&path).map_err(|error| {
-        ReadError::Diagnostic(Diagnostic::new(relative, format!("cannot read: {error}")))
-    })
+/// Whether an error means there is nothing at the path (or a file where a
+/// folder was expected).
+fn is_missing(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+    )
 }
 
-/// Checks that `relative` resolves to a path inside `root`, whether the
-/// file itself or a folder on the way to it is a link; the error names the
-/// link.
-pub(super) fn check_inside(root: &Path, relative: &Path) -> Result<(), Diagnostic> {
-    let resolved_root = fs::canonicalize(root).map_err(|error| {
-        Diagnostic::new(relative, format!("cannot resolve the site root: {error}"))
-    })?;
-    let resolved = fs::canonicalize(root.join(relative)).map_err(|error| {
-        Diagnostic::new(relative, format!("cannot resolve this path: {error}"))
-            .with_help("remove the broken link, or make it point to a file inside the project")
-    })?;
-    if resolved.starts_with(&resolved_root) {
-        return Ok(());
+/// Reads a file of the site project through its root folder: nothing
+/// outside the project is ever opened.
+fn read_file(project: &Project, relative: &Path) -> Result<Vec<u8>, ReadError> {
+    // A link that leads nowhere is reported; a file that is not there is
+    // just missing.
+    match project.dir.read(relative) {
+        Ok(bytes) => Ok(bytes),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            match project.dir.symlink_metadata(relative) {
+                Ok(metadata) if metadata.is_symlink() => {
+                    Err(ReadError::Diagnostic(broken_link(relative)))
+                }
+                _ => Err(ReadError::Missing),
+            }
+        }
+        Err(error) => Err(ReadError::Diagnostic(project.problem(relative, &error))),
     }
-    let link = link_outside(root, relative).unwrap_or_else(|| relative.to_path_buf());
-    Err(Diagnostic::new(
-        link,
-        "this is a link to a place outside the site project; sitrep reads only inside it",
-    )
-    .with_help("copy the file or folder into the project instead of linking to it"))
+}
+
+fn broken_link(relative: &Path) -> Diagnostic {
+    Diagnostic::new(relative, "this link leads to nothing")
+        .with_help("remove the broken link, or make it point to a file inside the project")
 }
 
 /// The first existing link on the way from `root` to `relative` that
-/// resolves outside `root`, if any.
-pub(super) fn link_outside(root: &Path, relative: &Path) -> Option<PathBuf> {
+/// resolves outside `root`, if any: for naming it in messages only (it
+/// reads no file, and may miss a link swapped in meanwhile).
+pub fn link_outside(root: &Path, relative: &Path) -> Option<PathBuf> {
     let resolved_root = fs::canonicalize(root).ok()?;
     let mut prefix = PathBuf::new();
     for component in relative.components() {
@@ -369,54 +427,72 @@ pub(super) fn link_outside(root: &Path, relative: &Path) -> Option<PathBuf> {
     None
 }
 
-/// The files below `folder` (site-relative), sorted. Hidden files are
-/// skipped; links must stay inside the site project.
-fn files_under(root: &Path, folder: &str, errors: &mut Diagnostics) -> Vec<PathBuf> {
-    let base = root.join(folder);
-    if !base.is_dir() {
-        return Vec::new();
-    }
-    if let Err(diagnostic) = check_inside(root, Path::new(folder)) {
-        errors.push(diagnostic);
-        return Vec::new();
-    }
+/// The files below `folder` (site-relative), depth first, each folder's
+/// entries by name. Hidden files and folders are skipped, folders and all;
+/// links must stay inside the site project. Every folder is opened through
+/// the one above it, never by its path.
+fn files_under(project: &Project, folder: &str, errors: &mut Diagnostics) -> Vec<PathBuf> {
+    let relative = Path::new(folder);
+    let base = match project.dir.open_dir(relative) {
+        Ok(base) => base,
+        Err(error) if is_missing(&error) => return Vec::new(),
+        Err(error) => {
+            errors.push(project.problem(relative, &error));
+            return Vec::new();
+        }
+    };
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(&base)
-        .follow_links(false)
-        .sort_by_file_name()
-    {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(error) => {
-                let path = error
-                    .path()
-                    .and_then(|path| path.strip_prefix(root).ok())
-                    .unwrap_or(Path::new(folder));
-                errors.push(Diagnostic::new(path, format!("cannot read: {error}")));
-                continue;
-            }
-        };
-        let relative = entry
-            .path()
-            .strip_prefix(root)
-            .expect("walkdir stays under its root")
-            .to_path_buf();
-        if entry.file_name().to_string_lossy().starts_with('.') {
+    walk(project, &base, relative, &mut files, errors);
+    files
+}
+
+fn walk(
+    project: &Project,
+    folder: &Dir,
+    relative: &Path,
+    files: &mut Vec<PathBuf>,
+    errors: &mut Diagnostics,
+) {
+    let entries = match folder.entries() {
+        Ok(entries) => entries,
+        Err(error) => {
+            errors.push(project.problem(relative, &error));
+            return;
+        }
+    };
+    let mut entries: Vec<cap_std::fs::DirEntry> = entries.flatten().collect();
+    entries.sort_by_key(cap_std::fs::DirEntry::file_name);
+    for entry in entries {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
             continue;
         }
-        if entry.path_is_symlink() {
-            if let Err(diagnostic) = check_inside(root, &relative) {
-                errors.push(diagnostic);
-                continue;
+        let path = relative.join(&name);
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            match entry.open_dir() {
+                Ok(sub) => walk(project, &sub, &path, files, errors),
+                Err(error) => errors.push(project.problem(&path, &error)),
+            }
+        } else if kind.is_file() {
+            files.push(path);
+        } else if kind.is_symlink() {
+            // Followed only as far as the project goes. A linked folder
+            // is not walked (links could loop).
+            match project.dir.metadata(&path) {
+                Ok(target) if target.is_file() => files.push(path),
+                Ok(_) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                    errors.push(broken_link(&path))
+                }
+                Err(error) => errors.push(project.problem(&path, &error)),
             }
         }
-        let is_file =
-            entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file());
-        if is_file {
-            files.push(relative);
-        }
+        // Anything else (a pipe, a socket) is not an input: reading it
+        // could block the build.
     }
-    files
 }
 
 #[cfg(test)]

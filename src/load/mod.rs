@@ -9,7 +9,7 @@ pub mod inputs;
 pub mod narrative;
 pub mod program;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -350,12 +350,20 @@ fn load_programs(
     let files = inputs.list(PROGRAMS_FOLDER, Some("yaml"), errors);
     let mut programs = Vec::new();
     let mut ids = Vec::new();
+    // Ids in lower case: `Inc` and `inc` would be one folder on macOS and
+    // Windows.
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
     for path in files {
         let id = path
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
             .unwrap_or_default();
         ids.push(id.clone());
+        if let Some(first) = seen.get(&id.to_lowercase()) {
+            errors.push(same_name(&path, first, "program id"));
+            continue;
+        }
+        seen.insert(id.to_lowercase(), path.clone());
         let bytes = match inputs.bytes(&path) {
             Ok(bytes) => bytes,
             Err(ReadError::Missing) => continue,
@@ -386,6 +394,22 @@ fn load_programs(
     (programs, ids)
 }
 
+/// The error for `path` when `first` has the same name (in any case).
+fn same_name(path: &Path, first: &Path, what: &str) -> Diagnostic {
+    let first_name = first.file_name().unwrap_or_default().to_string_lossy();
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let how = if first_name == name {
+        "the same".to_string()
+    } else {
+        "the same but for case (one name on macOS and Windows)".to_string()
+    };
+    Diagnostic::new(
+        path,
+        format!("its {what} is {how} as that of {}", first.display()),
+    )
+    .with_help("rename or remove one of the two")
+}
+
 fn load_reviews(
     inputs: &InputFiles,
     config: &SiteConfig,
@@ -397,8 +421,14 @@ fn load_reviews(
         errors.push(problem.clone());
     }
     let mut reviews = Vec::new();
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
     for name in &inputs.review_folders {
         let relative = PathBuf::from(REVIEWS_FOLDER).join(name);
+        if let Some(first) = seen.get(&name.to_lowercase()) {
+            errors.push(same_name(&relative, first, "week folder name"));
+            continue;
+        }
+        seen.insert(name.to_lowercase(), relative.clone());
         let week = match config.calendar.parse_week_id(name) {
             Ok(week) => week,
             Err(message) => {
@@ -430,11 +460,17 @@ fn load_reviews(
         } else {
             inputs.list(&relative.to_string_lossy(), Some("md"), errors)
         };
+        let mut narrative_paths: HashMap<String, PathBuf> = HashMap::new();
         for path in paths {
             let stem = path
                 .file_stem()
                 .map(|stem| stem.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            if let Some(first) = narrative_paths.get(&stem.to_lowercase()) {
+                errors.push(same_name(&path, first, "narrative's name"));
+                continue;
+            }
+            narrative_paths.insert(stem.to_lowercase(), path.clone());
             let program = (stem != "index").then(|| stem.clone());
             if program.is_some() && !programs.contains(&stem) {
                 let ids: Vec<&str> = programs.iter().map(String::as_str).collect();

@@ -246,6 +246,11 @@ struct InitiativeFile {
     status: InitiativeStatus,
 }
 
+/// Names the site's layout uses next to program pages, in any case:
+/// `index.md` is a week's executive narrative, and the rest are (or are
+/// kept for) site folders and files.
+pub const RESERVED_IDS: [&str; 6] = ["index", "assets", "archive", "print", "data", "versions"];
+
 /// Parses and checks one program file. `id` comes from the file name.
 pub fn parse_program(
     id: &str,
@@ -281,6 +286,19 @@ pub fn parse_program(
                 format!("`{id}` cannot be a program id: it becomes a folder name and URL"),
             )
             .with_help("rename the file using letters, digits, `-` and `_` only"),
+        );
+    }
+
+    if let Some(reserved) = RESERVED_IDS
+        .iter()
+        .find(|reserved| reserved.eq_ignore_ascii_case(id))
+    {
+        errors.push(
+            Diagnostic::new(
+                path,
+                format!("`{id}` is reserved: the site's `{reserved}` pages and files would clash with this program's"),
+            )
+            .with_help("rename the file"),
         );
     }
 

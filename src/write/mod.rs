@@ -64,6 +64,12 @@ pub const MARKER_SCRIPT: &str = "assets/versions.js";
 /// on the build is committed, and a killed build is completed.
 const COMMIT_FILE: &str = ".sitrep-commit";
 
+/// Written into each folder sitrep makes next to the output (staging,
+/// previous) as it makes it: the folder's own device and inode, which a
+/// folder planted in the project (committed to its repository, say)
+/// cannot match. A leftover folder without it is never used or removed.
+const TOKEN_FILE: &str = ".sitrep-folder";
+
 /// What a write did, counted in files.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriteSummary {
@@ -93,12 +99,30 @@ pub struct SiteWriter {
     state: Mutex<WriteState>,
 }
 
+/// A writer dropped before its staging folder was marked complete (a
+/// failed write, a full disk, a build that found errors) removes the
+/// staging folder: nothing of it is ever used.
+impl Drop for SiteWriter {
+    fn drop(&mut self) {
+        let state = self
+            .state
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if state.staging_created && !state.committed {
+            let _ = clear_own(&self.staging);
+        }
+    }
+}
+
 #[derive(Default)]
 struct WriteState {
     summary: WriteSummary,
     /// Units staged to replace (or add to) the published ones.
     staged: BTreeSet<String>,
     staging_created: bool,
+    /// Whether the staging folder was marked complete: from then on a
+    /// failed swap is finished by the next build.
+    committed: bool,
 }
 
 /// Holds the output folder for one build: another build into the same
@@ -137,16 +161,134 @@ pub fn lock_output(output: &Path) -> Result<OutputLock, Error> {
     }
     let staging = sibling(output, "staging");
     let previous = sibling(output, "previous");
-    if staging.join(COMMIT_FILE).is_file() {
+    // Both are checked before either is used: a planted link or folder
+    // stops the build before anything moves.
+    let (staging_left, previous_left) = (check_leftover(&staging), check_leftover(&previous));
+    let staging_left = match (staging_left, previous_left) {
+        (Ok(staging_left), Ok(_)) => staging_left,
+        (Err(Error::Input(mut first)), Err(Error::Input(second))) => {
+            first.extend(second);
+            return Err(first.into());
+        }
+        (Err(error), _) | (_, Err(error)) => return Err(error),
+    };
+    if staging_left && staging.join(COMMIT_FILE).is_file() {
         swap_in(output, &staging, &previous)?;
     }
-    for leftover in [&staging, &previous] {
-        if leftover.exists() {
-            fs::remove_dir_all(leftover)
-                .map_err(|error| Error::io("cannot clear", leftover, error))?;
-        }
-    }
+    // What is left is a build killed while staging (the published site is
+    // as it was), or one killed while clearing the replaced units.
+    clear_own(&staging)?;
+    clear_own(&previous)?;
     Ok(OutputLock { _file: file })
+}
+
+/// The token of a folder sitrep made: see [`TOKEN_FILE`].
+fn token_of(metadata: &fs::Metadata) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        format!("sitrep {} {}\n", metadata.dev(), metadata.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        "sitrep\n".to_string()
+    }
+}
+
+/// Whether `folder` is a real folder (not a link) that sitrep made.
+fn is_own_folder(folder: &Path) -> bool {
+    let Ok(metadata) = fs::symlink_metadata(folder) else {
+        return false;
+    };
+    let token = folder.join(TOKEN_FILE);
+    metadata.file_type().is_dir()
+        && fs::symlink_metadata(&token).is_ok_and(|token| token.file_type().is_file())
+        && fs::read_to_string(&token).is_ok_and(|text| text == token_of(&metadata))
+}
+
+/// Whether sitrep left `folder` behind; an error if something else is
+/// there (a link, a file, a folder without sitrep's token).
+fn check_leftover(folder: &Path) -> Result<bool, Error> {
+    let metadata = match fs::symlink_metadata(folder) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(error) => return Err(Error::io("cannot read", folder, error)),
+    };
+    if is_own_folder(folder) {
+        return Ok(true);
+    }
+    let what = if metadata.file_type().is_symlink() {
+        "is a link"
+    } else if metadata.file_type().is_dir() {
+        "is a folder sitrep did not make"
+    } else {
+        "is a file"
+    };
+    Err(Diagnostics::from(
+        Diagnostic::new(
+            folder,
+            format!("{what}, where a build keeps its work next to the output folder; sitrep never uses or removes it"),
+        )
+        .with_help("remove it (look inside first if you did not put it there), then build again"),
+    )
+    .into())
+}
+
+/// Removes `folder` if it is one sitrep made (links inside it are
+/// removed, not followed).
+fn clear_own(folder: &Path) -> Result<(), Error> {
+    if is_own_folder(folder) {
+        fs::remove_dir_all(folder).map_err(|error| Error::io("cannot clear", folder, error))?;
+    }
+    Ok(())
+}
+
+/// Makes the folder `folder` for a build's work, marked as sitrep's: it is
+/// made under a new unique name, given its token, then renamed into
+/// place, so that it never exists under its name without the token.
+fn create_own_folder(folder: &Path) -> Result<(), Error> {
+    let parent = folder
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(|error| Error::io("cannot create", parent, error))?;
+    let name = folder.file_name().map_or_else(
+        || "folder".into(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    let mut attempt = 0u32;
+    let fresh = loop {
+        let candidate = parent.join(format!("{name}.new-{}-{attempt}", std::process::id()));
+        // `create_dir` fails on anything already there, a link included.
+        match fs::create_dir(&candidate) {
+            Ok(()) => break candidate,
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(error) => return Err(Error::io("cannot create", &candidate, error)),
+        }
+    };
+    let marked = fs::symlink_metadata(&fresh)
+        .and_then(|metadata| {
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(fresh.join(TOKEN_FILE))
+                .and_then(|mut file| {
+                    std::io::Write::write_all(&mut file, token_of(&metadata).as_bytes())
+                })
+        })
+        .and_then(|()| {
+            if fs::symlink_metadata(folder).is_ok() {
+                return Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists));
+            }
+            fs::rename(&fresh, folder)
+        });
+    marked.map_err(|error| {
+        let _ = fs::remove_dir_all(&fresh);
+        Error::io("cannot create", folder, error)
+    })
 }
 
 impl SiteWriter {
@@ -158,10 +300,8 @@ impl SiteWriter {
         let previous = sibling(output, "previous");
         check_replaceable(output)?;
         for leftover in [&staging, &previous] {
-            if leftover.exists() {
-                fs::remove_dir_all(leftover)
-                    .map_err(|error| Error::io("cannot clear", leftover, error))?;
-            }
+            check_leftover(leftover)?;
+            clear_own(leftover)?;
         }
         Ok(SiteWriter {
             output_existed: output.is_dir(),
@@ -270,8 +410,7 @@ impl SiteWriter {
     fn create_staging(&self) -> Result<(), Error> {
         let mut state = self.state.lock().expect("no panics while staging");
         if !state.staging_created {
-            fs::create_dir_all(&self.staging)
-                .map_err(|error| Error::io("cannot create", &self.staging, error))?;
+            create_own_folder(&self.staging)?;
             state.staging_created = true;
         }
         Ok(())
@@ -279,9 +418,10 @@ impl SiteWriter {
 
     /// Publishes the staged units. `units` are all the units of the new
     /// site: published units not among them are removed.
-    pub fn commit(self, units: &BTreeSet<String>) -> Result<WriteSummary, Error> {
-        let state = self.state.into_inner().expect("no panics while staging");
+    pub fn commit(mut self, units: &BTreeSet<String>) -> Result<WriteSummary, Error> {
+        let state = self.state.get_mut().expect("no panics while staging");
         let mut summary = state.summary;
+        let staged_any = !state.staged.is_empty();
         let gone: Vec<String> = if self.output_existed {
             top_level_entries(&self.output)
                 .into_iter()
@@ -293,13 +433,10 @@ impl SiteWriter {
         for unit in &gone {
             summary.removed += files_below(&self.output, Path::new(unit)).len();
         }
-        if state.staged.is_empty() && gone.is_empty() && self.output_existed {
+        if !staged_any && gone.is_empty() && self.output_existed {
             return Ok(summary);
         }
-        if !state.staging_created {
-            fs::create_dir_all(&self.staging)
-                .map_err(|error| Error::io("cannot create", &self.staging, error))?;
-        }
+        self.create_staging()?;
         // From here on the build is complete on disk: write down what to
         // remove, so that a build killed while swapping is finished later.
         // The marker appears whole or not at all.
@@ -308,6 +445,10 @@ impl SiteWriter {
         fs::write(&partial, gone.join("\n"))
             .and_then(|()| fs::rename(&partial, &marker))
             .map_err(|error| Error::io("cannot write", &marker, error))?;
+        self.state
+            .get_mut()
+            .expect("no panics while staging")
+            .committed = true;
         swap_in(&self.output, &self.staging, &self.previous)?;
         Ok(summary)
     }
@@ -321,7 +462,8 @@ fn swap_in(output: &Path, staging: &Path, previous: &Path) -> Result<(), Error> 
     let gone: Vec<String> = fs::read_to_string(&marker)
         .map_err(|error| Error::io("cannot read", &marker, error))?
         .lines()
-        .filter(|line| !line.is_empty())
+        // Only names of units: never a path out of the output folder.
+        .filter(|line| is_unit_name(line))
         .map(str::to_string)
         .collect();
     if !output.exists() {
@@ -334,10 +476,16 @@ fn swap_in(output: &Path, staging: &Path, previous: &Path) -> Result<(), Error> 
             fs::create_dir_all(parent)
                 .map_err(|error| Error::io("cannot create", parent, error))?;
         }
-        return fs::rename(staging, output)
-            .map_err(|error| Error::io("cannot publish", output, error));
+        fs::rename(staging, output).map_err(|error| Error::io("cannot publish", output, error))?;
+        // Removed once in place, so that the staging folder is never
+        // without it; a build killed before this removes it as a unit
+        // no build makes.
+        let _ = fs::remove_file(output.join(TOKEN_FILE));
+        return Ok(());
     }
-    fs::create_dir_all(previous).map_err(|error| Error::io("cannot create", previous, error))?;
+    if !is_own_folder(previous) {
+        create_own_folder(previous)?;
+    }
     let move_aside = |unit: &str| -> Result<(), Error> {
         let published = output.join(unit);
         if fs::symlink_metadata(&published).is_ok() {
@@ -351,7 +499,7 @@ fn swap_in(output: &Path, staging: &Path, previous: &Path) -> Result<(), Error> 
     // there yet.
     let mut staged: Vec<String> = top_level_entries(staging)
         .into_iter()
-        .filter(|entry| entry != COMMIT_FILE)
+        .filter(|entry| entry != COMMIT_FILE && entry != TOKEN_FILE)
         .collect();
     staged.sort_by_key(|entry| entry.starts_with('.'));
     for unit in &staged {
@@ -366,6 +514,12 @@ fn swap_in(output: &Path, staging: &Path, previous: &Path) -> Result<(), Error> 
     fs::remove_dir_all(staging).map_err(|error| Error::io("cannot clear", staging, error))?;
     fs::remove_dir_all(previous).map_err(|error| Error::io("cannot clear", previous, error))?;
     Ok(())
+}
+
+/// Whether `name` is one normal path component.
+fn is_unit_name(name: &str) -> bool {
+    let mut components = Path::new(name).components();
+    matches!(components.next(), Some(Component::Normal(_))) && components.next().is_none()
 }
 
 /// Refuses to replace a folder that sitrep did not build.
@@ -583,11 +737,14 @@ mod tests {
         // killed after moving `a` aside, before moving the new `a` in.
         let staging = sibling(&output, "staging");
         let previous = sibling(&output, "previous");
+        create_own_folder(&staging).unwrap();
         fs::create_dir_all(staging.join("a")).unwrap();
         fs::write(staging.join("a/b.json"), "2").unwrap();
         fs::write(staging.join("versions.json"), "new").unwrap();
-        fs::write(staging.join(COMMIT_FILE), "c.json").unwrap();
-        fs::create_dir_all(&previous).unwrap();
+        // A unit name that is a path out of the output is ignored.
+        fs::write(staging.join(COMMIT_FILE), "c.json\n../outside.json").unwrap();
+        fs::write(folder.path().join("outside.json"), "mine").unwrap();
+        create_own_folder(&previous).unwrap();
         fs::rename(output.join("a"), previous.join("a")).unwrap();
 
         let new = [
@@ -599,6 +756,8 @@ mod tests {
         assert_eq!(fs::read_to_string(output.join("a/b.json")).unwrap(), "2");
         assert!(!output.join("c.json").exists());
         assert!(!staging.exists() && !previous.exists());
+        assert!(folder.path().join("outside.json").is_file());
+        assert!(!output.join(TOKEN_FILE).exists());
     }
 
     #[test]
@@ -611,13 +770,55 @@ mod tests {
         ];
         write_site(&output, &files, "t").unwrap();
         let staging = sibling(&output, "staging");
-        fs::create_dir_all(&staging).unwrap();
+        create_own_folder(&staging).unwrap();
         fs::write(staging.join("versions.json"), "half").unwrap();
         assert_eq!(write_site(&output, &files, "t").unwrap(), summary(0, 2, 0));
         assert_eq!(
             fs::read_to_string(output.join("versions.json")).unwrap(),
             "old"
         );
+        assert!(!staging.exists());
+    }
+
+    #[test]
+    fn a_copied_folder_is_not_sitrep_s_own() {
+        // A staging folder copied (or checked out) with its token has
+        // another inode, so its token does not match.
+        let folder = tempfile::tempdir().unwrap();
+        let made = folder.path().join("made");
+        create_own_folder(&made).unwrap();
+        assert!(is_own_folder(&made));
+        let copy = folder.path().join("copy");
+        fs::create_dir(&copy).unwrap();
+        fs::copy(made.join(TOKEN_FILE), copy.join(TOKEN_FILE)).unwrap();
+        assert!(!is_own_folder(&copy));
+        let link = folder.path().join("link");
+        std::os::unix::fs::symlink(&made, &link).unwrap();
+        assert!(!is_own_folder(&link));
+        assert!(check_leftover(&link)
+            .unwrap_err()
+            .to_string()
+            .contains("is a link"));
+        assert!(!check_leftover(&folder.path().join("none")).unwrap());
+    }
+
+    #[test]
+    fn a_writer_dropped_before_committing_removes_its_staging_folder() {
+        let folder = tempfile::tempdir().unwrap();
+        let output = folder.path().join("public");
+        let files = [
+            OutputFile::new("versions.json", "[]"),
+            OutputFile::new("assets/versions.js", ""),
+        ];
+        write_site(&output, &files, "t").unwrap();
+        let lock = lock_output(&output).unwrap();
+        let writer = SiteWriter::open(&output, &lock, "t").unwrap();
+        writer
+            .write_unit("w1", &[OutputFile::new("w1/index.html", "1")])
+            .unwrap();
+        let staging = sibling(&output, "staging");
+        assert!(staging.join("w1/index.html").is_file());
+        drop(writer);
         assert!(!staging.exists());
     }
 
