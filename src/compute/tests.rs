@@ -955,6 +955,71 @@ fn a_weekly_metric_has_weekly_values_but_no_months_or_to_date_values() {
     );
 }
 
+#[test]
+fn only_sums_of_weeks_or_months_make_longer_periods() {
+    // February 2021 is exactly ISO weeks W05–W08 (Monday 1 – Sunday 28
+    // February), and the review week W08 ends on its last day: February is
+    // on the month axis and is the MTD. QTD and YTD (1 January – 28
+    // February) start on a Friday: no week-grain value; for month grains
+    // they are exactly January and February.
+    let yaml = "name: P\nowner: O\nmetrics:\n  p90: { column: p90, grain: week, aggregate: max }\n  handled: { column: handled, grain: week }\n  level: { column: level, grain: week, aggregate: last }\n  peak: { column: peak, grain: month, aggregate: max }\n  sold: { column: sold, grain: month }\n";
+    let sundays = [
+        date(2021, 2, 7),
+        date(2021, 2, 14),
+        date(2021, 2, 21),
+        date(2021, 2, 28),
+    ];
+    let weekly = |values: [f64; 4]| {
+        DailySeries::from_values(sundays.iter().zip(values).map(|(day, v)| (*day, Some(v))))
+    };
+    let monthly = |january: f64, february: f64| {
+        DailySeries::from_values([
+            (date(2021, 1, 31), Some(january)),
+            (date(2021, 2, 28), Some(february)),
+        ])
+    };
+    let numbers = review(
+        &site(
+            yaml,
+            &vec![
+                ("p90", weekly([2.0, 3.0, 5.0, 4.0])),
+                ("handled", weekly([10.0, 20.0, 30.0, 40.0])),
+                ("level", weekly([7.0, 8.0, 9.0, 6.0])),
+                ("peak", monthly(7.0, 9.0)),
+                ("sold", monthly(100.0, 200.0)),
+            ],
+        ),
+        "2021-W08",
+    );
+    let february = |id: &str| {
+        let m = metric(&numbers, id);
+        let month = m.months.last().unwrap().clone();
+        assert_eq!(month.month.as_deref(), Some("2021-02"));
+        (month.value, month.missing)
+    };
+    // A p90 of four weeks is not the largest of their p90s (5): no value,
+    // and nothing is missing.
+    assert_eq!(february("p90"), (None, 0));
+    assert_eq!(metric(&numbers, "p90").summary.mtd, None);
+    close(metric(&numbers, "p90").summary.last_week, 4.0);
+    // Weekly totals add up: 10 + 20 + 30 + 40 = 100 is February's total.
+    assert_eq!(february("handled"), (Some(100.0), 0));
+    close(metric(&numbers, "handled").summary.mtd, 100.0);
+    // Nor is a week's last value a month's, for all sitrep can tell.
+    assert_eq!(february("level"), (None, 0));
+    // A monthly maximum is a month's value, but January and February's
+    // maxima (7, 9) do not make a quarter's: QTD and YTD have none.
+    assert_eq!(february("peak"), (Some(9.0), 0));
+    let peak = &metric(&numbers, "peak").summary;
+    assert_eq!((peak.mtd, peak.qtd, peak.ytd), (Some(9.0), None, None));
+    // Monthly totals add up: QTD = YTD = 100 + 200 = 300.
+    let sold = &metric(&numbers, "sold").summary;
+    assert_eq!(
+        (sold.mtd, sold.qtd, sold.ytd),
+        (Some(200.0), Some(300.0), Some(300.0))
+    );
+}
+
 // ---------------------------------------------------------- unusual moves
 
 /// 12 weeks of history (W35–W46 2026, Mondays 24 Aug – 9 Nov) and W47.
