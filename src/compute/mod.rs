@@ -18,7 +18,7 @@ use crate::calendar::{Calendar, Period, ReviewWeek};
 use crate::load::config::MonthAxis;
 use crate::load::program::{Better, Compare, Grain, Initiative, InitiativeStatus, Unit};
 use crate::load::{Program, Site};
-use compare::compare;
+use compare::{compare, Change, ChangeKind};
 use period::{Evaluator, PeriodValue};
 use status::{initiative_status, metric_status, worst, Status};
 use unusual::{judge, Judgement};
@@ -60,6 +60,19 @@ pub struct VersionSummary {
 }
 
 impl ReviewNumbers {
+    /// Works out every change of every summary box again from its values
+    /// and bases. Published numbers are frozen values; how a change between
+    /// two of them is expressed follows today's rules, so a week published
+    /// before a rule (or before changes had kinds) shows no percent change
+    /// against a zero or negative base either.
+    pub fn compare_again(&mut self) {
+        for program in self.programs.values_mut() {
+            for metric in program.metrics.values_mut() {
+                metric.summary.compare_again(metric.compare);
+            }
+        }
+    }
+
     /// What the site-wide pages need of this version.
     pub fn summary(&self) -> VersionSummary {
         VersionSummary {
@@ -173,8 +186,11 @@ fn iso_date<S: serde::Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S
     serializer.serialize_str(std::str::from_utf8(&text).expect("ASCII digits"))
 }
 
-/// The box under every 6-12 chart. Changes (`wow`, `yoy`, `*_yoy`) are in
-/// percent, or in basis points for `compare: bps` metrics.
+/// The box under every 6-12 chart. Each change (`wow`, `yoy`, `*_yoy`) is
+/// written in the unit its `*_kind` names: percent, basis points (for
+/// `compare: bps` metrics), or, against a zero or negative base, the
+/// absolute difference in the metric's unit (see [`compare`]). A change
+/// that is n/a is `null`, and so is its kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SummaryBox {
     pub last_week: Option<f64>,
@@ -192,6 +208,135 @@ pub struct SummaryBox {
     pub py_mtd: Option<f64>,
     pub py_qtd: Option<f64>,
     pub py_ytd: Option<f64>,
+    /// How each change above is expressed. Numbers published before
+    /// changes had kinds lack them: their changes are worked out again from
+    /// their values and bases when they are read (see
+    /// [`ReviewNumbers::compare_again`]).
+    #[serde(default)]
+    pub wow_kind: Option<ChangeKind>,
+    #[serde(default)]
+    pub yoy_kind: Option<ChangeKind>,
+    #[serde(default)]
+    pub mtd_yoy_kind: Option<ChangeKind>,
+    #[serde(default)]
+    pub qtd_yoy_kind: Option<ChangeKind>,
+    #[serde(default)]
+    pub ytd_yoy_kind: Option<ChangeKind>,
+}
+
+/// The changes of a summary box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    Wow,
+    Yoy,
+    MtdYoy,
+    QtdYoy,
+    YtdYoy,
+}
+
+impl Comparison {
+    pub const ALL: [Comparison; 5] = [
+        Comparison::Wow,
+        Comparison::Yoy,
+        Comparison::MtdYoy,
+        Comparison::QtdYoy,
+        Comparison::YtdYoy,
+    ];
+
+    /// The name of the change in `data.json` and in narrative `delta()`
+    /// calls: `wow`, `yoy`, `mtd_yoy`, `qtd_yoy`, `ytd_yoy`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Comparison::Wow => "wow",
+            Comparison::Yoy => "yoy",
+            Comparison::MtdYoy => "mtd_yoy",
+            Comparison::QtdYoy => "qtd_yoy",
+            Comparison::YtdYoy => "ytd_yoy",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Comparison> {
+        Comparison::ALL
+            .into_iter()
+            .find(|comparison| comparison.key() == key)
+    }
+}
+
+impl SummaryBox {
+    /// A box of values and their bases, with every change worked out.
+    fn new(
+        how: Compare,
+        (last_week, previous_week, py_week): (Option<f64>, Option<f64>, Option<f64>),
+        (mtd, py_mtd): (Option<f64>, Option<f64>),
+        (qtd, py_qtd): (Option<f64>, Option<f64>),
+        (ytd, py_ytd): (Option<f64>, Option<f64>),
+    ) -> SummaryBox {
+        let mut summary = SummaryBox {
+            last_week,
+            wow: None,
+            yoy: None,
+            mtd,
+            mtd_yoy: None,
+            qtd,
+            qtd_yoy: None,
+            ytd,
+            ytd_yoy: None,
+            previous_week,
+            py_week,
+            py_mtd,
+            py_qtd,
+            py_ytd,
+            wow_kind: None,
+            yoy_kind: None,
+            mtd_yoy_kind: None,
+            qtd_yoy_kind: None,
+            ytd_yoy_kind: None,
+        };
+        summary.compare_again(how);
+        summary
+    }
+
+    /// Works out every change from the box's values and bases.
+    pub fn compare_again(&mut self, how: Compare) {
+        for which in Comparison::ALL {
+            let (current, base) = match which {
+                Comparison::Wow => (self.last_week, self.previous_week),
+                Comparison::Yoy => (self.last_week, self.py_week),
+                Comparison::MtdYoy => (self.mtd, self.py_mtd),
+                Comparison::QtdYoy => (self.qtd, self.py_qtd),
+                Comparison::YtdYoy => (self.ytd, self.py_ytd),
+            };
+            let change = compare(current, base, how);
+            let (value, kind) = self.slot(which);
+            *value = change.map(|change| change.value);
+            *kind = change.map(|change| change.kind);
+        }
+    }
+
+    /// One of the box's changes, with its kind; `None` when n/a.
+    pub fn change(&self, which: Comparison) -> Option<Change> {
+        let (value, kind) = match which {
+            Comparison::Wow => (self.wow, self.wow_kind),
+            Comparison::Yoy => (self.yoy, self.yoy_kind),
+            Comparison::MtdYoy => (self.mtd_yoy, self.mtd_yoy_kind),
+            Comparison::QtdYoy => (self.qtd_yoy, self.qtd_yoy_kind),
+            Comparison::YtdYoy => (self.ytd_yoy, self.ytd_yoy_kind),
+        };
+        Some(Change {
+            value: value?,
+            kind: kind?,
+        })
+    }
+
+    fn slot(&mut self, which: Comparison) -> (&mut Option<f64>, &mut Option<ChangeKind>) {
+        match which {
+            Comparison::Wow => (&mut self.wow, &mut self.wow_kind),
+            Comparison::Yoy => (&mut self.yoy, &mut self.yoy_kind),
+            Comparison::MtdYoy => (&mut self.mtd_yoy, &mut self.mtd_yoy_kind),
+            Comparison::QtdYoy => (&mut self.qtd_yoy, &mut self.qtd_yoy_kind),
+            Comparison::YtdYoy => (&mut self.ytd_yoy, &mut self.ytd_yoy_kind),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -492,22 +637,13 @@ fn compute_metric(
     let [(mtd, py_mtd), (qtd, py_qtd), (ytd, py_ytd)] = periods
         .to_date
         .map(|(slot, prior)| (value(slot), value(prior)));
-    let summary = SummaryBox {
-        last_week,
-        wow: compare(last_week, previous_week, how),
-        yoy: compare(last_week, py_week, how),
-        mtd,
-        mtd_yoy: compare(mtd, py_mtd, how),
-        qtd,
-        qtd_yoy: compare(qtd, py_qtd, how),
-        ytd,
-        ytd_yoy: compare(ytd, py_ytd, how),
-        previous_week,
-        py_week,
-        py_mtd,
-        py_qtd,
-        py_ytd,
-    };
+    let summary = SummaryBox::new(
+        how,
+        (last_week, previous_week, py_week),
+        (mtd, py_mtd),
+        (qtd, py_qtd),
+        (ytd, py_ytd),
+    );
 
     let target = evaluator.target(metric, week);
     let tolerance = definition.tolerance.unwrap_or(site_tolerance);

@@ -134,20 +134,32 @@ pub fn series_value(
             aggregate_values(values, aggregate)
         }
         Grain::Week => match unit_ends(period, |date| calendar.week_of(date)) {
-            Some(ends) => aggregate_values(
+            Some(ends) if adds_up(&ends, aggregate) => aggregate_values(
                 ends.into_iter().map(|end| visible(end, series.get(end))),
                 aggregate,
             ),
-            None => PeriodValue::NOT_APPLICABLE,
+            _ => PeriodValue::NOT_APPLICABLE,
         },
         Grain::Month => match unit_ends(period, Period::month_of) {
-            Some(ends) => aggregate_values(
+            Some(ends) if adds_up(&ends, aggregate) => aggregate_values(
                 ends.into_iter().map(|end| visible(end, series.get(end))),
                 aggregate,
             ),
-            None => PeriodValue::NOT_APPLICABLE,
+            _ => PeriodValue::NOT_APPLICABLE,
         },
     }
+}
+
+/// Whether the values of a weekly or monthly metric for the units ending
+/// on `ends` make the value of the period they tile. One unit is its own
+/// value. Several make a longer period only for a `sum`: the total of the
+/// weeks is the total of the month they make up. Any other aggregate of
+/// per-period values is not the period's value for all sitrep can tell: a
+/// p90 (or a mean, or a median) of four weeks is not the largest (or the
+/// mean, or the last) of the four weekly values, and sitrep cannot know
+/// whether a weekly value declared `max` is really a maximum.
+fn adds_up(ends: &[Date], aggregate: Aggregate) -> bool {
+    ends.len() == 1 || aggregate == Aggregate::Sum
 }
 
 /// The end dates of the units (weeks or months) that tile `period`

@@ -355,9 +355,12 @@ fn a_true_zero_is_a_value_and_an_empty_cell_is_not() {
     let from_zero = metric(&numbers, "from_zero");
     close(from_zero.summary.last_week, 49.0); // 7 × 7
     assert_eq!(from_zero.summary.previous_week, Some(0.0));
-    assert_eq!(from_zero.summary.wow, None); // zero base: n/a, never infinity
+    // A zero base: never infinity; the change is the absolute difference,
+    // 49 − 0 = +49 (BRIEF §3, "Comparisons that mean nothing").
+    close(from_zero.summary.wow, 49.0);
+    assert_eq!(from_zero.summary.wow_kind, Some(ChangeKind::Absolute));
     assert_eq!(from_zero.summary.py_week, Some(0.0));
-    assert_eq!(from_zero.summary.yoy, None);
+    close(from_zero.summary.yoy, 49.0);
 }
 
 #[test]
@@ -797,6 +800,99 @@ fn basis_point_deltas_for_rates() {
     close(pct.wow, 0.03 / 0.9 * 100.0); // (0.93 − 0.90) / 0.90 × 100 ≈ 3.33%
 }
 
+#[test]
+fn a_change_against_a_zero_or_negative_base_is_the_absolute_difference() {
+    // "Reported minus resolved" crosses zero. Weekly totals (Mondays):
+    //   reported: W46 70, W47 74, PY of W47 (w/c 17 Nov 2025) 80
+    //   resolved: W46 72, W47 70, PY of W47 80
+    //   net:      W46 −2, W47 +4, PY 0
+    let yaml = "name: P\nowner: O\nmetrics:\n  reported: { column: rep }\n  resolved: { column: res }\n  net: { difference: [reported, resolved], better: down }\n  ok: { column: ok }\n  total: { column: total }\n  rate: { divide: [ok, total], compare: bps }\n";
+    let rep = from(vec![
+        week_total(date(2025, 11, 17), 80.0),
+        week_total(date(2026, 11, 9), 70.0),
+        week_total(date(2026, 11, 16), 74.0),
+    ]);
+    let res = from(vec![
+        week_total(date(2025, 11, 17), 80.0),
+        week_total(date(2026, 11, 9), 72.0),
+        week_total(date(2026, 11, 16), 70.0),
+    ]);
+    // A rate that was 0% in W46 and 5% in W47: 0 / 100 a day, then 5 / 100.
+    let ok = from(vec![
+        same(date(2026, 11, 9), 7, Some(0.0)),
+        same(date(2026, 11, 16), 7, Some(5.0)),
+    ]);
+    let total = from(vec![same(date(2026, 11, 9), 14, Some(100.0))]);
+    let numbers = review(
+        &site(
+            yaml,
+            &vec![("rep", rep), ("res", res), ("ok", ok), ("total", total)],
+        ),
+        "2026-W47",
+    );
+    let net = &metric(&numbers, "net").summary;
+    close(net.last_week, 4.0); // 74 − 70
+    close(net.previous_week, -2.0); // 70 − 72
+    close(net.py_week, 0.0); // 80 − 80
+                             // WoW against −2: 4 − (−2) = +6, never (4 + 2) / −2 × 100 = −300%.
+    close(net.wow, 6.0);
+    assert_eq!(net.wow_kind, Some(ChangeKind::Absolute));
+    // YoY against 0: 4 − 0 = +4, never infinity and not n/a.
+    close(net.yoy, 4.0);
+    assert_eq!(net.yoy_kind, Some(ChangeKind::Absolute));
+    // A positive base keeps percent: reported (74 − 70) / 70 × 100.
+    let reported = &metric(&numbers, "reported").summary;
+    close(reported.wow, 4.0 / 70.0 * 100.0);
+    assert_eq!(reported.wow_kind, Some(ChangeKind::Percent));
+    // Basis points are a difference already: 0% → 5% is
+    // (0.05 − 0) × 10000 = +500 bps, whatever the base.
+    let rate = &metric(&numbers, "rate").summary;
+    close(rate.last_week, 0.05); // 35 / 700
+    close(rate.previous_week, 0.0); // 0 / 700
+    close(rate.wow, 500.0);
+    assert_eq!(rate.wow_kind, Some(ChangeKind::Bps));
+    // No prior-year rate: n/a, without a kind.
+    assert_eq!((rate.yoy, rate.yoy_kind), (None, None));
+}
+
+#[test]
+fn changes_of_numbers_published_without_kinds_are_worked_out_again() {
+    // A box as `sitrep publish` froze it before changes had kinds: WoW
+    // −300% against a base of −2, MTD YoY n/a against a base of 0.
+    let json = r#"{"last_week":4.0,"wow":-300.0,"yoy":null,"mtd":12.0,"mtd_yoy":null,"qtd":12.0,"qtd_yoy":-40.0,"ytd":null,"ytd_yoy":null,"previous_week":-2.0,"py_week":null,"py_mtd":0.0,"py_qtd":20.0,"py_ytd":null}"#;
+    let mut summary: SummaryBox = serde_json::from_str(json).unwrap();
+    // Without its kind a change is not shown as anything.
+    assert_eq!(summary.change(Comparison::Wow), None);
+    summary.compare_again(Compare::Percent);
+    let change = |value, kind| Some(Change { value, kind });
+    // 4 − (−2) = +6; 12 − 0 = +12; (12 − 20) / 20 × 100 = −40%.
+    assert_eq!(
+        summary.change(Comparison::Wow),
+        change(6.0, ChangeKind::Absolute)
+    );
+    assert_eq!(
+        summary.change(Comparison::MtdYoy),
+        change(12.0, ChangeKind::Absolute)
+    );
+    assert_eq!(
+        summary.change(Comparison::QtdYoy),
+        change(-40.0, ChangeKind::Percent)
+    );
+    assert_eq!(summary.change(Comparison::Yoy), None);
+    // The values and bases themselves are untouched.
+    assert_eq!(
+        (summary.last_week, summary.previous_week),
+        (Some(4.0), Some(-2.0))
+    );
+    // Written again, the box keeps every field it had and names the kinds.
+    let written = serde_json::to_string(&summary).unwrap();
+    assert!(
+        written.starts_with(r#"{"last_week":4.0,"wow":6.0,"yoy":null,"mtd":12.0,"mtd_yoy":12.0,"#),
+        "{written}"
+    );
+    assert!(written.ends_with(r#""wow_kind":"absolute","yoy_kind":null,"mtd_yoy_kind":"absolute","qtd_yoy_kind":"percent","ytd_yoy_kind":null}"#), "{written}");
+}
+
 // ------------------------------------------------------- targets and status
 
 #[test]
@@ -952,6 +1048,71 @@ fn a_weekly_metric_has_weekly_values_but_no_months_or_to_date_values() {
     assert_eq!(
         (m.summary.mtd, m.summary.qtd, m.summary.ytd),
         (None, None, None)
+    );
+}
+
+#[test]
+fn only_sums_of_weeks_or_months_make_longer_periods() {
+    // February 2021 is exactly ISO weeks W05–W08 (Monday 1 – Sunday 28
+    // February), and the review week W08 ends on its last day: February is
+    // on the month axis and is the MTD. QTD and YTD (1 January – 28
+    // February) start on a Friday: no week-grain value; for month grains
+    // they are exactly January and February.
+    let yaml = "name: P\nowner: O\nmetrics:\n  p90: { column: p90, grain: week, aggregate: max }\n  handled: { column: handled, grain: week }\n  level: { column: level, grain: week, aggregate: last }\n  peak: { column: peak, grain: month, aggregate: max }\n  sold: { column: sold, grain: month }\n";
+    let sundays = [
+        date(2021, 2, 7),
+        date(2021, 2, 14),
+        date(2021, 2, 21),
+        date(2021, 2, 28),
+    ];
+    let weekly = |values: [f64; 4]| {
+        DailySeries::from_values(sundays.iter().zip(values).map(|(day, v)| (*day, Some(v))))
+    };
+    let monthly = |january: f64, february: f64| {
+        DailySeries::from_values([
+            (date(2021, 1, 31), Some(january)),
+            (date(2021, 2, 28), Some(february)),
+        ])
+    };
+    let numbers = review(
+        &site(
+            yaml,
+            &vec![
+                ("p90", weekly([2.0, 3.0, 5.0, 4.0])),
+                ("handled", weekly([10.0, 20.0, 30.0, 40.0])),
+                ("level", weekly([7.0, 8.0, 9.0, 6.0])),
+                ("peak", monthly(7.0, 9.0)),
+                ("sold", monthly(100.0, 200.0)),
+            ],
+        ),
+        "2021-W08",
+    );
+    let february = |id: &str| {
+        let m = metric(&numbers, id);
+        let month = m.months.last().unwrap().clone();
+        assert_eq!(month.month.as_deref(), Some("2021-02"));
+        (month.value, month.missing)
+    };
+    // A p90 of four weeks is not the largest of their p90s (5): no value,
+    // and nothing is missing.
+    assert_eq!(february("p90"), (None, 0));
+    assert_eq!(metric(&numbers, "p90").summary.mtd, None);
+    close(metric(&numbers, "p90").summary.last_week, 4.0);
+    // Weekly totals add up: 10 + 20 + 30 + 40 = 100 is February's total.
+    assert_eq!(february("handled"), (Some(100.0), 0));
+    close(metric(&numbers, "handled").summary.mtd, 100.0);
+    // Nor is a week's last value a month's, for all sitrep can tell.
+    assert_eq!(february("level"), (None, 0));
+    // A monthly maximum is a month's value, but January and February's
+    // maxima (7, 9) do not make a quarter's: QTD and YTD have none.
+    assert_eq!(february("peak"), (Some(9.0), 0));
+    let peak = &metric(&numbers, "peak").summary;
+    assert_eq!((peak.mtd, peak.qtd, peak.ytd), (Some(9.0), None, None));
+    // Monthly totals add up: QTD = YTD = 100 + 200 = 300.
+    let sold = &metric(&numbers, "sold").summary;
+    assert_eq!(
+        (sold.mtd, sold.qtd, sold.ytd),
+        (Some(200.0), Some(300.0), Some(300.0))
     );
 }
 

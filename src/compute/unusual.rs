@@ -9,6 +9,11 @@ pub const MINIMUM_HISTORY: usize = 6;
 /// The XmR scaling constant for individual values: 3 / d2 with d2 = 1.128.
 pub const SCALING: f64 = 2.66;
 
+/// How far beyond a limit, relative to the size of the numbers, a week must
+/// be to count as outside it: float noise is not a move. The same relative
+/// tolerance as restatements use.
+pub const NOISE: f64 = 1e-9;
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "judgement", rename_all = "snake_case")]
 pub enum Judgement {
@@ -53,7 +58,9 @@ impl Judgement {
 ///
 /// The centre line is the mean of the weekly values; the natural limits are
 /// centre ± 2.66 × the mean moving range, where a moving range is the
-/// absolute change between two consecutive weeks that both have values.
+/// absolute change between two consecutive weeks that both have values. A
+/// week is unusual when it is beyond a limit by more than float noise
+/// ([`NOISE`]), so a perfectly flat history never raises a false alarm.
 pub fn judge(history: &[Option<f64>], current: Option<f64>) -> Judgement {
     let values: Vec<f64> = history.iter().flatten().copied().collect();
     let moving_ranges: Vec<f64> = history
@@ -67,18 +74,30 @@ pub fn judge(history: &[Option<f64>], current: Option<f64>) -> Judgement {
     let mean_range = moving_ranges.iter().sum::<f64>() / moving_ranges.len() as f64;
     let lower = centre - SCALING * mean_range;
     let upper = centre + SCALING * mean_range;
+    // The mean of twelve equal weeks is not always that value in floating
+    // point (twelve 0.95s average 0.9499999999999998), and with a flat
+    // history both limits sit on that mean: a week is outside a limit only
+    // beyond float noise, relative to the size of the numbers.
+    let noise = |value: f64| {
+        NOISE
+            * value
+                .abs()
+                .max(centre.abs())
+                .max(lower.abs())
+                .max(upper.abs())
+    };
     match current {
         None => Judgement::NoValue {
             centre,
             lower,
             upper,
         },
-        Some(value) if value > upper => Judgement::UnusuallyHigh {
+        Some(value) if value > upper + noise(value) => Judgement::UnusuallyHigh {
             centre,
             lower,
             upper,
         },
-        Some(value) if value < lower => Judgement::UnusuallyLow {
+        Some(value) if value < lower - noise(value) => Judgement::UnusuallyLow {
             centre,
             lower,
             upper,
@@ -174,6 +193,37 @@ mod tests {
             None,
         ];
         assert_eq!(judge(&scattered, Some(1000.0)), Judgement::NotEnoughHistory);
+    }
+
+    #[test]
+    fn a_flat_history_is_not_a_false_alarm() {
+        // Twelve weeks of 0.95: every moving range is 0, so both limits are
+        // the centre, and the float mean of twelve 0.95s is
+        // 11.399999999999999 / 12 = 0.9499999999999998, a hair below 0.95.
+        // The review week's 0.95 is the same value as every week: normal.
+        let flat = vec![Some(0.95); 12];
+        assert!(
+            matches!(judge(&flat, Some(0.95)), Judgement::Normal { .. }),
+            "{:?}",
+            judge(&flat, Some(0.95))
+        );
+        // The other way round: twelve 0.7s average 0.7000000000000001.
+        let flat = vec![Some(0.7); 12];
+        assert!(
+            matches!(judge(&flat, Some(0.7)), Judgement::Normal { .. }),
+            "{:?}",
+            judge(&flat, Some(0.7))
+        );
+        // A real move away from a flat line is still outside its limits:
+        // 0.71 > 0.7 + 2.66 × 0 and 0.69 < 0.7 − 2.66 × 0.
+        assert!(matches!(
+            judge(&flat, Some(0.71)),
+            Judgement::UnusuallyHigh { .. }
+        ));
+        assert!(matches!(
+            judge(&flat, Some(0.69)),
+            Judgement::UnusuallyLow { .. }
+        ));
     }
 
     #[test]

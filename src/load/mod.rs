@@ -24,8 +24,10 @@ use inputs::{link_outside, InputFiles, ReadError, DATA_FOLDER, PROGRAMS_FOLDER, 
 use narrative::Narrative;
 use program::{
     Aggregate, Grain, Initiative, MetricDefinition, MetricSource, ProgramDefinition,
-    TargetDefinition,
+    TargetDefinition, Unit,
 };
+
+use crate::render::format::NumberFormat;
 
 /// Parses YAML like [`crate::yaml::parse`], making sure the error also says
 /// what to do: syntax and type errors come without a suggestion.
@@ -224,16 +226,19 @@ impl Site {
         let (definitions, program_files) = load_programs(inputs, &mut errors);
         let reviews = load_reviews(inputs, &config, &program_files, plan, &mut errors);
         let mut programs = Vec::with_capacity(definitions.len());
+        let mut warnings = Vec::new();
         for (definition, path) in definitions {
             match bind_program(definition, &path, &data, data_complete, &config.calendar) {
-                Ok(program) => programs.push(program),
+                Ok(program) => {
+                    warnings.extend(percent_warnings(&program, &data));
+                    programs.push(program);
+                }
                 Err(problems) => problems
                     .into_iter()
                     .for_each(|problem| errors.push(problem)),
             }
         }
 
-        let mut warnings = Vec::new();
         let latest_data = data.files.iter().filter_map(|file| file.last_date).max();
         for review in &reviews {
             if latest_data.is_none_or(|latest| latest < review.week.week.start) {
@@ -544,10 +549,13 @@ fn read_frozen_numbers(
         }
     };
     match serde_json::from_slice::<ReviewNumbers>(bytes) {
-        Ok(numbers) if numbers.version.id == week.id => Some(ReviewNumbers {
-            published: true,
-            ..numbers
-        }),
+        Ok(mut numbers) if numbers.version.id == week.id => {
+            numbers.compare_again();
+            Some(ReviewNumbers {
+                published: true,
+                ..numbers
+            })
+        }
         Ok(numbers) => {
             errors.push(
                 Diagnostic::new(
@@ -640,16 +648,34 @@ fn bind_program(
             },
             Some(TargetDefinition::Constant(value)) => Some(Target::Constant(*value)),
             Some(TargetDefinition::Column { column, aggregate }) => {
-                match column_series(data, column, &[], *aggregate) {
+                // The targets of a metric that picks rows with `where` are
+                // the targets of those rows, as for `<column>__Target`: not
+                // every group's targets added up. A wide column has no
+                // groups and is the metric's target as it is.
+                let filter = match &metric.source {
+                    MetricSource::Column { filter, .. } if !is_wide_column(data, column) => {
+                        filter.as_slice()
+                    }
+                    _ => &[],
+                };
+                match column_series(data, column, filter, *aggregate) {
                     Ok(series) => Some(Target::Series {
                         series,
                         aggregate: *aggregate,
                     }),
                     Err((message, help)) => {
                         if report(column) {
+                            let read_with = if filter.is_empty() {
+                                ""
+                            } else {
+                                " (read with the metric's `where`)"
+                            };
                             errors.push(
-                                at(format!("the target of metric `{}`: {message}", metric.id))
-                                    .with_help(help),
+                                at(format!(
+                                    "the target of metric `{}`{read_with}: {message}",
+                                    metric.id
+                                ))
+                                .with_help(help),
                             );
                         }
                         None
@@ -677,6 +703,117 @@ fn bind_program(
         path: path.to_string_lossy().replace('\\', "/"),
         fingerprint: definition.fingerprint,
     })
+}
+
+/// A `percent` metric's values are fractions (0.95 is 95%). When most of a
+/// series is larger than this in size, it was probably written as 0–100.
+pub const PERCENT_WRITTEN_AS_HUNDREDS: f64 = 1.5;
+
+/// The first value of `series` (date order) larger than
+/// [`PERCENT_WRITTEN_AS_HUNDREDS`], when more than half of its values are.
+fn percent_written_as_hundreds(series: &DailySeries) -> Option<(jiff::civil::Date, f64)> {
+    let (mut count, mut large, mut first) = (0usize, 0usize, None);
+    for date in series.dates() {
+        let Some(value) = series.get(date) else {
+            continue;
+        };
+        count += 1;
+        if value.abs() > PERCENT_WRITTEN_AS_HUNDREDS {
+            large += 1;
+            first = first.or(Some((date, value)));
+        }
+    }
+    (large * 2 > count).then_some(first).flatten()
+}
+
+/// `value` / 100 as a short decimal: 86.4 → `0.864`.
+fn hundredth(value: f64) -> String {
+    let text = format!("{:.12}", value / 100.0);
+    let text = text.trim_end_matches('0');
+    text.strip_suffix('.').unwrap_or(text).to_string()
+}
+
+/// Warnings for a `percent` metric whose data or target looks written as
+/// 0–100 (`86.4` shows as 8,640.0%): the build goes on, the warning names
+/// the file, the column and the fix.
+fn percent_warnings(program: &Program, data: &DataSet) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    let file_of = |column: &str| {
+        data.columns
+            .get(column)
+            .map(|found| data.files[found.file].path.clone())
+    };
+    for metric in &program.metrics {
+        let definition = &metric.definition;
+        if definition.unit != Unit::Percent {
+            continue;
+        }
+        let mut check = |series: &DailySeries, column: &str, what: &str| {
+            let (Some((date, value)), Some(file)) =
+                (percent_written_as_hundreds(series), file_of(column))
+            else {
+                return;
+            };
+            warnings.push(
+                Diagnostic::new(
+                    &file,
+                    format!(
+                        "metric `{}` is a percent, but most {what} `{column}` are above {PERCENT_WRITTEN_AS_HUNDREDS}, such as {value} on {date}, which shows as {}",
+                        definition.id,
+                        NumberFormat::new(Unit::Percent, None).value(Some(value)),
+                    ),
+                )
+                .at_line(series.line(date).map(|line| line as usize))
+                .with_help(format!(
+                    "percent values are fractions (0.95 is 95%): write {value}% or {}",
+                    hundredth(value)
+                )),
+            );
+        };
+        if let (MetricSource::Column { column, .. }, Some(series)) =
+            (&definition.source, &metric.series)
+        {
+            check(series, column, "values of");
+        }
+        match (&metric.target, &definition.target, &definition.source) {
+            (
+                Some(Target::Series { series, .. }),
+                Some(TargetDefinition::Column { column, .. }),
+                _,
+            ) => {
+                check(series, column, "of its targets in");
+            }
+            (Some(Target::Series { series, .. }), None, MetricSource::Column { column, .. }) => {
+                check(series, &format!("{column}__Target"), "of its targets in");
+            }
+            (Some(Target::Constant(value)), _, _) if value.abs() > PERCENT_WRITTEN_AS_HUNDREDS => {
+                warnings.push(
+                    Diagnostic::new(
+                        &program.path,
+                        format!(
+                            "metric `{}` is a percent, but its target {value} shows as {}",
+                            definition.id,
+                            NumberFormat::new(Unit::Percent, None).value(Some(*value)),
+                        ),
+                    )
+                    .at_line(definition.line)
+                    .with_help(format!(
+                        "percent values are fractions (0.95 is 95%): write `target: {}`",
+                        hundredth(*value)
+                    )),
+                );
+            }
+            _ => {}
+        }
+    }
+    warnings
+}
+
+/// Whether `name` is a column of a wide file: one series, no dimensions.
+fn is_wide_column(data: &DataSet, name: &str) -> bool {
+    data.columns
+        .get(name)
+        .is_some_and(|column| column.parts.len() == 1 && column.parts[0].dimensions.is_empty())
 }
 
 /// The series a metric reads: a column, or the long-shape rows that match

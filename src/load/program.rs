@@ -64,10 +64,12 @@ pub enum Better {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Compare {
-    /// `(current − previous) / previous × 100`.
+    /// `(current − previous) / previous × 100` against a positive base;
+    /// against a zero or negative one, `current − previous` in the metric's
+    /// unit (see [`crate::compute::compare::compare`]).
     #[default]
     Percent,
-    /// `(current − previous) × 10000`, for rates.
+    /// `(current − previous) × 10000`, for rates, whatever the base.
     Bps,
 }
 

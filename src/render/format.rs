@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::load::program::{Better, Compare, Unit};
+use crate::compute::compare::{Change, ChangeKind};
+use crate::load::program::{Better, Unit};
 
 /// How one metric's numbers are written.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,6 +77,56 @@ impl NumberFormat {
         text
     }
 
+    /// `value` with exactly `decimals` digits after the point.
+    pub fn value_with_decimals(&self, value: f64, decimals: u8) -> String {
+        NumberFormat {
+            decimals: Some(decimals),
+            ..*self
+        }
+        .value(Some(value))
+    }
+
+    /// The texts of `value` and of a `limit` it was compared with, with
+    /// enough digits to tell them apart: 45 against a limit of 44.96 reads
+    /// "45" and "44.96", not "45" and "45.0". Each keeps its usual text when
+    /// that already differs from the other's; the value keeps it as well
+    /// when it is exact (a whole count).
+    pub fn apart(&self, value: f64, limit: f64) -> (String, String) {
+        let scale = if self.unit == Unit::Percent {
+            100.0
+        } else {
+            1.0
+        };
+        let (value_shown, limit_shown) = (value * scale, limit * scale);
+        let usual = |shown: f64| {
+            self.decimals
+                .map_or_else(|| self.default_decimals(shown), usize::from)
+        };
+        let digits = |shown: f64, decimals: usize| format!("{:.*}", decimals, shown);
+        let start = usual(value_shown).max(usual(limit_shown));
+        // f64 has about 17 significant digits: more never tell two apart.
+        let last = start.max(17);
+        let decimals = (start..=last)
+            .find(|&decimals| digits(value_shown, decimals) != digits(limit_shown, decimals))
+            .unwrap_or(last);
+        if decimals == start {
+            return (self.value(Some(value)), self.value(Some(limit)));
+        }
+        let limit_text = self.value_with_decimals(limit, decimals as u8);
+        // The value's usual text, read back, is the same number at more
+        // digits: it was exact, and stays as it is.
+        let usual_value = digits(value_shown, usual(value_shown));
+        let exact = usual_value
+            .parse::<f64>()
+            .is_ok_and(|read| digits(read, decimals) == digits(value_shown, decimals));
+        let value_text = if exact {
+            self.value(Some(value))
+        } else {
+            self.value_with_decimals(value, decimals as u8)
+        };
+        (value_text, limit_text)
+    }
+
     /// A plain number for chart data labels and tooltips, in the unit's
     /// scale (percent as 93.7, not 0.937).
     pub fn chart_value(&self, value: Option<f64>) -> Option<f64> {
@@ -133,23 +184,45 @@ pub struct Delta {
     pub label: String,
 }
 
-/// Formats a comparison computed in percent or basis points.
-pub fn delta(change: Option<f64>, compare: Compare, better: Better) -> Delta {
-    let Some(change) = change else {
+/// Formats a change: in percent, in basis points, or as the absolute
+/// difference in the metric's unit as `format` writes it (`+12`, `+1.5 h`,
+/// `+$1,200`; percentage points, `+5.0 pp`, for a `percent` metric, whose
+/// values are fractions). Its tone follows `better` whatever its kind.
+pub fn delta(change: Option<Change>, format: &NumberFormat, better: Better) -> Delta {
+    let Some(Change {
+        value: change,
+        kind,
+    }) = change
+    else {
         return Delta {
             text: "n/a".to_string(),
             tone: Tone::Neutral,
             label: "not applicable".to_string(),
         };
     };
-    let (magnitude, unit, spoken_unit) = match compare {
-        Compare::Percent => (format!("{:.1}", change.abs()), "%", "%"),
-        Compare::Bps => (format!("{:.0}", change.abs()), " bps", " basis points"),
-    };
-    let magnitude = {
-        let mut grouped = String::with_capacity(magnitude.len() + magnitude.len() / 3);
-        push_grouped(&mut grouped, &magnitude);
+    let grouped = |digits: String| {
+        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+        push_grouped(&mut grouped, &digits);
         grouped
+    };
+    let (magnitude, unit, spoken_unit) = match kind {
+        ChangeKind::Percent => (grouped(format!("{:.1}", change.abs())), "%", "%"),
+        ChangeKind::Bps => (
+            grouped(format!("{:.0}", change.abs())),
+            " bps",
+            " basis points",
+        ),
+        ChangeKind::Absolute if format.unit == Unit::Percent => (
+            grouped(format!(
+                "{:.*}",
+                format.decimals.map_or(1, usize::from),
+                change.abs() * 100.0
+            )),
+            " pp",
+            " percentage points",
+        ),
+        // The value's own text carries its unit (`1.5 h`, `$1,200`).
+        ChangeKind::Absolute => (format.value(Some(change.abs())), "", ""),
     };
     let is_zero = magnitude.chars().all(|c| !c.is_ascii_digit() || c == '0');
     if is_zero {
@@ -266,32 +339,108 @@ mod tests {
         );
     }
 
+    fn change(value: f64, kind: ChangeKind) -> Option<Change> {
+        Some(Change { value, kind })
+    }
+
     #[test]
     fn deltas_carry_arrow_sign_and_tone() {
-        let rise = delta(Some(156.5), Compare::Percent, Better::Down);
+        let count = NumberFormat::new(Unit::Count, None);
+        let rise = delta(change(156.5, ChangeKind::Percent), &count, Better::Down);
         assert_eq!(rise.text, "▲ +156.5%");
         assert_eq!(rise.tone, Tone::Bad);
         assert_eq!(rise.label, "up 156.5%");
-        let fall = delta(Some(-392.2), Compare::Bps, Better::Up);
+        let fall = delta(change(-392.2, ChangeKind::Bps), &count, Better::Up);
         assert_eq!(fall.text, "▼ −392 bps");
         assert_eq!(fall.tone, Tone::Bad);
         assert_eq!(
-            delta(Some(-100.0), Compare::Percent, Better::Down).tone,
+            delta(change(-100.0, ChangeKind::Percent), &count, Better::Down).tone,
             Tone::Good
         );
         assert_eq!(
-            delta(Some(5.0), Compare::Percent, Better::None).tone,
+            delta(change(5.0, ChangeKind::Percent), &count, Better::None).tone,
             Tone::Neutral
         );
         assert_eq!(
-            delta(Some(1500.0), Compare::Bps, Better::Up).text,
+            delta(change(1500.0, ChangeKind::Bps), &count, Better::Up).text,
             "▲ +1,500 bps"
         );
         assert_eq!(
-            delta(Some(0.01), Compare::Percent, Better::Up).text,
+            delta(change(0.01, ChangeKind::Percent), &count, Better::Up).text,
             "◆ 0.0%"
         );
-        assert_eq!(delta(None, Compare::Percent, Better::Up).text, "n/a");
+        assert_eq!(delta(None, &count, Better::Up).text, "n/a");
+    }
+
+    #[test]
+    fn absolute_differences_are_in_the_metrics_unit_never_percent() {
+        // Reported minus resolved, −2 → +4: +6 incidents, bad when down is
+        // better.
+        let count = NumberFormat::new(Unit::Count, None);
+        let rise = delta(change(6.0, ChangeKind::Absolute), &count, Better::Down);
+        assert_eq!(rise.text, "▲ +6");
+        assert_eq!(rise.label, "up 6");
+        assert_eq!(rise.tone, Tone::Bad);
+        // 0 → 56,600 reads +56,600, not +56,600.0%.
+        assert_eq!(
+            delta(change(56_600.0, ChangeKind::Absolute), &count, Better::Up).text,
+            "▲ +56,600"
+        );
+        // A fall of 1.5 hours is good when lower is better.
+        let hours = NumberFormat::new(Unit::Hours, None);
+        let fall = delta(change(-1.5, ChangeKind::Absolute), &hours, Better::Down);
+        assert_eq!(fall.text, "▼ −1.5 h");
+        assert_eq!(fall.label, "down 1.5 h");
+        assert_eq!(fall.tone, Tone::Good);
+        let money = NumberFormat::new(Unit::Currency, None);
+        assert_eq!(
+            delta(change(-1200.0, ChangeKind::Absolute), &money, Better::Up).text,
+            "▼ −$1,200"
+        );
+        // A percent metric's values are fractions: 0% → 5% is +5.0
+        // percentage points (0.05 × 100).
+        let percent = NumberFormat::new(Unit::Percent, None);
+        let points = delta(change(0.05, ChangeKind::Absolute), &percent, Better::Up);
+        assert_eq!(points.text, "▲ +5.0 pp");
+        assert_eq!(points.label, "up 5.0 percentage points");
+        assert_eq!(points.tone, Tone::Good);
+        // No change is no change, in any unit.
+        let none = delta(change(0.0, ChangeKind::Absolute), &hours, Better::Down);
+        assert_eq!((none.text.as_str(), none.tone), ("◆ 0.0 h", Tone::Neutral));
+    }
+
+    #[test]
+    fn a_value_and_its_limit_get_enough_digits_to_differ() {
+        let count = NumberFormat::new(Unit::Count, None);
+        // 45 and 44.9632 read "45" and "45.0" (one decimal for a count that
+        // is not whole): the same number. Two decimals tell them apart, and
+        // 45, a whole count, keeps its text.
+        assert_eq!(
+            count.apart(45.0, 44.9632),
+            ("45".to_string(), "44.96".to_string())
+        );
+        // 45.03 is "45.0" too: it gets the two decimals as well.
+        assert_eq!(
+            count.apart(45.03, 45.01),
+            ("45.03".to_string(), "45.01".to_string())
+        );
+        // Texts that already differ stay as they are.
+        assert_eq!(
+            count.apart(17.0, 16.836),
+            ("17".to_string(), "16.8".to_string())
+        );
+        // Percent: 95.04% and 95.01% both read "95.0%" with one decimal.
+        let percent = NumberFormat::new(Unit::Percent, None);
+        assert_eq!(
+            percent.apart(0.9504, 0.9501),
+            ("95.04%".to_string(), "95.01%".to_string())
+        );
+        // As many digits as it takes: 2.0001 h against 2.00004 h.
+        let hours = NumberFormat::new(Unit::Hours, None);
+        assert_eq!(
+            hours.apart(2.0001, 2.00004),
+            ("2.0001 h".to_string(), "2.0000 h".to_string())
+        );
     }
 
     #[test]

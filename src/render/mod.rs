@@ -12,7 +12,7 @@ pub mod view;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use crate::compute::{ReviewNumbers, VersionSummary};
+use crate::compute::{Comparison, ReviewNumbers, VersionSummary};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::load::deck::{DeckBlock, SeriesStyle, TablePeriod};
 use crate::load::narrative::Narrative;
@@ -396,19 +396,17 @@ fn call_html(
             )
         }
         Call::Delta { metric, kind } => {
-            let (_, _, metric_numbers) = lookup(&metric.program, &metric.metric)?;
-            let summary = &metric_numbers.summary;
-            let change = match kind.as_str() {
-                "wow" => summary.wow,
-                "yoy" => summary.yoy,
-                "mtd_yoy" => summary.mtd_yoy,
-                "qtd_yoy" => summary.qtd_yoy,
-                _ => summary.ytd_yoy,
-            };
+            let (program, index, metric_numbers) = lookup(&metric.program, &metric.metric)?;
+            // Narrative calls are checked against DELTA_KINDS when parsed.
+            let which = Comparison::from_key(kind).unwrap_or(Comparison::YtdYoy);
             let mut html = String::new();
             push_delta(
                 &mut html,
-                &delta(change, metric_numbers.compare, metric_numbers.better),
+                &delta(
+                    metric_numbers.summary.change(which),
+                    &number_format(program, index, None),
+                    metric_numbers.better,
+                ),
             );
             html
         }

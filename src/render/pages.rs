@@ -8,9 +8,11 @@ use serde::Serialize;
 use super::format::delta;
 use super::narrative::escape_html;
 use super::theme::Theme;
-use super::view::{deck_view, metric_block_anchor, metric_view, BlockView, MetricView, StatusView};
+use super::view::{
+    deck_view, metric_block_anchor, metric_view, number_format, BlockView, MetricView, StatusView,
+};
 use crate::compute::status::{initiative_status, Status};
-use crate::compute::{ExceptionKind, ReviewNumbers, VersionSummary};
+use crate::compute::{Comparison, ExceptionKind, ReviewNumbers, VersionSummary};
 use crate::error::Diagnostic;
 use crate::load::program::InitiativeStatus;
 use crate::load::{Program, Site};
@@ -300,7 +302,11 @@ impl VersionPages<'_> {
                         }
                     }
                     ExceptionKind::UnusualMove => {
-                        let change = delta(numbers.summary.wow, numbers.compare, numbers.better);
+                        let change = delta(
+                            numbers.summary.change(Comparison::Wow),
+                            &number_format(program, index, None),
+                            numbers.better,
+                        );
                         format!(
                             "{} ({} WoW). {}",
                             view.value,

@@ -11,7 +11,7 @@ use super::narrative::escape_html;
 use crate::calendar::Calendar;
 use crate::compute::status::Status;
 use crate::compute::unusual::Judgement;
-use crate::compute::{MetricNumbers, PeriodNumbers, ProgramNumbers};
+use crate::compute::{Comparison, MetricNumbers, PeriodNumbers, ProgramNumbers};
 use crate::load::deck::{DeckBlock, SeriesStyle, TablePeriod};
 use crate::load::program::{Grain, MetricSource};
 use crate::load::Program;
@@ -91,32 +91,22 @@ pub fn number_format(program: &Program, index: usize, decimals: Option<u8>) -> N
 pub fn metric_view(program: &Program, index: usize, numbers: &MetricNumbers) -> MetricView {
     let definition = &program.metrics[index].definition;
     let format = number_format(program, index, None);
-    let change = |value| delta(value, numbers.compare, numbers.better);
     let summary = &numbers.summary;
+    let change = |which| delta(summary.change(which), &format, numbers.better);
     let cell = |label, value: Option<f64>| BoxCell {
         label,
         value: format.value(value),
         delta: None,
     };
-    let change_cell = |label, value: Option<f64>| {
-        let delta = change(value);
+    let change_cell = |label, which| {
+        let delta = change(which);
         BoxCell {
             label,
             value: delta.text.clone(),
             delta: Some(delta),
         }
     };
-    let unusual = match numbers.unusual {
-        Judgement::UnusuallyHigh { upper, .. } => Some(format!(
-            "Unusually high: above the natural limit of {}",
-            format.value(Some(upper))
-        )),
-        Judgement::UnusuallyLow { lower, .. } => Some(format!(
-            "Unusually low: below the natural limit of {}",
-            format.value(Some(lower))
-        )),
-        _ => None,
-    };
+    let unusual = unusual_text(&format, &numbers.unusual, summary.last_week);
     let review_week = numbers.weeks.last();
     let mut view = MetricView {
         id: definition.id.clone(),
@@ -130,25 +120,54 @@ pub fn metric_view(program: &Program, index: usize, numbers: &MetricNumbers) -> 
         key: numbers.key,
         value: format.value(summary.last_week),
         target: numbers.target.map(|target| format.value(Some(target))),
-        wow: change(summary.wow),
-        yoy: change(summary.yoy),
+        wow: change(Comparison::Wow),
+        yoy: change(Comparison::Yoy),
         summary_box_html: String::new(),
         summary_box: vec![
             cell("Last week", summary.last_week),
-            change_cell("WoW", summary.wow),
-            change_cell("YoY", summary.yoy),
+            change_cell("WoW", Comparison::Wow),
+            change_cell("YoY", Comparison::Yoy),
             cell("MTD", summary.mtd),
-            change_cell("MTD YoY", summary.mtd_yoy),
+            change_cell("MTD YoY", Comparison::MtdYoy),
             cell("QTD", summary.qtd),
-            change_cell("QTD YoY", summary.qtd_yoy),
+            change_cell("QTD YoY", Comparison::QtdYoy),
             cell("YTD", summary.ytd),
-            change_cell("YTD YoY", summary.ytd_yoy),
+            change_cell("YTD YoY", Comparison::YtdYoy),
         ],
         unusual,
         gap: review_week.and_then(|week| gap_note(week, numbers.grain)),
     };
     view.summary_box_html = summary_box_html(&view.name, &view.summary_box);
     view
+}
+
+/// "Unusually high: above the natural limit of 44.96" for an unusual week,
+/// the limit with enough digits to differ from the week's value as shown;
+/// when the value needs more digits than it usually shows, they are given
+/// too ("Unusually high: 45.03, above the natural limit of 45.01").
+fn unusual_text(
+    format: &NumberFormat,
+    judgement: &Judgement,
+    value: Option<f64>,
+) -> Option<String> {
+    let (words, limit) = match *judgement {
+        Judgement::UnusuallyHigh { upper, .. } => ("Unusually high", ("above", upper)),
+        Judgement::UnusuallyLow { lower, .. } => ("Unusually low", ("below", lower)),
+        _ => return None,
+    };
+    let (side, limit) = limit;
+    let Some(value) = value else {
+        return Some(format!(
+            "{words}: {side} the natural limit of {}",
+            format.value(Some(limit))
+        ));
+    };
+    let (value_text, limit_text) = format.apart(value, limit);
+    Some(if value_text == format.value(Some(value)) {
+        format!("{words}: {side} the natural limit of {limit_text}")
+    } else {
+        format!("{words}: {value_text}, {side} the natural limit of {limit_text}")
+    })
 }
 
 /// The markup of a metric's summary box.
@@ -552,16 +571,13 @@ pub fn period_table(
         );
         match period {
             TablePeriod::SixWeeks => {
-                row.push(Cell::delta(delta(
-                    metric.summary.wow,
-                    metric.compare,
-                    metric.better,
-                )));
-                row.push(Cell::delta(delta(
-                    metric.summary.yoy,
-                    metric.compare,
-                    metric.better,
-                )));
+                for which in [Comparison::Wow, Comparison::Yoy] {
+                    row.push(Cell::delta(delta(
+                        metric.summary.change(which),
+                        &format,
+                        metric.better,
+                    )));
+                }
             }
             TablePeriod::TwelveMonths => {
                 let last = periods.last();
@@ -570,7 +586,7 @@ pub fn period_table(
                     last.and_then(|p| p.py_value),
                     metric.compare,
                 );
-                row.push(Cell::delta(delta(change, metric.compare, metric.better)));
+                row.push(Cell::delta(delta(change, &format, metric.better)));
             }
         }
         row.push(Cell::plain(metric.target.map_or_else(
