@@ -17,6 +17,7 @@ pub mod compute;
 pub mod error;
 pub mod load;
 pub mod pipeline;
+pub mod pull;
 pub mod render;
 pub mod scaffold;
 pub mod serve;

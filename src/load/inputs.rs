@@ -330,7 +330,7 @@ fn read_file(root: &Path, relative: &Path) -> Result<Vec<u8>, ReadError> {
 /// Checks that `relative` resolves to a path inside `root`, whether the
 /// file itself or a folder on the way to it is a link; the error names the
 /// link.
-pub(super) fn check_inside(root: &Path, relative: &Path) -> Result<(), Diagnostic> {
+pub(crate) fn check_inside(root: &Path, relative: &Path) -> Result<(), Diagnostic> {
     let resolved_root = fs::canonicalize(root).map_err(|error| {
         Diagnostic::new(relative, format!("cannot resolve the site root: {error}"))
     })?;
