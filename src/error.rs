@@ -15,6 +15,10 @@ pub struct Diagnostic {
     pub column: Option<usize>,
     pub message: String,
     pub help: Option<String>,
+    /// The source that wrote the file, for a data file `sitrep pull` made
+    /// (`sources/tickets.sql`): the place to fix a bad row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Box<Path>>,
 }
 
 impl Diagnostic {
@@ -25,6 +29,7 @@ impl Diagnostic {
             column: None,
             message: message.into(),
             help: None,
+            origin: None,
         }
     }
 
@@ -53,6 +58,9 @@ impl fmt::Display for Diagnostic {
             if let Some(column) = self.column {
                 write!(f, ":{column}")?;
             }
+        }
+        if let Some(origin) = &self.origin {
+            write!(f, " (from {})", origin.display())?;
         }
         write!(f, ": {}", self.message)?;
         if let Some(help) = &self.help {
@@ -180,6 +188,17 @@ mod tests {
         assert_eq!(
             diagnostic.to_string(),
             "data/a.csv:4:1: bad date `2026-13-01`\n  help: write dates as YYYY-MM-DD"
+        );
+    }
+
+    #[test]
+    fn diagnostic_names_the_source_that_wrote_a_pulled_file() {
+        let mut diagnostic =
+            Diagnostic::new("data/tickets.csv", "bad date `x`").at_line(Some(1042));
+        diagnostic.origin = Some(Path::new("sources/tickets.sql").into());
+        assert_eq!(
+            diagnostic.to_string(),
+            "data/tickets.csv:1042 (from sources/tickets.sql): bad date `x`"
         );
     }
 

@@ -18,6 +18,7 @@ pub mod confined;
 pub mod error;
 pub mod load;
 pub mod pipeline;
+pub mod pull;
 pub mod render;
 pub mod scaffold;
 pub mod serve;

@@ -69,6 +69,46 @@ enum Command {
         #[arg(long)]
         restate: bool,
     },
+    /// Run the project's sources (sources/*.sql against the database of
+    /// site.yaml, executables that print CSV) and write their results to
+    /// data/<name>.csv.
+    Pull {
+        /// The sources to run, by name (`tickets`) or path
+        /// (`sources/tickets.sql`); all when none are given.
+        #[arg(value_name = "SOURCE")]
+        sources: Vec<String>,
+        /// The last day the data should cover, bound to `:as_of`
+        /// (default: the end of the last week that has ended).
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        as_of: Option<jiff::civil::Date>,
+        /// The time limit of each source, e.g. 90s, 10m.
+        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = sitrep::pull::parse_duration)]
+        timeout: Duration,
+        /// How many sources run at once.
+        #[arg(long, short = 'j', default_value_t = 4)]
+        jobs: usize,
+        /// Show what would run, and run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Let executable sources see this environment variable too
+        /// (e.g. AWS_PROFILE); repeat for more.
+        #[arg(long, value_name = "NAME")]
+        pass_env: Vec<String>,
+    },
+}
+
+fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
+    sitrep::calendar::parse_iso_date(text)
+        .ok_or_else(|| format!("`{text}` is not a date such as 2026-11-22"))
+}
+
+/// Pull progress on standard error.
+struct PullLines;
+
+impl sitrep::pull::PullProgress for PullLines {
+    fn line(&self, text: &str) {
+        eprintln!("{text}");
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +223,28 @@ fn main() -> ExitCode {
                 summary.path.display()
             );
         }),
+        Command::Pull {
+            sources,
+            as_of,
+            timeout,
+            jobs,
+            dry_run,
+            pass_env,
+        } => {
+            let options = sitrep::pull::PullOptions {
+                sources,
+                as_of,
+                timeout,
+                jobs,
+                dry_run,
+                pass_env,
+                today: jiff::ZonedDateTime::now().date(),
+            };
+            match sitrep::pull::pull(root, &options, &PullLines) {
+                Ok(summary) => return report_pull(&summary, dry_run),
+                Err(error) => Err(error),
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -199,6 +261,62 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn report_pull(summary: &sitrep::pull::PullSummary, dry_run: bool) -> ExitCode {
+    use sitrep::pull::Outcome;
+    print_warnings(&summary.warnings);
+    println!(
+        "as of {} (:as_of), since {} (:since)",
+        summary.as_of, summary.since
+    );
+    let mut pulled = 0;
+    for (source, outcome) in &summary.outcomes {
+        match outcome {
+            Outcome::Planned(text) => println!("  {}: {text}", source.path.display()),
+            Outcome::Pulled(file) => {
+                pulled += 1;
+                println!(
+                    "  {} → {}: {} row{}",
+                    source.path.display(),
+                    source.output().display(),
+                    file.rows,
+                    plural(file.rows as usize)
+                );
+            }
+            Outcome::Failed(problems) => {
+                for problem in problems {
+                    eprintln!("{ERROR}error{ERROR:#}: {problem}");
+                }
+            }
+        }
+    }
+    let failed = summary.failed();
+    if dry_run {
+        println!("Dry run: nothing was run or written.");
+    } else if pulled > 0 {
+        println!(
+            "{GOOD}Pulled{GOOD:#} {pulled} source{} into data/ (recorded in {}).",
+            plural(pulled),
+            sitrep::pull::MANIFEST_FILE
+        );
+    }
+    if failed > 0 {
+        eprintln!(
+            "{failed} source{} failed; {}",
+            plural(failed),
+            if failed == 1 {
+                "its data file was left as it was."
+            } else {
+                "their data files were left as they were."
+            }
+        );
+        return ExitCode::FAILURE;
+    }
+    if summary.outcomes.is_empty() {
+        eprintln!("{WARNING}warning{WARNING:#}: sources/ has no sources to run");
+    }
+    ExitCode::SUCCESS
 }
 
 fn print_created(created: &sitrep::scaffold::Created) {

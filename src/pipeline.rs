@@ -115,6 +115,15 @@ pub fn build(
     output: Option<&Path>,
     progress: &dyn Progress,
 ) -> Result<BuildSummary, Error> {
+    let result = build_site(root, output, progress);
+    crate::pull::Manifest::explain(root, result, |summary| &mut summary.warnings)
+}
+
+fn build_site(
+    root: &Path,
+    output: Option<&Path>,
+    progress: &dyn Progress,
+) -> Result<BuildSummary, Error> {
     let started = Instant::now();
     progress.stage("reading inputs");
     let inputs = InputFiles::read(root)?;
@@ -541,6 +550,11 @@ fn check_site(site: &Site) -> Result<Vec<Restatement>, Error> {
 /// Validates every input of the site at `root` (data, programs, narratives
 /// and their calls, templates) without writing anything.
 pub fn check(root: &Path) -> Result<CheckSummary, Error> {
+    let result = check_project(root);
+    crate::pull::Manifest::explain(root, result, |summary| &mut summary.warnings)
+}
+
+fn check_project(root: &Path) -> Result<CheckSummary, Error> {
     let site = Site::load(root)?;
     let restatements = check_site(&site)?;
     Ok(CheckSummary {

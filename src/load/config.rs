@@ -33,6 +33,16 @@ pub struct SiteConfig {
     pub tolerance: f64,
     /// Whether raw HTML in narratives is kept (escaped by default).
     pub allow_html: bool,
+    /// The connection `sitrep pull` runs `sources/*.sql` against.
+    pub database: Option<DatabaseConfig>,
+}
+
+/// `database:` in site.yaml. Only the name of the environment variable
+/// that holds the connection URL is in the project: the URL carries the
+/// password, and a secret never belongs in a file of the project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseConfig {
+    pub url_env: String,
 }
 
 impl Default for SiteConfig {
@@ -45,6 +55,7 @@ impl Default for SiteConfig {
             month_axis: MonthAxis::default(),
             tolerance: DEFAULT_TOLERANCE,
             allow_html: false,
+            database: None,
         }
     }
 }
@@ -63,6 +74,16 @@ struct SiteFile {
     tolerance: Option<f64>,
     #[serde(default)]
     allow_html: bool,
+    database: Option<DatabaseFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatabaseFile {
+    url_env: Option<String>,
+    // Read only to refuse them with a clear message.
+    url: Option<serde::de::IgnoredAny>,
+    password: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +185,32 @@ pub fn parse_site_config(text: &str, path: &Path) -> Result<SiteConfig, Vec<Diag
             );
         }
     }
+    if let Some(database) = file.database {
+        let line = yaml::line_of_key(text, &["database"]);
+        if database.url.is_some() || database.password.is_some() {
+            errors.push(
+                Diagnostic::new(path, "`database:` holds a URL or password; sitrep reads the connection's secret only from the environment, never from a file of the project")
+                    .at_line(line)
+                    .with_help("write `database: { url_env: SITREP_DATABASE_URL }` and set that environment variable to the URL, e.g. postgresql://user:password@host:5432/db"),
+            );
+        } else {
+            match database.url_env {
+                Some(name) if is_environment_name(&name) => {
+                    config.database = Some(DatabaseConfig { url_env: name })
+                }
+                Some(name) => errors.push(
+                    Diagnostic::new(path, format!("`url_env: {name}` is not an environment variable name"))
+                        .at_line(line)
+                        .with_help("use letters, digits and `_`, e.g. `SITREP_DATABASE_URL`"),
+                ),
+                None => errors.push(
+                    Diagnostic::new(path, "`database:` needs `url_env:`, the environment variable that holds the connection URL")
+                        .at_line(line)
+                        .with_help("write `database: { url_env: SITREP_DATABASE_URL }`"),
+                ),
+            }
+        }
+    }
     if errors.is_empty() {
         Ok(config)
     } else {
@@ -201,6 +248,14 @@ fn check_output_folder(output: &str) -> Result<PathBuf, String> {
         }
         Some(_) => Ok(clean),
     }
+}
+
+/// A portable environment variable name: `A-Z`, `a-z`, `0-9` and `_`,
+/// not starting with a digit.
+fn is_environment_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
 }
 
 /// Ids that become folder names and URL segments: letters, digits, `-`, `_`.
@@ -275,6 +330,24 @@ mod tests {
             check_output_folder("./public").unwrap(),
             PathBuf::from("public")
         );
+    }
+
+    #[test]
+    fn database_names_an_environment_variable_never_a_secret() {
+        let config = parse("title: T\ndatabase: { url_env: SITREP_DATABASE_URL }\n").unwrap();
+        assert_eq!(
+            config.database,
+            Some(DatabaseConfig {
+                url_env: "SITREP_DATABASE_URL".to_string()
+            })
+        );
+        assert_eq!(parse("title: T\n").unwrap().database, None);
+        let errors =
+            parse("title: T\ndatabase:\n  url: postgresql://me:secret@db/wbr\n").unwrap_err();
+        assert_eq!(errors[0].line, Some(2));
+        assert!(errors[0].message.contains("only from the environment"));
+        assert!(parse("title: T\ndatabase: { url_env: 'my url' }\n").is_err());
+        assert!(parse("title: T\ndatabase: {}\n").is_err());
     }
 
     #[test]
