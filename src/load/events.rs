@@ -167,10 +167,14 @@ pub fn local_day(millis: i64, tz: &TimeZone) -> Date {
 /// The header of a source's file: its column names, for checking metrics
 /// before the rows are read.
 pub fn read_header(bytes: &[u8], path: &Path) -> Result<Vec<String>, Diagnostic> {
-    let text = decompress(bytes, path)?;
+    parse_header(&decompress(bytes, path)?, path)
+}
+
+/// The column names of a CSV text's first line.
+fn parse_header(text: &[u8], path: &Path) -> Result<Vec<String>, Diagnostic> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
-        .from_reader(&text[..]);
+        .from_reader(text);
     let mut record = csv::ByteRecord::new();
     match reader.read_byte_record(&mut record) {
         Ok(true) => Ok(record
@@ -261,16 +265,10 @@ pub fn load_source(
             }
         };
         let header_end = memchr::memchr(b'\n', &text).map_or(text.len(), |end| end + 1);
-        let header = match read_header(
-            &text[..header_end],
-            Path::new(path.file_name().unwrap_or_default()),
-        ) {
+        let header = match parse_header(&text[..header_end], path) {
             Ok(header) => header,
             Err(error) => {
-                errors.push(Diagnostic {
-                    path: path.clone(),
-                    ..error
-                });
+                errors.push(error);
                 continue;
             }
         };
