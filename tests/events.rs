@@ -287,3 +287,164 @@ fn metric_mistakes_name_the_program_line_and_suggest_a_fix() {
         "{stderr}"
     );
 }
+
+/// The SQL that gives an example metric's value over `[start, end)` (epoch
+/// milliseconds) as of `as_of`, written independently of sitrep's engine.
+fn duckdb_sql(metric: &str, start: i64, end: i64, as_of: i64) -> Option<String> {
+    let ms = |column: &str| format!("epoch_ms({column})");
+    let placed = |column: &str| format!("{} >= {start} AND {} < {end}", ms(column), ms(column));
+    let answered = format!(
+        "first_response_at IS NOT NULL AND {} < {as_of}",
+        ms("first_response_at")
+    );
+    let frt = format!("({} - {})", ms("first_response_at"), ms("created_at"));
+    let (queue, expression, extra) = match metric {
+        "tickets_opened" => ("incident", "count(*)".to_string(), placed("created_at")),
+        "ticket_frt_p90_hours" => (
+            "incident",
+            format!("quantile_cont({frt}, 0.9) / 3600000.0"),
+            format!("{} AND {answered}", placed("created_at")),
+        ),
+        "ticket_frt_within_4h" => (
+            "incident",
+            format!(
+                "sum(CASE WHEN {answered} AND {frt} <= 14400000 THEN 1 ELSE 0 END) * 1.0 / \
+                 sum(CASE WHEN {answered} THEN 1 WHEN {as_of} - {} > 14400000 THEN 1 ELSE 0 END)",
+                ms("created_at")
+            ),
+            placed("created_at"),
+        ),
+        "ticket_resolution_p50_hours" => (
+            "incident",
+            format!(
+                "quantile_cont({} - {}, 0.5) / 3600000.0",
+                ms("resolved_at"),
+                ms("created_at")
+            ),
+            placed("resolved_at"),
+        ),
+        "ticket_backlog" | "frontline_backlog" => (
+            if metric == "ticket_backlog" {
+                "incident"
+            } else {
+                "frontline"
+            },
+            "count(*)".to_string(),
+            format!(
+                "{} < {end} AND (resolved_at IS NULL OR {} >= {end})",
+                ms("created_at"),
+                ms("resolved_at")
+            ),
+        ),
+        "frontline_tickets" => ("frontline", "count(*)".to_string(), placed("created_at")),
+        "frontline_handle_minutes" => (
+            "frontline",
+            "avg(handle_minutes)".to_string(),
+            format!("{} AND channel <> 'web_form'", placed("created_at")),
+        ),
+        "frontline_frt_p90_hours" => (
+            "frontline",
+            format!("quantile_cont({frt}, 0.9) / 3600000.0"),
+            format!("{} AND {answered}", placed("created_at")),
+        ),
+        _ => return None,
+    };
+    Some(format!(
+        "SELECT {expression} FROM tickets WHERE queue = '{queue}' AND {extra}"
+    ))
+}
+
+#[test]
+fn every_event_number_of_the_example_matches_duckdb() {
+    let python = std::process::Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .output();
+    if !python.is_ok_and(|output| output.status.success()) {
+        eprintln!("SKIPPED: DuckDB is not installed (pip install duckdb); .ci/run installs it");
+        return;
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = tempfile::tempdir().unwrap();
+    sitrep(repo)
+        .arg("build")
+        .arg("--output")
+        .arg(output.path())
+        .assert()
+        .success();
+    let data = read_json(&output.path().join("2026-W47/data.json"));
+    let zone = jiff::tz::TimeZone::get("America/Los_Angeles").unwrap();
+    let midnight = |date: &str| {
+        let date: jiff::civil::Date = date.parse().unwrap();
+        date.to_zoned_datetime(zone.clone())
+            .unwrap()
+            .timestamp()
+            .as_millisecond()
+    };
+    let after = |date: &str| {
+        let date: jiff::civil::Date = date.parse().unwrap();
+        midnight(&date.tomorrow().unwrap().to_string())
+    };
+    let as_of = after("2026-11-22");
+    // (label, sitrep's value, SQL)
+    let mut checks: Vec<(String, Option<f64>, String)> = Vec::new();
+    for program in ["incident_resolutions", "frontline_cx"] {
+        for (id, metric) in data["programs"][program]["metrics"].as_object().unwrap() {
+            for period in metric["weeks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(metric["months"].as_array().unwrap())
+            {
+                let (start, end) = (
+                    period["start"].as_str().unwrap(),
+                    period["end"].as_str().unwrap(),
+                );
+                let end_moment = after(end).min(as_of);
+                if let Some(sql) = duckdb_sql(id, midnight(start), end_moment, as_of) {
+                    checks.push((
+                        format!("{id} {start}..{end}"),
+                        period["value"].as_f64(),
+                        sql,
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checks.len() >= 9 * 18, "{} checks", checks.len());
+    let script = format!(
+        "import duckdb, json, sys\n\
+         con = duckdb.connect()\n\
+         con.execute(\"CREATE TABLE tickets AS SELECT * FROM read_csv('{}', header=true, types={{'created_at': 'TIMESTAMPTZ', 'first_response_at': 'TIMESTAMPTZ', 'resolved_at': 'TIMESTAMPTZ', 'handle_minutes': 'DOUBLE'}})\")\n\
+         queries = json.load(sys.stdin)\n\
+         print(json.dumps([con.execute(q).fetchone()[0] for q in queries]))\n",
+        repo.join("data/tickets.csv.gz").display()
+    );
+    let queries: Vec<&str> = checks.iter().map(|(_, _, sql)| sql.as_str()).collect();
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(&queries).unwrap().as_bytes())
+        .unwrap();
+    let result = child.wait_with_output().unwrap();
+    assert!(result.status.success(), "DuckDB failed");
+    let answers: Vec<Option<f64>> = serde_json::from_slice(&result.stdout).unwrap();
+    let mut wrong = Vec::new();
+    for ((label, ours, _), theirs) in checks.iter().zip(answers) {
+        let same = match (ours, theirs) {
+            (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(1.0),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            wrong.push(format!("{label}: sitrep {ours:?}, DuckDB {theirs:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
