@@ -46,8 +46,17 @@
 //!   target from October 2026 (identity-verification vendor latency) and QA
 //!   calibration agreement drops after a policy change on 14 Sep 2026.
 //!
+//! - `tickets.csv.gz`: the ticketing tool's export, one row per ticket
+//!   (about 100,000 over the three years): id, created, first response and
+//!   resolution timestamps with their UTC offset in America/Los_Angeles,
+//!   channel, priority, queue (`incident` or `frontline`) and handle
+//!   minutes. Tickets not answered or resolved by the export moment (Mon
+//!   2026-11-23 06:00 local) have empty cells. The W46 breach slows first
+//!   responses of high-priority incident tickets.
+//!
 //! Everything is deterministic: a small seeded PRNG (splitmix64), our own
-//! date arithmetic and CSV writing, no crates. Running it twice gives
+//! date arithmetic and CSV writing; jiff for the export's time zone and
+//! flate2 to gzip it. Running it twice gives
 //! byte-identical files.
 
 use std::fmt::Write as _;
@@ -80,6 +89,19 @@ fn main() -> std::io::Result<()> {
         ("frontline_cx.csv", frontline_cx(&days)),
         ("qa.csv", quality_assurance(&days)),
     ];
+    // The ticket export: one row per ticket, gzipped as exports often come.
+    let tickets = ticket_export(&days);
+    let path = out.join("tickets.csv.gz");
+    let mut encoder = flate2::GzBuilder::new()
+        .mtime(0) // no timestamp in the header: byte-identical reruns
+        .write(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut encoder, tickets.as_bytes())?;
+    fs::write(&path, encoder.finish()?)?;
+    println!(
+        "wrote {} ({} rows)",
+        path.display(),
+        tickets.lines().count() - 1
+    );
     for (name, text) in files {
         let path = out.join(name);
         fs::write(&path, &text)?;
@@ -735,4 +757,111 @@ mod tests {
         assert_eq!(wbr_number(1234), "\"1,234\"");
         assert_eq!(wbr_number(1_234_567), "\"1,234,567\"");
     }
+}
+
+// ---------------------------------------------------------------------------
+// The ticket export: data/tickets.csv.gz
+// ---------------------------------------------------------------------------
+
+/// One row per ticket. Times are drawn in Los Angeles local time and
+/// written with their offset, so every reader (sitrep, DuckDB) sees the
+/// same instants; delays are added to instants, never to wall-clock times.
+fn ticket_export(days: &[Day]) -> String {
+    use jiff::tz::TimeZone;
+    let zone = TimeZone::get("America/Los_Angeles").expect("bundled time zone database");
+    let export = jiff::civil::date(2026, 11, 23)
+        .at(6, 0, 0, 0)
+        .to_zoned_datetime(zone.clone())
+        .expect("a valid local time")
+        .timestamp()
+        .as_second();
+    let write_time = |second: i64| {
+        jiff::Timestamp::from_second(second)
+            .expect("in range")
+            .to_zoned_datetime(zone.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string()
+    };
+    let mut rng = Rng(0x7_1C4E_7500);
+    let mut out = String::from(
+        "ticket_id,created_at,first_response_at,resolved_at,channel,priority,queue,handle_minutes\n",
+    );
+    let mut id = 100_000u64;
+    for day in days {
+        let mean = 88.0 * growth(day, 0.08) * stay_season(day.doy) * INCIDENT_WEEKDAY[day.weekday];
+        let breach = day.in_week(BREACH_WEEK).is_some_and(|index| index <= 3);
+        for _ in 0..rng.count(mean, 0.08) {
+            id += 1;
+            // Busier in the day than at night.
+            let hour = loop {
+                let hour = 13.0 + 4.5 * rng.normal();
+                if (0.0..24.0).contains(&hour) {
+                    break hour;
+                }
+            };
+            let seconds = (hour * 3600.0) as i64;
+            let (year, month, date) = (day.year as i16, day.month as i8, day.day as i8);
+            let local = jiff::civil::date(year, month, date).at(
+                (seconds / 3600) as i8,
+                (seconds / 60 % 60) as i8,
+                (seconds % 60) as i8,
+                0,
+            );
+            let created = local
+                .to_zoned_datetime(zone.clone())
+                .expect("a valid local time")
+                .timestamp()
+                .as_second();
+            let channel = match rng.uniform() {
+                x if x < 0.45 => "email",
+                x if x < 0.75 => "chat",
+                x if x < 0.95 => "phone",
+                _ => "web_form",
+            };
+            let priority = match rng.uniform() {
+                x if x < 0.15 => "high",
+                x if x < 0.75 => "normal",
+                _ => "low",
+            };
+            let queue = if rng.uniform() < 0.4 {
+                "incident"
+            } else {
+                "frontline"
+            };
+            // First response: log-normal around 1.2 h (faster on chat and
+            // phone); the breach week's misrouted high-priority incidents
+            // wait much longer.
+            let mut median_hours = match channel {
+                "chat" | "phone" => 0.5,
+                _ => 1.6,
+            };
+            if breach && queue == "incident" && priority != "low" {
+                median_hours *= 4.0;
+            }
+            let response =
+                created + (3600.0 * median_hours * (0.9 * rng.normal()).exp()) as i64 + 60;
+            let resolution = response + (3600.0 * 20.0 * (1.0 * rng.normal()).exp()) as i64;
+            let handle = (12.0 * (0.5 * rng.normal()).exp()).round();
+            let known = |second: i64| {
+                if second <= export {
+                    write_time(second)
+                } else {
+                    String::new()
+                }
+            };
+            let handle = if rng.uniform() < 0.02 {
+                String::new()
+            } else {
+                format!("{handle}")
+            };
+            let _ = writeln!(
+                out,
+                "T{id},{},{},{},{channel},{priority},{queue},{handle}",
+                write_time(created),
+                known(response),
+                known(resolution),
+            );
+        }
+    }
+    out
 }

@@ -2,6 +2,7 @@
 //! the 6-12 series, the summary box, statuses, exceptions and unusual moves.
 
 pub mod compare;
+pub mod events;
 pub mod period;
 pub mod restate;
 pub mod status;

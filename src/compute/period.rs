@@ -207,13 +207,11 @@ impl<'a> Evaluator<'a> {
             // A constant target of a metric that adds its days up is a
             // weekly target: it says nothing about a month or a quarter.
             Target::Constant(_)
-                if matches!(
-                    metric.definition.source,
-                    MetricSource::Column {
-                        aggregate: Aggregate::Sum,
-                        ..
-                    }
-                ) && self.calendar.week_of(period.start) != period =>
+                if match &metric.definition.source {
+                    MetricSource::Column { aggregate, .. } => *aggregate == Aggregate::Sum,
+                    MetricSource::Events(query) => query.additive(),
+                    MetricSource::Derived { .. } => false,
+                } && self.calendar.week_of(period.start) != period =>
             {
                 None
             }
@@ -284,6 +282,15 @@ impl PeriodValues<'_> {
                         })
                         .collect()
                 }
+                // Event metrics count or measure the rows of each period.
+                (MetricSource::Events(_), _) => match &metric.events {
+                    Some(events) => self
+                        .periods
+                        .iter()
+                        .map(|&period| events.value(period, evaluator.as_of))
+                        .collect(),
+                    None => vec![PeriodValue::NOT_APPLICABLE; self.periods.len()],
+                },
                 (MetricSource::Column { .. }, None) => {
                     vec![PeriodValue::NOT_APPLICABLE; self.periods.len()]
                 }

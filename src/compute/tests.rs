@@ -39,7 +39,7 @@ fn program(id: &str, yaml: &str, columns: &Columns) -> Program {
         .map(|definition| {
             let series = match &definition.source {
                 MetricSource::Column { column: name, .. } => Some(column(name)),
-                MetricSource::Derived { .. } => None,
+                MetricSource::Derived { .. } | MetricSource::Events(_) => None,
             };
             let target = match &definition.target {
                 None => None,
@@ -55,6 +55,7 @@ fn program(id: &str, yaml: &str, columns: &Columns) -> Program {
             Metric {
                 definition,
                 series,
+                events: None,
                 target,
             }
         })

@@ -4,6 +4,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::events::EventSourceConfig;
 use crate::calendar::{parse_weekday, Calendar};
 use crate::error::Diagnostic;
 use crate::yaml;
@@ -35,6 +36,11 @@ pub struct SiteConfig {
     pub allow_html: bool,
     /// The connection `sitrep pull` runs `sources/*.sql` against.
     pub database: Option<DatabaseConfig>,
+    /// The zone event timestamps without an offset are read in, and whose
+    /// local midnights bound their days (default UTC).
+    pub time_zone: jiff::tz::TimeZone,
+    /// The event sources (ticket exports) metrics can read.
+    pub events: Vec<EventSourceConfig>,
 }
 
 /// `database:` in site.yaml. Only the name of the environment variable
@@ -56,6 +62,8 @@ impl Default for SiteConfig {
             tolerance: DEFAULT_TOLERANCE,
             allow_html: false,
             database: None,
+            time_zone: jiff::tz::TimeZone::UTC,
+            events: Vec::new(),
         }
     }
 }
@@ -75,6 +83,9 @@ struct SiteFile {
     #[serde(default)]
     allow_html: bool,
     database: Option<DatabaseFile>,
+    time_zone: Option<String>,
+    #[serde(default)]
+    events: indexmap::IndexMap<String, EventSourceFile>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,6 +95,25 @@ struct DatabaseFile {
     // Read only to refuse them with a clear message.
     url: Option<serde::de::IgnoredAny>,
     password: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventSourceFile {
+    path: String,
+    id: Option<String>,
+    at: Option<String>,
+    duplicates: Option<Duplicates>,
+}
+
+/// What a repeated id in an event source means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Duplicates {
+    /// A mistake in the export (the default).
+    Error,
+    /// An update: the later row replaces the earlier one.
+    KeepLast,
 }
 
 #[derive(Debug, Deserialize)]
@@ -210,6 +240,52 @@ pub fn parse_site_config(text: &str, path: &Path) -> Result<SiteConfig, Vec<Diag
                 ),
             }
         }
+    }
+    if let Some(name) = file.time_zone {
+        match jiff::tz::TimeZone::get(name.trim()) {
+            Ok(zone) => config.time_zone = zone,
+            Err(_) => errors.push(
+                Diagnostic::new(
+                    path,
+                    format!("`time_zone: {name}` is not a known time zone"),
+                )
+                .at_line(at("time_zone"))
+                .with_help(
+                    "use an IANA name such as `America/Los_Angeles`, `Europe/Berlin` or `UTC`",
+                ),
+            ),
+        }
+    }
+    for (name, source) in file.events {
+        let line = yaml::line_of_key(text, &["events", name.as_str()]);
+        if !is_safe_name(&name) {
+            errors.push(
+                Diagnostic::new(path, format!("`{name}` cannot be an event source name"))
+                    .at_line(line)
+                    .with_help("use letters, digits, `-` and `_`"),
+            );
+        }
+        let relative = PathBuf::from(source.path.trim().trim_end_matches('/'));
+        let inside_data = relative
+            .components()
+            .all(|part| matches!(part, Component::Normal(_)))
+            && relative.starts_with("data")
+            && relative.components().count() > 1;
+        if !inside_data {
+            errors.push(
+                Diagnostic::new(path, format!("`path: {}` of event source `{name}` is not inside data/", source.path))
+                    .at_line(yaml::line_of_key(text, &["events", name.as_str(), "path"]).or(line))
+                    .with_help("put the export under data/, e.g. `path: data/tickets/` (a folder of CSVs) or `path: data/tickets.csv.gz`"),
+            );
+        }
+        config.events.push(EventSourceConfig {
+            name,
+            path: relative,
+            id: source.id,
+            keep_last: source.duplicates == Some(Duplicates::KeepLast),
+            at: source.at,
+            line,
+        });
     }
     if errors.is_empty() {
         Ok(config)

@@ -281,7 +281,14 @@ fn is_input(folder: &str, path: &Path) -> bool {
         .map(|extension| extension.to_string_lossy().to_ascii_lowercase());
     let name = path.file_name().map(|name| name.to_string_lossy());
     if folder == DATA_FOLDER {
+        // Event exports often come gzipped (`tickets.csv.gz`).
         extension.as_deref() == Some("csv")
+            || (extension.as_deref() == Some("gz")
+                && path.file_stem().is_some_and(|stem| {
+                    stem.to_string_lossy()
+                        .to_ascii_lowercase()
+                        .ends_with(".csv")
+                }))
     } else if folder == PROGRAMS_FOLDER {
         extension.as_deref() == Some("yaml")
     } else if folder.starts_with(REVIEWS_FOLDER) {

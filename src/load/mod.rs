@@ -5,12 +5,14 @@
 pub mod config;
 pub mod data;
 pub mod deck;
+pub mod events;
 pub mod inputs;
 pub mod narrative;
 pub mod program;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -20,6 +22,7 @@ use crate::error::{closest, Diagnostic, Diagnostics, Error};
 use config::SiteConfig;
 use data::{DailySeries, DataFile, DataSet};
 use deck::DeckBlock;
+use events::EventMeasure;
 use inputs::{link_outside, InputFiles, ReadError, DATA_FOLDER, PROGRAMS_FOLDER, REVIEWS_FOLDER};
 use narrative::Narrative;
 use program::{
@@ -130,6 +133,8 @@ pub struct Metric {
     /// The daily (or weekly/monthly) values of a column metric; `None` for
     /// derived metrics.
     pub series: Option<DailySeries>,
+    /// The rows of an event metric; `None` for other metrics.
+    pub events: Option<std::sync::Arc<crate::compute::events::EventMetric>>,
     pub target: Option<Target>,
 }
 
@@ -219,16 +224,24 @@ impl Site {
             .as_ref()
             .and_then(|name| load_theme(inputs, name, &mut errors));
         let errors_before_data = errors.len();
-        let data = load_data(inputs, &mut errors);
+        let data = load_data(inputs, &config.events, &mut errors);
         // A data file with errors has no columns yet: metrics reading them
         // are checked once it loads, instead of reporting missing columns.
         let data_complete = errors.len() == errors_before_data;
         let (definitions, program_files) = load_programs(inputs, &mut errors);
+        let event_sources = load_event_sources(inputs, &config, &definitions, &mut errors);
         let reviews = load_reviews(inputs, &config, &program_files, plan, &mut errors);
         let mut programs = Vec::with_capacity(definitions.len());
         let mut warnings = Vec::new();
         for (definition, path) in definitions {
-            match bind_program(definition, &path, &data, data_complete, &config.calendar) {
+            match bind_program(
+                definition,
+                &path,
+                &data,
+                data_complete,
+                &config.calendar,
+                &event_sources,
+            ) {
                 Ok(program) => {
                     warnings.extend(percent_warnings(&program, &data));
                     programs.push(program);
@@ -239,7 +252,17 @@ impl Site {
             }
         }
 
-        let latest_data = data.files.iter().filter_map(|file| file.last_date).max();
+        let latest_data = data
+            .files
+            .iter()
+            .filter_map(|file| file.last_date)
+            .chain(
+                event_sources
+                    .tables
+                    .values()
+                    .filter_map(|table| table.last_day),
+            )
+            .max();
         for review in &reviews {
             if latest_data.is_none_or(|latest| latest < review.week.week.start) {
                 warnings.push(
@@ -319,8 +342,14 @@ fn load_theme(inputs: &InputFiles, name: &str, errors: &mut Diagnostics) -> Opti
     Some(theme)
 }
 
-fn load_data(inputs: &InputFiles, errors: &mut Diagnostics) -> DataSet {
-    let files = inputs.list(DATA_FOLDER, Some("csv"), errors);
+fn load_data(
+    inputs: &InputFiles,
+    event_sources: &[events::EventSourceConfig],
+    errors: &mut Diagnostics,
+) -> DataSet {
+    let mut files = inputs.list(DATA_FOLDER, Some("csv"), errors);
+    // Event exports are read by their sources, not as daily series.
+    files.retain(|path| !event_sources.iter().any(|source| source.contains(path)));
     let parsed: Vec<_> = files
         .par_iter()
         .map(|path| {
@@ -589,6 +618,265 @@ fn read_frozen_numbers(
     }
 }
 
+/// The site's event sources, loaded with the columns the programs use.
+#[derive(Default)]
+struct EventSources {
+    tables: std::collections::HashMap<String, Arc<events::EventTable>>,
+    /// Rows sorted by a timestamp, per (source, column), shared by the
+    /// metrics that place rows by it.
+    indexes: std::sync::Mutex<
+        std::collections::HashMap<(String, String), Arc<crate::compute::events::TimeIndex>>,
+    >,
+}
+
+impl EventSources {
+    fn index(
+        &self,
+        table: &events::EventTable,
+        column: &str,
+    ) -> Option<Arc<crate::compute::events::TimeIndex>> {
+        let times = table.timestamps(column)?;
+        let mut indexes = self
+            .indexes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Some(
+            indexes
+                .entry((table.name.clone(), column.to_string()))
+                .or_insert_with(|| Arc::new(crate::compute::events::TimeIndex::new(times)))
+                .clone(),
+        )
+    }
+}
+
+/// Reads every event source with the columns its metrics use, checking
+/// each metric's source and columns first (errors at the metric's line).
+fn load_event_sources(
+    inputs: &InputFiles,
+    config: &SiteConfig,
+    programs: &[(ProgramDefinition, PathBuf)],
+    errors: &mut Diagnostics,
+) -> EventSources {
+    use events::ColumnKind;
+    let mut sources = EventSources::default();
+    if config.events.is_empty()
+        && !programs.iter().any(|(program, _)| {
+            program
+                .metrics
+                .iter()
+                .any(|metric| matches!(metric.source, MetricSource::Events(_)))
+        })
+    {
+        return sources;
+    }
+    let data_files = inputs.list(DATA_FOLDER, None, &mut Diagnostics::default());
+    let mut headers: std::collections::HashMap<&str, (Vec<PathBuf>, Vec<String>)> =
+        std::collections::HashMap::new();
+    for source in &config.events {
+        let files: Vec<PathBuf> = data_files
+            .iter()
+            .filter(|path| source.contains(path))
+            .filter(|path| {
+                let name = path.to_string_lossy().to_ascii_lowercase();
+                name.ends_with(".csv") || name.ends_with(".csv.gz")
+            })
+            .cloned()
+            .collect();
+        if files.is_empty() {
+            errors.push(
+                Diagnostic::new(
+                    SITE_FILE,
+                    format!(
+                        "event source `{}` has no files: nothing at {} ends in .csv or .csv.gz",
+                        source.name,
+                        source.path.display()
+                    ),
+                )
+                .at_line(source.line)
+                .with_help("export the events there, or correct `path:`"),
+            );
+            continue;
+        }
+        let mut header = Vec::new();
+        for path in &files {
+            if let Ok(bytes) = inputs.bytes(path) {
+                if let Ok(found) = events::read_header(bytes, path) {
+                    for name in found {
+                        if !header.contains(&name) {
+                            header.push(name);
+                        }
+                    }
+                }
+            }
+        }
+        headers.insert(source.name.as_str(), (files, header));
+    }
+    // What each source must load: column → kind, and the (start, end)
+    // pairs whose order is checked.
+    let mut needs: std::collections::HashMap<&str, indexmap::IndexMap<String, ColumnKind>> =
+        std::collections::HashMap::new();
+    let mut pairs: std::collections::HashMap<&str, Vec<(String, String)>> =
+        std::collections::HashMap::new();
+    for (program, path) in programs {
+        for metric in &program.metrics {
+            let MetricSource::Events(query) = &metric.source else {
+                continue;
+            };
+            let at = |message: String, help: String| {
+                Diagnostic::new(path, format!("metric `{}`: {message}", metric.id))
+                    .at_line(metric.line)
+                    .with_help(help)
+            };
+            let Some(source) = config
+                .events
+                .iter()
+                .find(|source| source.name == query.source)
+            else {
+                let help = match closest(&query.source, config.events.iter().map(|source| source.name.as_str())) {
+                    Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                    None => "declare it in site.yaml, e.g. `events: { tickets: { path: data/tickets/, id: ticket_id } }`".to_string(),
+                };
+                errors.push(at(
+                    format!(
+                        "`events: {}` is not an event source of site.yaml",
+                        query.source
+                    ),
+                    help,
+                ));
+                continue;
+            };
+            let Some((_, header)) = headers.get(source.name.as_str()) else {
+                continue;
+            };
+            if query.placed_by(source.at.as_deref()).is_none() {
+                errors.push(at(
+                    format!(
+                        "nothing says which timestamp places a row of `{}` in a period",
+                        source.name
+                    ),
+                    "add `at: <timestamp column>` to the metric, or to the source in site.yaml"
+                        .to_string(),
+                ));
+                continue;
+            }
+            let wanted = needs.entry(source.name.as_str()).or_default();
+            for (column, kind) in query.columns(source.at.as_deref()) {
+                if !header.contains(&column) {
+                    let help = match closest(&column, header.iter().map(String::as_str)) {
+                        Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                        None => format!(
+                            "the columns of `{}` are: {}",
+                            source.name,
+                            header.join(", ")
+                        ),
+                    };
+                    errors.push(at(
+                        format!("event source `{}` has no column `{column}`", source.name),
+                        help,
+                    ));
+                    continue;
+                }
+                match wanted.get(&column).copied() {
+                    None => {
+                        wanted.insert(column, kind);
+                    }
+                    Some(found) if found == kind => {}
+                    Some(found) if found != ColumnKind::Timestamp && kind != ColumnKind::Timestamp => {
+                        wanted.insert(column, ColumnKind::Number);
+                    }
+                    Some(found) => errors.push(at(
+                        format!("column `{column}` of `{}` is read as {} here but as {} by another metric", source.name, kind.describe(), found.describe()),
+                        "a column holds either timestamps or values; check the column names".to_string(),
+                    )),
+                }
+            }
+            if let EventMeasure::Duration { start, end, .. } | EventMeasure::Open { start, end } =
+                &query.measure
+            {
+                let list = pairs.entry(source.name.as_str()).or_default();
+                if !list.contains(&(start.clone(), end.clone())) {
+                    list.push((start.clone(), end.clone()));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return sources;
+    }
+    let loaded: Vec<(String, Result<events::EventTable, Vec<Diagnostic>>)> = config
+        .events
+        .par_iter()
+        .filter_map(|source| {
+            let (files, _) = headers.get(source.name.as_str())?;
+            let wanted: Vec<(String, ColumnKind)> = needs
+                .get(source.name.as_str())?
+                .iter()
+                .map(|(column, kind)| (column.clone(), *kind))
+                .collect();
+            let bytes: Vec<(PathBuf, &[u8])> = files
+                .iter()
+                .filter_map(|path| inputs.bytes(path).ok().map(|bytes| (path.clone(), bytes)))
+                .collect();
+            Some((
+                source.name.clone(),
+                events::load_source(source, &bytes, &wanted, &config.time_zone),
+            ))
+        })
+        .collect();
+    for (name, result) in loaded {
+        match result {
+            Ok(table) => {
+                for (start, end) in pairs.get(name.as_str()).into_iter().flatten() {
+                    check_order(&table, start, end, errors);
+                }
+                sources.tables.insert(name, Arc::new(table));
+            }
+            Err(problems) => problems
+                .into_iter()
+                .for_each(|problem| errors.push(problem)),
+        }
+    }
+    sources
+}
+
+/// An event cannot end before it starts: every such row is an input error.
+fn check_order(table: &events::EventTable, start: &str, end: &str, errors: &mut Diagnostics) {
+    let (Some(starts), Some(ends)) = (table.timestamps(start), table.timestamps(end)) else {
+        return;
+    };
+    let mut found = 0;
+    for (row, (&began, &ended)) in starts.iter().zip(ends).enumerate() {
+        if began != events::NO_TIME && ended != events::NO_TIME && ended < began {
+            found += 1;
+            if found > 20 {
+                continue;
+            }
+            let (path, line) = table.place(row);
+            let show = |millis: i64| {
+                jiff::Timestamp::from_millisecond(millis)
+                    .map(|timestamp| {
+                        timestamp
+                            .to_zoned_datetime(table.time_zone.clone())
+                            .to_string()
+                    })
+                    .unwrap_or_default()
+            };
+            errors.push(
+                Diagnostic::new(
+                    path,
+                    format!(
+                        "`{end}` ({}) is before `{start}` ({})",
+                        show(ended),
+                        show(began)
+                    ),
+                )
+                .at_line(Some(line))
+                .with_help("an event cannot end before it starts: correct the row in the export"),
+            );
+        }
+    }
+}
+
 /// Attaches data columns to a program's metrics and targets.
 fn bind_program(
     definition: ProgramDefinition,
@@ -596,6 +884,7 @@ fn bind_program(
     data: &DataSet,
     data_complete: bool,
     calendar: &Calendar,
+    event_sources: &EventSources,
 ) -> Result<Program, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut metrics = Vec::with_capacity(definition.metrics.len());
@@ -605,8 +894,31 @@ fn bind_program(
     let report = |column: &str| data_complete || has_value_column(column);
     for metric in definition.metrics {
         let at = |message: String| Diagnostic::new(path, message).at_line(metric.line);
+        let mut events = None;
         let series = match &metric.source {
             MetricSource::Derived { .. } => None,
+            MetricSource::Events(query) => {
+                // A missing table was reported when loading it.
+                if let Some(table) = event_sources.tables.get(&query.source) {
+                    let index = query
+                        .placed_by(table.at.as_deref())
+                        .and_then(|column| event_sources.index(table, column));
+                    if let Some(index) = index {
+                        match crate::compute::events::EventMetric::bind(
+                            query,
+                            table.clone(),
+                            index,
+                            metric.unit,
+                        ) {
+                            Ok(bound) => events = Some(Arc::new(bound)),
+                            Err((message, help)) => errors.push(
+                                at(format!("metric `{}`: {message}", metric.id)).with_help(help),
+                            ),
+                        }
+                    }
+                }
+                None
+            }
             MetricSource::Column {
                 column,
                 filter,
@@ -686,6 +998,7 @@ fn bind_program(
         metrics.push(Metric {
             definition: metric,
             series,
+            events,
             target,
         });
     }

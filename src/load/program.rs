@@ -9,6 +9,9 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use super::config::{is_safe_name, MonthAxis};
+use super::events::{
+    parse_condition, parse_duration, DurationStat, EventMeasure, EventQuery, WhereSpec,
+};
 use crate::calendar::parse_iso_date;
 use crate::error::{closest, Diagnostic};
 use crate::yaml;
@@ -118,6 +121,9 @@ pub enum MetricSource {
         operation: Operation,
         operands: Vec<usize>,
     },
+    /// Rows of an event source (tickets, contacts, audits) counted or
+    /// measured per period.
+    Events(EventQuery),
 }
 
 /// A metric's target: a constant, or a data column aggregated per period.
@@ -202,11 +208,20 @@ struct MetricFile {
     description: Option<String>,
     column: Option<String>,
     #[serde(rename = "where")]
-    filter: Option<IndexMap<String, String>>,
+    filter: Option<IndexMap<String, WhereSpec>>,
     aggregate: Option<Aggregate>,
     grain: Option<Grain>,
     divide: Option<Vec<String>>,
-    sum: Option<Vec<String>>,
+    /// A list of metrics (derived) or a numeric column of an event source.
+    sum: Option<SumSpec>,
+    events: Option<String>,
+    count: Option<String>,
+    duration: Option<Vec<String>>,
+    open: Option<Vec<String>>,
+    percentile: Option<f64>,
+    within: Option<String>,
+    mean: Option<MeanSpec>,
+    at: Option<String>,
     difference: Option<Vec<String>>,
     product: Option<Vec<String>>,
     #[serde(default)]
@@ -223,6 +238,20 @@ struct MetricFile {
     key: bool,
     x_axis: Option<MonthAxis>,
     decimals: Option<u8>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum SumSpec {
+    Metrics(Vec<String>),
+    Column(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum MeanSpec {
+    Duration(bool),
+    Column(String),
 }
 
 #[derive(Debug, Deserialize)]
@@ -321,24 +350,125 @@ pub fn parse_program(
                 ),
             );
         }
+        let derived_sum = match &metric.sum {
+            Some(SumSpec::Metrics(operands)) => Some(operands.clone()),
+            _ => None,
+        };
         let derived: Vec<(Operation, &Vec<String>)> = [
             (Operation::Divide, &metric.divide),
-            (Operation::Sum, &metric.sum),
+            (Operation::Sum, &derived_sum),
             (Operation::Difference, &metric.difference),
             (Operation::Product, &metric.product),
         ]
         .into_iter()
         .filter_map(|(operation, operands)| operands.as_ref().map(|operands| (operation, operands)))
         .collect();
+        let event_keys = [
+            ("count", metric.count.is_some()),
+            ("duration", metric.duration.is_some()),
+            ("open", metric.open.is_some()),
+            ("percentile", metric.percentile.is_some()),
+            ("within", metric.within.is_some()),
+            ("mean", metric.mean.is_some()),
+            ("at", metric.at.is_some()),
+            ("sum", matches!(metric.sum, Some(SumSpec::Column(_)))),
+        ];
+        if let Some(source) = &metric.events {
+            match event_query(metric, source) {
+                Ok(query) => {
+                    for (key, present) in [
+                        ("column", metric.column.is_some()),
+                        ("aggregate", metric.aggregate.is_some()),
+                        ("grain", metric.grain.is_some()),
+                        ("divide", metric.divide.is_some()),
+                        ("difference", metric.difference.is_some()),
+                        ("product", metric.product.is_some()),
+                        ("sum", derived_sum.is_some()),
+                    ] {
+                        if present {
+                            errors.push(
+                                error(
+                                    Some(key),
+                                    format!("`{key}` does not apply to event metric `{metric_id}`"),
+                                )
+                                .with_help("an event metric is computed from the rows of each period; remove it"),
+                            );
+                        }
+                    }
+                    let duration = matches!(
+                        query.measure,
+                        EventMeasure::Duration {
+                            stat: DurationStat::Mean | DurationStat::Percentile(_),
+                            ..
+                        }
+                    );
+                    if duration && !matches!(metric.unit, Unit::Hours | Unit::Minutes) {
+                        errors.push(
+                            error(Some("duration"), format!("duration metric `{metric_id}` needs `unit: hours` or `unit: minutes`"))
+                                .with_help("add the unit its values are shown in"),
+                        );
+                    }
+                    if metric.sla && metric.target.is_none() {
+                        errors.push(
+                            error(
+                                Some("sla"),
+                                format!("SLA metric `{metric_id}` has no target"),
+                            )
+                            .with_help("add `target:`, the level the SLA promises"),
+                        );
+                    }
+                    metrics.push(MetricDefinition {
+                        id: metric_id.clone(),
+                        name: metric.name.clone().unwrap_or_else(|| metric_id.clone()),
+                        description: metric.description.clone(),
+                        source: MetricSource::Events(query),
+                        grain: Grain::Day,
+                        unit: metric.unit,
+                        better: metric.better,
+                        compare: metric.compare,
+                        target: match metric.target {
+                            Some(TargetSpec::Constant(value)) if value.is_finite() => Some(TargetDefinition::Constant(value)),
+                            None => None,
+                            Some(_) => {
+                                errors.push(error(Some("target"), format!("the target of event metric `{metric_id}` must be a number")).with_help("e.g. `target: 0.95`"));
+                                None
+                            }
+                        },
+                        tolerance: metric.tolerance,
+                        sla: metric.sla,
+                        key: metric.key,
+                        month_axis: metric.x_axis,
+                        decimals: metric.decimals,
+                        line,
+                    });
+                }
+                Err((key, message, help)) => errors.push(
+                    error(Some(key), format!("metric `{metric_id}`: {message}")).with_help(help),
+                ),
+            }
+            continue;
+        }
+        if let Some((key, _)) = event_keys.iter().find(|(_, present)| *present) {
+            errors.push(
+                error(Some(key), format!("`{key}` of metric `{metric_id}` reads an event source, but the metric names none"))
+                    .with_help("add `events: <source>` naming a source of site.yaml's `events:`"),
+            );
+            continue;
+        }
+        let mut column_filter = Vec::new();
+        for (key, value) in metric.filter.iter().flatten() {
+            match value {
+                WhereSpec::One(value) => column_filter.push((key.clone(), value.text())),
+                _ => errors.push(
+                    error(Some("where"), format!("`where: {{ {key}: … }}` of metric `{metric_id}` is not a single value"))
+                        .with_help("rows of long data files are picked by one value per dimension; lists, `not` and comparisons work for event metrics"),
+                ),
+            }
+        }
         let source = match (&metric.column, derived.as_slice()) {
             (Some(column), []) => MetricSource::Column {
                 column: column.clone(),
-                filter: metric
-                    .filter
-                    .iter()
-                    .flatten()
-                    .map(|(key, value)| (key.clone(), value.clone()))
-                    .collect(),
+                filter: column_filter,
                 aggregate: metric.aggregate.unwrap_or_default(),
             },
             (None, [(operation, operands)]) => {
@@ -438,7 +568,7 @@ pub fn parse_program(
                 let aggregate = match (&source, spec.aggregate) {
                     (_, Some(aggregate)) => aggregate,
                     (MetricSource::Column { aggregate, .. }, None) => *aggregate,
-                    (MetricSource::Derived { .. }, None) => {
+                    (MetricSource::Derived { .. } | MetricSource::Events(_), None) => {
                         errors.push(
                             error(Some("target"), format!("the target column of derived metric `{metric_id}` needs an `aggregate`"))
                                 .with_help("e.g. `target: { column: sla_target, aggregate: mean }`"),
@@ -570,6 +700,113 @@ pub fn parse_program(
     } else {
         Err(errors)
     }
+}
+
+/// Reads the keys of a metric over event source `source`; an error is the
+/// key to point at, the message and what to do.
+fn event_query(
+    metric: &MetricFile,
+    source: &str,
+) -> Result<EventQuery, (&'static str, String, String)> {
+    let sum = match &metric.sum {
+        Some(SumSpec::Column(column)) => Some(column.clone()),
+        _ => None,
+    };
+    let mean_column = match &metric.mean {
+        Some(MeanSpec::Column(column)) => Some(column.clone()),
+        _ => None,
+    };
+    let pair = |key: &'static str, columns: &Vec<String>| match columns.as_slice() {
+        [start, end] => Ok((start.clone(), end.clone())),
+        _ => Err((
+            key,
+            format!("`{key}` names {} columns", columns.len()),
+            format!("give two timestamps, start and end, e.g. `{key}: [created_at, resolved_at]`"),
+        )),
+    };
+    let kinds = [
+        metric.count.is_some(),
+        sum.is_some(),
+        mean_column.is_some(),
+        metric.duration.is_some(),
+        metric.open.is_some(),
+    ];
+    if kinds.iter().filter(|&&kind| kind).count() != 1 {
+        return Err((
+            "events",
+            "an event metric measures exactly one thing".to_string(),
+            "keep one of `count: <timestamp>`, `sum: <column>`, `mean: <column>`, `duration: [start, end]` or `open: [start, end]`".to_string(),
+        ));
+    }
+    let statistics = [
+        metric.percentile.is_some(),
+        metric.within.is_some(),
+        matches!(metric.mean, Some(MeanSpec::Duration(true))),
+    ];
+    let statistic_count = statistics.iter().filter(|&&given| given).count();
+    let measure = if let Some(column) = &metric.count {
+        EventMeasure::Count(column.clone())
+    } else if let Some(column) = sum {
+        EventMeasure::Sum(column)
+    } else if let Some(column) = mean_column {
+        EventMeasure::Mean(column)
+    } else if let Some(columns) = &metric.open {
+        let (start, end) = pair("open", columns)?;
+        EventMeasure::Open { start, end }
+    } else {
+        let (start, end) = pair("duration", metric.duration.as_ref().expect("one kind"))?;
+        if statistic_count != 1 {
+            return Err((
+                "duration",
+                "a duration metric needs exactly one statistic".to_string(),
+                "add one of `percentile: 90`, `mean: true` or `within: 4h` (the share of rows within 4 hours)".to_string(),
+            ));
+        }
+        let stat = if let Some(percentile) = metric.percentile {
+            if !(0.0..=100.0).contains(&percentile) {
+                return Err((
+                    "percentile",
+                    format!("`percentile: {percentile}` is not between 0 and 100"),
+                    "e.g. `percentile: 90` for p90".to_string(),
+                ));
+            }
+            DurationStat::Percentile(percentile)
+        } else if let Some(within) = &metric.within {
+            match parse_duration(within) {
+                Some(millis) => DurationStat::Within(millis),
+                None => {
+                    return Err((
+                        "within",
+                        format!("`within: {within}` is not a duration"),
+                        "write it like `4h`, `30m`, `2d` or `1h30m`".to_string(),
+                    ))
+                }
+            }
+        } else {
+            DurationStat::Mean
+        };
+        EventMeasure::Duration { start, end, stat }
+    };
+    if statistic_count > 0 && !matches!(measure, EventMeasure::Duration { .. }) {
+        return Err((
+            "events",
+            "`percentile`, `within` and `mean: true` apply to durations".to_string(),
+            "use them with `duration: [start, end]`".to_string(),
+        ));
+    }
+    let mut filter = Vec::new();
+    for (column, spec) in metric.filter.iter().flatten() {
+        match parse_condition(spec) {
+            Ok(conditions) => filter.extend(conditions.into_iter().map(|condition| (column.clone(), condition))),
+            Err(message) => return Err(("where", format!("`where` on `{column}`: {message}"), "e.g. `where: { channel: [email, chat], priority: { not: low }, handle_minutes: { \">=\": 30 } }`".to_string())),
+        }
+    }
+    Ok(EventQuery {
+        source: source.to_string(),
+        measure,
+        at: metric.at.clone(),
+        filter,
+    })
 }
 
 /// Metric ids appear in narrative calls such as `value("program.metric")`,

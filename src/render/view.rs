@@ -429,6 +429,9 @@ pub fn chart_view(
             let aggregate = match &metric.definition.source {
                 MetricSource::Column { aggregate, .. } => Some(*aggregate),
                 MetricSource::Derived { .. } => None,
+                MetricSource::Events(query) => query
+                    .additive()
+                    .then_some(crate::load::program::Aggregate::Sum),
             };
             Some(ChartSeries {
                 numbers: metric_numbers(*index)?,

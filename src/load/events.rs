@@ -1,0 +1,1320 @@
+//! Event sources: exports with one row per ticket, contact or audit
+//! (BRIEF §2 "events"), declared once in `site.yaml` and read into columns.
+//!
+//! A source is a CSV file (or `.csv.gz`) or a folder of them under `data/`.
+//! Only the columns some metric uses are kept, each in the compact form its
+//! use needs: timestamps as milliseconds since the Unix epoch (instants:
+//! naive times are read in the site's time zone), numbers as `f64`, text
+//! interned to small integers. Large files are parsed in chunks on all
+//! cores.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use rayon::prelude::*;
+
+use crate::calendar::{day_number, from_day_number};
+use crate::error::{closest, Diagnostic};
+
+/// A missing timestamp (an empty cell: the event has not happened).
+pub const NO_TIME: i64 = i64::MIN;
+/// A missing text value.
+pub const NO_TEXT: u32 = u32::MAX;
+/// How many problems of one source are listed before the rest are counted.
+const MAX_ERRORS: usize = 20;
+
+/// An event source as declared in `site.yaml`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSourceConfig {
+    pub name: String,
+    /// Site-relative, under `data/`: a file or a folder.
+    pub path: PathBuf,
+    /// The column that identifies a row (ticket id), if any.
+    pub id: Option<String>,
+    /// Whether a repeated id replaces the earlier row (exports that append
+    /// updates); otherwise a repeated id is an error.
+    pub keep_last: bool,
+    /// The timestamp that places a row in a period when a metric does not
+    /// say (`at:`).
+    pub at: Option<String>,
+    /// The line of the source in `site.yaml`.
+    pub line: Option<usize>,
+}
+
+impl EventSourceConfig {
+    /// Whether the site-relative data file `path` belongs to this source.
+    pub fn contains(&self, path: &Path) -> bool {
+        path == self.path || path.starts_with(&self.path)
+    }
+}
+
+/// How a metric uses a column, which decides how it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ColumnKind {
+    Text,
+    Number,
+    Timestamp,
+}
+
+impl ColumnKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ColumnKind::Text => "text",
+            ColumnKind::Number => "numbers",
+            ColumnKind::Timestamp => "timestamps",
+        }
+    }
+}
+
+/// One stored column.
+pub enum Column {
+    /// Milliseconds since 1970-01-01T00:00Z; [`NO_TIME`] when empty.
+    Timestamp(Vec<i64>),
+    /// `NaN` when empty.
+    Number(Vec<f64>),
+    /// Codes into `values`; [`NO_TEXT`] when empty.
+    Text {
+        codes: Vec<u32>,
+        values: Vec<String>,
+    },
+}
+
+/// An event source, loaded.
+pub struct EventTable {
+    pub name: String,
+    /// The source's files, in reading order.
+    pub files: Vec<PathBuf>,
+    /// Every column name of the files' headers, for suggestions.
+    pub header: Vec<String>,
+    pub columns: HashMap<String, Column>,
+    pub rows: usize,
+    /// The file (index into `files`) and line of each row, for messages.
+    pub row_file: Vec<u16>,
+    pub row_line: Vec<u32>,
+    /// The first and last local day any timestamp of the source falls on:
+    /// days outside are not covered by the export, so they are gaps.
+    pub first_day: Option<Date>,
+    pub last_day: Option<Date>,
+    pub time_zone: TimeZone,
+    pub at: Option<String>,
+}
+
+impl std::fmt::Debug for EventTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventTable")
+            .field("name", &self.name)
+            .field("files", &self.files)
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventTable {
+    pub fn timestamps(&self, column: &str) -> Option<&[i64]> {
+        match self.columns.get(column)? {
+            Column::Timestamp(values) => Some(values),
+            _ => None,
+        }
+    }
+
+    pub fn numbers(&self, column: &str) -> Option<&[f64]> {
+        match self.columns.get(column)? {
+            Column::Number(values) => Some(values),
+            _ => None,
+        }
+    }
+
+    /// Where row `row` came from: its file and line.
+    pub fn place(&self, row: usize) -> (&Path, usize) {
+        (
+            &self.files[usize::from(self.row_file[row])],
+            self.row_line[row] as usize,
+        )
+    }
+
+    /// The instant a local day starts, in milliseconds.
+    pub fn day_start(&self, date: Date) -> i64 {
+        local_midnight(date, &self.time_zone)
+    }
+}
+
+/// The instant of local midnight starting `date` in `tz` (moved forward
+/// when midnight falls in a DST gap).
+pub fn local_midnight(date: Date, tz: &TimeZone) -> i64 {
+    if *tz == TimeZone::UTC {
+        return day_number(date) * 86_400_000;
+    }
+    tz.to_ambiguous_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+        .compatible()
+        .map(|timestamp| timestamp.as_millisecond())
+        .unwrap_or(day_number(date) * 86_400_000)
+}
+
+/// The local day an instant falls on.
+pub fn local_day(millis: i64, tz: &TimeZone) -> Date {
+    if *tz == TimeZone::UTC {
+        return from_day_number(millis.div_euclid(86_400_000));
+    }
+    match jiff::Timestamp::from_millisecond(millis) {
+        Ok(timestamp) => tz.to_datetime(timestamp).date(),
+        Err(_) => from_day_number(millis.div_euclid(86_400_000)),
+    }
+}
+
+/// The header of a source's file: its column names, for checking metrics
+/// before the rows are read.
+pub fn read_header(bytes: &[u8], path: &Path) -> Result<Vec<String>, Diagnostic> {
+    parse_header(&decompress(bytes, path)?, path)
+}
+
+/// The column names of a CSV text's first line.
+fn parse_header(text: &[u8], path: &Path) -> Result<Vec<String>, Diagnostic> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text);
+    let mut record = csv::ByteRecord::new();
+    match reader.read_byte_record(&mut record) {
+        Ok(true) => Ok(record
+            .iter()
+            .map(|field| String::from_utf8_lossy(field).trim().to_string())
+            .collect()),
+        Ok(false) => Err(Diagnostic::new(path, "the file is empty")
+            .with_help("export the events with a header row naming the columns")),
+        Err(error) => Err(
+            Diagnostic::new(path, format!("the header cannot be read: {error}"))
+                .at_line(Some(1))
+                .with_help("check that the file is a CSV export"),
+        ),
+    }
+}
+
+/// The file's text, decompressed when its name ends in `.gz`.
+fn decompress<'a>(bytes: &'a [u8], path: &Path) -> Result<std::borrow::Cow<'a, [u8]>, Diagnostic> {
+    let gzipped = path
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("gz"));
+    if !gzipped {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
+    }
+    let mut text = Vec::with_capacity(bytes.len() * 4);
+    flate2::read::MultiGzDecoder::new(bytes)
+        .read_to_end(&mut text)
+        .map_err(|error| {
+            Diagnostic::new(path, format!("the file cannot be decompressed: {error}"))
+                .with_help("check that it is a complete gzip file, or export it again")
+        })?;
+    Ok(std::borrow::Cow::Owned(text))
+}
+
+/// The columns read from one chunk of lines.
+struct Chunk {
+    columns: Vec<ChunkColumn>,
+    lines: Vec<u32>,
+    errors: Vec<Diagnostic>,
+}
+
+enum ChunkColumn {
+    Timestamp(Vec<i64>),
+    Number(Vec<f64>),
+    Text {
+        codes: Vec<u32>,
+        values: Vec<Vec<u8>>,
+    },
+}
+
+/// Loads the rows of a source's files, keeping the columns in `needs`
+/// (name and how it is used). `files` are site-relative paths and bytes.
+pub fn load_source(
+    config: &EventSourceConfig,
+    files: &[(PathBuf, &[u8])],
+    needs: &[(String, ColumnKind)],
+    time_zone: &TimeZone,
+) -> Result<EventTable, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut needs: Vec<(String, ColumnKind)> = needs.to_vec();
+    if let Some(id) = &config.id {
+        if !needs.iter().any(|(name, _)| name == id) {
+            needs.push((id.clone(), ColumnKind::Text));
+        }
+    }
+    let mut header_all: Vec<String> = Vec::new();
+    let mut table_columns: Vec<Column> = needs
+        .iter()
+        .map(|(_, kind)| match kind {
+            ColumnKind::Timestamp => Column::Timestamp(Vec::new()),
+            ColumnKind::Number => Column::Number(Vec::new()),
+            ColumnKind::Text => Column::Text {
+                codes: Vec::new(),
+                values: Vec::new(),
+            },
+        })
+        .collect();
+    let mut dictionaries: Vec<HashMap<Vec<u8>, u32>> =
+        needs.iter().map(|_| HashMap::new()).collect();
+    let mut row_file = Vec::new();
+    let mut row_line = Vec::new();
+    for (file_index, (path, bytes)) in files.iter().enumerate() {
+        let text = match decompress(bytes, path) {
+            Ok(text) => text,
+            Err(error) => {
+                errors.push(error);
+                continue;
+            }
+        };
+        let header_end = memchr::memchr(b'\n', &text).map_or(text.len(), |end| end + 1);
+        let header = match parse_header(&text[..header_end], path) {
+            Ok(header) => header,
+            Err(error) => {
+                errors.push(error);
+                continue;
+            }
+        };
+        for name in &header {
+            if !header_all.contains(name) {
+                header_all.push(name.clone());
+            }
+        }
+        let mut positions = Vec::with_capacity(needs.len());
+        for (name, _) in &needs {
+            match header.iter().position(|found| found == name) {
+                Some(position) => positions.push(position),
+                None => {
+                    let mut error = Diagnostic::new(
+                        path,
+                        format!("event source `{}` needs a column `{name}`, which this file does not have", config.name),
+                    )
+                    .at_line(Some(1));
+                    error = match closest(name, header.iter().map(String::as_str)) {
+                        Some(suggestion) => error.with_help(format!("did you mean `{suggestion}`? Every file of the source needs the columns its metrics use")),
+                        None => error.with_help("every file of an event source needs the columns its metrics use; add the column to the export"),
+                    };
+                    errors.push(error);
+                }
+            }
+        }
+        if positions.len() != needs.len() {
+            continue;
+        }
+        let body = &text[header_end..];
+        let chunks = split_chunks(body);
+        let kinds: Vec<ColumnKind> = needs.iter().map(|(_, kind)| *kind).collect();
+        let names: Vec<&str> = needs.iter().map(|(name, _)| name.as_str()).collect();
+        let parsed: Vec<Chunk> = chunks
+            .par_iter()
+            .map(|&(start, end, first_line)| {
+                parse_chunk(
+                    &body[start..end],
+                    first_line,
+                    &positions,
+                    &kinds,
+                    &names,
+                    time_zone,
+                    path,
+                )
+            })
+            .collect();
+        for chunk in parsed {
+            if errors.len() < MAX_ERRORS {
+                errors.extend(chunk.errors.into_iter().take(MAX_ERRORS - errors.len()));
+            }
+            row_file.extend(std::iter::repeat_n(file_index as u16, chunk.lines.len()));
+            row_line.extend(chunk.lines);
+            for ((column, parsed), dictionary) in table_columns
+                .iter_mut()
+                .zip(chunk.columns)
+                .zip(dictionaries.iter_mut())
+            {
+                match (column, parsed) {
+                    (Column::Timestamp(all), ChunkColumn::Timestamp(part)) => all.extend(part),
+                    (Column::Number(all), ChunkColumn::Number(part)) => all.extend(part),
+                    (
+                        Column::Text { codes, values },
+                        ChunkColumn::Text {
+                            codes: part,
+                            values: local,
+                        },
+                    ) => {
+                        // Local codes become the source's codes.
+                        let map: Vec<u32> = local
+                            .into_iter()
+                            .map(|value| {
+                                let next = values.len() as u32;
+                                *dictionary.entry(value.clone()).or_insert_with(|| {
+                                    values.push(String::from_utf8_lossy(&value).into_owned());
+                                    next
+                                })
+                            })
+                            .collect();
+                        codes.extend(part.into_iter().map(|code| {
+                            if code == NO_TEXT {
+                                NO_TEXT
+                            } else {
+                                map[code as usize]
+                            }
+                        }));
+                    }
+                    _ => unreachable!("chunks are parsed with the table's kinds"),
+                }
+            }
+        }
+    }
+    if files.len() > u16::MAX as usize {
+        errors.push(
+            Diagnostic::new(&config.path, "the event source has more than 65,535 files")
+                .with_help("combine the exports into fewer files"),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let rows = row_line.len();
+    let mut table = EventTable {
+        name: config.name.clone(),
+        files: files.iter().map(|(path, _)| path.clone()).collect(),
+        header: header_all,
+        columns: needs
+            .iter()
+            .map(|(name, _)| name.clone())
+            .zip(table_columns)
+            .collect(),
+        rows,
+        row_file,
+        row_line,
+        first_day: None,
+        last_day: None,
+        time_zone: time_zone.clone(),
+        at: config.at.clone(),
+    };
+    if let Some(id) = &config.id {
+        deduplicate(&mut table, id, config.keep_last)?;
+    }
+    let (mut first, mut last) = (i64::MAX, i64::MIN);
+    for column in table.columns.values() {
+        if let Column::Timestamp(values) = column {
+            for &value in values.iter().filter(|&&value| value != NO_TIME) {
+                first = first.min(value);
+                last = last.max(value);
+            }
+        }
+    }
+    if first <= last {
+        table.first_day = Some(local_day(first, time_zone));
+        table.last_day = Some(local_day(last, time_zone));
+    }
+    Ok(table)
+}
+
+/// Splits the body of a CSV file into chunks of whole lines for parsing in
+/// parallel: (start, end, line number of the first line). A file with
+/// quotes may have line breaks inside values, so it is one chunk.
+fn split_chunks(body: &[u8]) -> Vec<(usize, usize, u32)> {
+    const CHUNK: usize = 8 << 20;
+    if body.len() <= CHUNK || memchr::memchr(b'"', body).is_some() {
+        return vec![(0, body.len(), 2)];
+    }
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    while start < body.len() {
+        let end = if start + CHUNK >= body.len() {
+            body.len()
+        } else {
+            memchr::memchr(b'\n', &body[start + CHUNK..])
+                .map_or(body.len(), |at| start + CHUNK + at + 1)
+        };
+        chunks.push((start, end, 0));
+        start = end;
+    }
+    // Line numbers: count the line ends before each chunk (in parallel).
+    let counts: Vec<u32> = chunks
+        .par_iter()
+        .map(|&(start, end, _)| memchr::memchr_iter(b'\n', &body[start..end]).count() as u32)
+        .collect();
+    let mut line = 2;
+    for (chunk, count) in chunks.iter_mut().zip(counts) {
+        chunk.2 = line;
+        line += count;
+    }
+    chunks
+}
+
+fn parse_chunk(
+    text: &[u8],
+    first_line: u32,
+    positions: &[usize],
+    kinds: &[ColumnKind],
+    names: &[&str],
+    time_zone: &TimeZone,
+    path: &Path,
+) -> Chunk {
+    let mut columns: Vec<ChunkColumn> = kinds
+        .iter()
+        .map(|kind| match kind {
+            ColumnKind::Timestamp => ChunkColumn::Timestamp(Vec::new()),
+            ColumnKind::Number => ChunkColumn::Number(Vec::new()),
+            ColumnKind::Text => ChunkColumn::Text {
+                codes: Vec::new(),
+                values: Vec::new(),
+            },
+        })
+        .collect();
+    let mut dictionaries: Vec<HashMap<Vec<u8>, u32>> =
+        kinds.iter().map(|_| HashMap::new()).collect();
+    let mut lines = Vec::new();
+    let mut errors = Vec::new();
+    let mut zone = ZoneCache::new(time_zone);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text);
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(error) => {
+                let line = error
+                    .position()
+                    .map_or(0, |position| position.line() as u32);
+                errors.push(
+                    Diagnostic::new(path, format!("the row cannot be read: {error}"))
+                        .at_line(Some((first_line + line.saturating_sub(1)) as usize))
+                        .with_help("check the quotes of this row"),
+                );
+                break;
+            }
+        }
+        let line = first_line
+            + record
+                .position()
+                .map_or(0, |position| position.line() as u32)
+                .saturating_sub(1);
+        if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
+            continue; // a blank line
+        }
+        lines.push(line);
+        for (index, (&position, column)) in positions.iter().zip(columns.iter_mut()).enumerate() {
+            let raw = record.get(position).unwrap_or(b"");
+            let value = raw.trim_ascii();
+            // Fields are stored without their commas: add one per earlier field.
+            let column_number = record
+                .range(position)
+                .map_or(1, |range| range.start + position + 1);
+            let mut bad = |what: &str, help: &str| {
+                if errors.len() < MAX_ERRORS {
+                    errors.push(
+                        Diagnostic::new(
+                            path,
+                            format!(
+                                "`{}` in column `{}` is not {what}",
+                                String::from_utf8_lossy(value),
+                                names[index]
+                            ),
+                        )
+                        .at(line as usize, column_number)
+                        .with_help(help),
+                    );
+                }
+            };
+            match column {
+                ChunkColumn::Timestamp(values) => {
+                    if value.is_empty() {
+                        values.push(NO_TIME);
+                    } else {
+                        match parse_timestamp(value, &mut zone) {
+                            Some(millis) => values.push(millis),
+                            None => {
+                                bad("a timestamp", "write timestamps as ISO 8601, e.g. `2026-11-22T14:03:00Z`, `2026-11-22 14:03:00` (read in the site's time_zone) or `2026-11-22T06:03:00-08:00`; leave the cell empty when the event has not happened");
+                                values.push(NO_TIME);
+                            }
+                        }
+                    }
+                }
+                ChunkColumn::Number(values) => {
+                    if value.is_empty() {
+                        values.push(f64::NAN);
+                    } else {
+                        match parse_number(value) {
+                            Some(number) => values.push(number),
+                            None => {
+                                bad("a number", "write a number such as `12.5`, or leave the cell empty when there is none");
+                                values.push(f64::NAN);
+                            }
+                        }
+                    }
+                }
+                ChunkColumn::Text { codes, values } => {
+                    if value.is_empty() {
+                        codes.push(NO_TEXT);
+                    } else {
+                        let dictionary = &mut dictionaries[index];
+                        let code = match dictionary.get(value) {
+                            Some(&code) => code,
+                            None => {
+                                let code = values.len() as u32;
+                                values.push(value.to_vec());
+                                dictionary.insert(value.to_vec(), code);
+                                code
+                            }
+                        };
+                        codes.push(code);
+                    }
+                }
+            }
+        }
+    }
+    Chunk {
+        columns,
+        lines,
+        errors,
+    }
+}
+
+/// Removes rows whose id repeats: the later row wins when `keep_last`,
+/// otherwise each repeat is an error naming both lines.
+fn deduplicate(table: &mut EventTable, id: &str, keep_last: bool) -> Result<(), Vec<Diagnostic>> {
+    let Some(Column::Text { codes, values }) = table.columns.get(id) else {
+        return Ok(());
+    };
+    let mut latest: Vec<u32> = vec![u32::MAX; values.len()];
+    let mut keep = vec![true; table.rows];
+    let mut errors = Vec::new();
+    for (row, &code) in codes.iter().enumerate() {
+        if code == NO_TEXT {
+            let (path, line) = table.place(row);
+            errors.push(
+                Diagnostic::new(path, format!("this row has no `{id}`"))
+                    .at_line(Some(line))
+                    .with_help("every row of the export needs its id"),
+            );
+            continue;
+        }
+        let previous = latest[code as usize];
+        if previous != u32::MAX {
+            if keep_last {
+                keep[previous as usize] = false;
+            } else if errors.len() < MAX_ERRORS {
+                let (first_path, first_line) = table.place(previous as usize);
+                let (path, line) = table.place(row);
+                errors.push(
+                    Diagnostic::new(
+                        path,
+                        format!(
+                            "`{id}` {} appears again (first at {}:{first_line})",
+                            values[code as usize],
+                            first_path.display()
+                        ),
+                    )
+                    .at_line(Some(line))
+                    .with_help(format!("remove the repeated row, or add `duplicates: keep_last` to the event source `{}` in site.yaml when the export appends updates", table.name)),
+                );
+            }
+        }
+        latest[code as usize] = row as u32;
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if keep.iter().all(|&kept| kept) {
+        return Ok(());
+    }
+    fn retain<T: Copy>(values: &mut Vec<T>, keep: &[bool]) {
+        let mut index = 0;
+        values.retain(|_| {
+            index += 1;
+            keep[index - 1]
+        });
+    }
+    for column in table.columns.values_mut() {
+        match column {
+            Column::Timestamp(values) => retain(values, &keep),
+            Column::Number(values) => retain(values, &keep),
+            Column::Text { codes, .. } => retain(codes, &keep),
+        }
+    }
+    retain(&mut table.row_file, &keep);
+    retain(&mut table.row_line, &keep);
+    table.rows = table.row_line.len();
+    Ok(())
+}
+
+fn parse_number(text: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(text).ok()?;
+    let number: f64 = if text.contains(',') {
+        text.replace(',', "").parse().ok()?
+    } else {
+        text.parse().ok()?
+    };
+    number.is_finite().then_some(number)
+}
+
+/// Converts local wall-clock times to instants, remembering the offset of
+/// each quarter hour (every DST change falls on one) so that a column of
+/// millions of times asks the time zone database a few thousand times.
+pub struct ZoneCache<'a> {
+    time_zone: &'a TimeZone,
+    utc: bool,
+    slots: Vec<(i64, i64)>,
+}
+
+impl<'a> ZoneCache<'a> {
+    pub fn new(time_zone: &'a TimeZone) -> ZoneCache<'a> {
+        ZoneCache {
+            time_zone,
+            utc: *time_zone == TimeZone::UTC,
+            slots: vec![(i64::MIN, 0); 1024],
+        }
+    }
+
+    /// The instant (ms) of the local time `local` (ms since 1970-01-01
+    /// 00:00 local): a time in the hour repeated when DST ends is its
+    /// first occurrence, one in the skipped hour moves forward by the gap.
+    fn instant(&mut self, local: i64) -> Option<i64> {
+        if self.utc {
+            return Some(local);
+        }
+        let quarter = local.div_euclid(900_000);
+        let slot = quarter.rem_euclid(self.slots.len() as i64) as usize;
+        if self.slots[slot].0 != quarter {
+            let start = quarter * 900_000;
+            let seconds = start.div_euclid(1000);
+            let date = from_day_number(seconds.div_euclid(86_400));
+            let in_day = seconds.rem_euclid(86_400);
+            let time = jiff::civil::Time::new(
+                (in_day / 3600) as i8,
+                (in_day / 60 % 60) as i8,
+                (in_day % 60) as i8,
+                0,
+            )
+            .ok()?;
+            let instant = self
+                .time_zone
+                .to_ambiguous_timestamp(date.to_datetime(time))
+                .compatible()
+                .ok()?
+                .as_millisecond();
+            self.slots[slot] = (quarter, start - instant);
+        }
+        Some(local - self.slots[slot].1)
+    }
+}
+
+/// Parses a timestamp into milliseconds since the Unix epoch. Accepted:
+/// ISO 8601 with `T` or a space, seconds and fractions optional, with `Z`,
+/// `UTC` or an offset (`-08:00`, `-0800`, `-08`) or none (then it is read
+/// in the site's time zone); `2026/11/22 14:03`; US exports'
+/// `11/22/2026 2:03 PM`; a bare date is its local midnight.
+pub fn parse_timestamp(text: &[u8], zone: &mut ZoneCache) -> Option<i64> {
+    let mut cursor = Cursor { text, at: 0 };
+    let (year, month, day);
+    let first = cursor.digits(1, 4)?;
+    if cursor.at == 4 && matches!(cursor.peek(), Some(b'-' | b'/')) {
+        let separator = cursor.next()?;
+        year = first;
+        month = cursor.digits(1, 2)?;
+        cursor.expect(separator)?;
+        day = cursor.digits(1, 2)?;
+    } else if cursor.at <= 2 && cursor.peek() == Some(b'/') {
+        // US spelling: month/day/year.
+        cursor.expect(b'/')?;
+        month = first;
+        day = cursor.digits(1, 2)?;
+        cursor.expect(b'/')?;
+        let start = cursor.at;
+        let found = cursor.digits(2, 4)?;
+        year = match cursor.at - start {
+            4 => found,
+            2 => 2000 + found,
+            _ => return None,
+        };
+    } else {
+        return None;
+    }
+    let date = Date::new(year as i16, month as i8, day as i8).ok()?;
+    let (mut hour, mut minute, mut second, mut millis) = (0i64, 0i64, 0i64, 0i64);
+    if matches!(cursor.peek(), Some(b'T' | b't' | b' ')) {
+        cursor.at += 1;
+        while cursor.peek() == Some(b' ') {
+            cursor.at += 1;
+        }
+        hour = cursor.digits(1, 2)?;
+        cursor.expect(b':')?;
+        minute = cursor.digits(2, 2)?;
+        if cursor.peek() == Some(b':') {
+            cursor.at += 1;
+            second = cursor.digits(2, 2)?;
+            if matches!(cursor.peek(), Some(b'.' | b',')) {
+                cursor.at += 1;
+                let start = cursor.at;
+                let fraction = cursor.digits(1, 9)?;
+                let places = (cursor.at - start) as u32;
+                millis = if places >= 3 {
+                    fraction / 10i64.pow(places - 3)
+                } else {
+                    fraction * 10i64.pow(3 - places)
+                };
+            }
+        }
+        // 12-hour clock of US exports.
+        let rest = &text[cursor.at..];
+        let trimmed = rest.trim_ascii_start();
+        let meridiem =
+            |suffix: &[u8]| trimmed.len() >= 2 && trimmed[..2].eq_ignore_ascii_case(suffix);
+        if meridiem(b"AM") || meridiem(b"PM") {
+            if !(1..=12).contains(&hour) {
+                return None;
+            }
+            let pm = meridiem(b"PM");
+            hour = match (hour, pm) {
+                (12, false) => 0,
+                (12, true) => 12,
+                (hour, true) => hour + 12,
+                (hour, false) => hour,
+            };
+            cursor.at = text.len() - trimmed.len() + 2;
+        }
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let local = (day_number(date) * 86_400 + hour * 3600 + minute * 60 + second) * 1000 + millis;
+    while cursor.peek() == Some(b' ') {
+        cursor.at += 1;
+    }
+    match cursor.peek() {
+        None => zone.instant(local),
+        Some(b'Z' | b'z') if cursor.at + 1 == text.len() => Some(local),
+        Some(b'U') if &text[cursor.at..] == b"UTC" => Some(local),
+        Some(sign @ (b'+' | b'-')) => {
+            cursor.at += 1;
+            let hours = cursor.digits(2, 2)?;
+            let minutes = match cursor.peek() {
+                None => 0,
+                Some(b':') => {
+                    cursor.at += 1;
+                    cursor.digits(2, 2)?
+                }
+                Some(_) => cursor.digits(2, 2)?,
+            };
+            if cursor.at != text.len() || hours > 23 || minutes > 59 {
+                return None;
+            }
+            let offset = (hours * 60 + minutes) * 60_000;
+            Some(if sign == b'+' {
+                local - offset
+            } else {
+                local + offset
+            })
+        }
+        Some(_) => None,
+    }
+}
+
+struct Cursor<'a> {
+    text: &'a [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.at).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let byte = self.peek()?;
+        self.at += 1;
+        Some(byte)
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.next()? == byte).then_some(())
+    }
+
+    /// Between `min` and `max` ASCII digits, as a number.
+    fn digits(&mut self, min: usize, max: usize) -> Option<i64> {
+        let start = self.at;
+        let mut value = 0i64;
+        while self.at - start < max {
+            match self.peek() {
+                Some(byte @ b'0'..=b'9') => {
+                    value = value * 10 + i64::from(byte - b'0');
+                    self.at += 1;
+                }
+                _ => break,
+            }
+        }
+        (self.at - start >= min).then_some(value)
+    }
+}
+
+/// Parses a duration threshold such as `4h`, `30m`, `90s`, `2d`, `1h30m`
+/// or `1.5h`, in milliseconds.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let mut total = 0.0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number: f64 = rest[..number_end].parse().ok()?;
+        rest = rest[number_end..].trim_start();
+        let unit_end = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_end] {
+            "d" | "day" | "days" => 86_400_000.0,
+            "h" | "hour" | "hours" => 3_600_000.0,
+            "m" | "min" | "minute" | "minutes" => 60_000.0,
+            "s" | "sec" | "second" | "seconds" => 1000.0,
+            _ => return None,
+        };
+        total += number * scale;
+        rest = rest[unit_end..].trim_start();
+    }
+    (total.is_finite() && total >= 0.0).then(|| total.round() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> Option<i64> {
+        parse_timestamp(text.as_bytes(), &mut ZoneCache::new(&TimeZone::UTC))
+    }
+
+    fn la(text: &str) -> Option<i64> {
+        let tz = TimeZone::get("America/Los_Angeles").unwrap();
+        parse_timestamp(text.as_bytes(), &mut ZoneCache::new(&tz))
+    }
+
+    fn instant(text: &str) -> i64 {
+        text.parse::<jiff::Timestamp>().unwrap().as_millisecond()
+    }
+
+    #[test]
+    fn iso_timestamps_with_and_without_offsets() {
+        let expected = instant("2026-11-22T14:03:00Z");
+        assert_eq!(utc("2026-11-22T14:03:00Z"), Some(expected));
+        assert_eq!(utc("2026-11-22 14:03:00"), Some(expected));
+        assert_eq!(utc("2026-11-22T06:03:00-08:00"), Some(expected));
+        assert_eq!(utc("2026-11-22T06:03:00-0800"), Some(expected));
+        assert_eq!(utc("2026-11-22 14:03"), Some(expected));
+        assert_eq!(utc("2026-11-22 14:03:00 UTC"), Some(expected));
+        assert_eq!(utc("2026-11-22T14:03:00.250Z"), Some(expected + 250));
+        assert_eq!(utc("2026/11/22 14:03"), Some(expected));
+        assert_eq!(utc("11/22/2026 2:03 PM"), Some(expected));
+        assert_eq!(utc("11/22/2026 14:03:00"), Some(expected));
+        assert_eq!(utc("2026-11-22"), Some(instant("2026-11-22T00:00:00Z")));
+        // Naive times are read in the site's zone: PST is UTC−8 in November.
+        assert_eq!(la("2026-11-22 06:03:00"), Some(expected));
+        // An explicit offset wins over the zone.
+        assert_eq!(la("2026-11-22T14:03:00Z"), Some(expected));
+        for bad in [
+            "2026-13-01",
+            "2026-02-30 10:00",
+            "22/11/2026",
+            "2026-11-22 25:00",
+            "soon",
+            "2026-11-22T10:00:00+5",
+            "1700000000",
+        ] {
+            assert_eq!(utc(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn dst_repeated_hour_is_its_first_occurrence_and_skipped_hour_moves_forward() {
+        // 2026-11-01 01:30 happens twice in Los Angeles: first at PDT
+        // (UTC−7) = 08:30Z, then at PST = 09:30Z. The first counts.
+        assert_eq!(
+            la("2026-11-01 01:30"),
+            Some(instant("2026-11-01T08:30:00Z"))
+        );
+        // 2026-03-08 02:30 does not exist (clocks jump 02:00 → 03:00): it
+        // moves forward by the gap to 03:30 PDT = 10:30Z.
+        assert_eq!(
+            la("2026-03-08 02:30"),
+            Some(instant("2026-03-08T10:30:00Z"))
+        );
+        // Either side of the change.
+        assert_eq!(
+            la("2026-03-08 01:59"),
+            Some(instant("2026-03-08T09:59:00Z"))
+        );
+        assert_eq!(
+            la("2026-03-08 03:00"),
+            Some(instant("2026-03-08T10:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("4h"), Some(4 * 3_600_000));
+        assert_eq!(parse_duration("30m"), Some(1_800_000));
+        assert_eq!(parse_duration("1h30m"), Some(5_400_000));
+        assert_eq!(parse_duration("1.5 hours"), Some(5_400_000));
+        assert_eq!(parse_duration("2d"), Some(172_800_000));
+        assert_eq!(parse_duration("4"), None);
+        assert_eq!(parse_duration("4 weeks"), None);
+    }
+
+    fn config() -> EventSourceConfig {
+        EventSourceConfig {
+            name: "tickets".into(),
+            path: "data/tickets.csv".into(),
+            id: Some("id".into()),
+            keep_last: false,
+            at: None,
+            line: None,
+        }
+    }
+
+    #[test]
+    fn rows_load_into_columns_with_errors_at_file_line_and_column() {
+        let text = b"id,created,channel,minutes\n1,2026-11-02 10:00,email,5\n2,2026-11-03 11:00,chat,\n3,,email,2.5\n";
+        let path = PathBuf::from("data/tickets.csv");
+        let needs = [
+            ("created".to_string(), ColumnKind::Timestamp),
+            ("channel".to_string(), ColumnKind::Text),
+            ("minutes".to_string(), ColumnKind::Number),
+        ];
+        let table = load_source(
+            &config(),
+            &[(path.clone(), &text[..])],
+            &needs,
+            &TimeZone::UTC,
+        )
+        .unwrap();
+        assert_eq!(table.rows, 3);
+        assert_eq!(table.timestamps("created").unwrap()[2], NO_TIME);
+        let Some(Column::Text { codes, values }) = table.columns.get("channel") else {
+            panic!()
+        };
+        assert_eq!(codes, &[0, 1, 0]);
+        assert_eq!(values, &["email", "chat"]);
+        assert!(table.numbers("minutes").unwrap()[1].is_nan());
+        assert_eq!(table.first_day, Some(jiff::civil::date(2026, 11, 2)));
+        assert_eq!(table.last_day, Some(jiff::civil::date(2026, 11, 3)));
+        assert_eq!(table.place(2), (Path::new("data/tickets.csv"), 4));
+
+        let bad = b"id,created\n1,2026-11-02 10:00\n2,yesterday\n";
+        let errors = load_source(
+            &config(),
+            &[(path.clone(), &bad[..])],
+            &needs[..1],
+            &TimeZone::UTC,
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].line, errors[0].column), (Some(3), Some(3)));
+        assert!(
+            errors[0]
+                .message
+                .contains("`yesterday` in column `created` is not a timestamp"),
+            "{}",
+            errors[0].message
+        );
+
+        let missing = b"id,created_at\n1,2026-11-02\n";
+        let errors = load_source(
+            &config(),
+            &[(path.clone(), &missing[..])],
+            &needs[..1],
+            &TimeZone::UTC,
+        )
+        .unwrap_err();
+        assert!(errors[0].message.contains("needs a column `created`"));
+        assert_eq!(
+            errors[0]
+                .help
+                .as_deref()
+                .map(|help| help.starts_with("did you mean `created_at`?")),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn repeated_ids_are_errors_unless_the_latest_row_wins() {
+        let text = b"id,created\n1,2026-11-02 10:00\n2,2026-11-02 11:00\n1,2026-11-02 12:00\n";
+        let path = PathBuf::from("data/tickets.csv");
+        let needs = [("created".to_string(), ColumnKind::Timestamp)];
+        let errors = load_source(
+            &config(),
+            &[(path.clone(), &text[..])],
+            &needs,
+            &TimeZone::UTC,
+        )
+        .unwrap_err();
+        assert_eq!(errors[0].line, Some(4));
+        assert!(
+            errors[0]
+                .message
+                .contains("`id` 1 appears again (first at data/tickets.csv:2)"),
+            "{}",
+            errors[0].message
+        );
+        let keep_last = EventSourceConfig {
+            keep_last: true,
+            ..config()
+        };
+        let table = load_source(&keep_last, &[(path, &text[..])], &needs, &TimeZone::UTC).unwrap();
+        assert_eq!(table.rows, 2);
+        assert_eq!(
+            table.timestamps("created").unwrap(),
+            &[
+                instant("2026-11-02T11:00:00Z"),
+                instant("2026-11-02T12:00:00Z")
+            ]
+        );
+    }
+
+    #[test]
+    fn big_files_are_split_at_line_ends_and_keep_their_line_numbers() {
+        let mut text = String::new();
+        for row in 0..400_000 {
+            text.push_str(&format!("{row},2026-11-02 10:{:02}:00\n", row % 60));
+        }
+        let chunks = split_chunks(text.as_bytes());
+        assert!(chunks.len() > 1);
+        let (start, _, line) = chunks[1];
+        let before = text[..start].matches('\n').count() as u32;
+        assert_eq!(line, before + 2);
+        assert!(text.as_bytes()[start - 1] == b'\n');
+    }
+}
+
+/// What an event metric measures over a period's rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventMeasure {
+    /// Rows whose timestamp falls in the period.
+    Count(String),
+    /// The sum or mean of a numeric column over the period's rows.
+    Sum(String),
+    Mean(String),
+    /// The time from one timestamp to another, per row.
+    Duration {
+        start: String,
+        end: String,
+        stat: DurationStat,
+    },
+    /// Rows open at the period's end: started before it, not ended before it.
+    Open {
+        start: String,
+        end: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DurationStat {
+    /// 0–100, by linear interpolation between closest ranks.
+    Percentile(f64),
+    Mean,
+    /// The share of rows whose duration is at most this many milliseconds.
+    Within(i64),
+}
+
+/// A `where` test on one column of an event source.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// The value is one of these.
+    OneOf(Vec<String>),
+    /// The value is none of these (an empty cell passes).
+    NoneOf(Vec<String>),
+    /// A numeric comparison; an empty cell fails.
+    Compare(Comparison, f64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+}
+
+impl Comparison {
+    pub fn holds(self, value: f64, bound: f64) -> bool {
+        match self {
+            Comparison::Less => value < bound,
+            Comparison::LessOrEqual => value <= bound,
+            Comparison::Greater => value > bound,
+            Comparison::GreaterOrEqual => value >= bound,
+        }
+    }
+
+    fn parse(text: &str) -> Option<Comparison> {
+        Some(match text {
+            "<" => Comparison::Less,
+            "<=" => Comparison::LessOrEqual,
+            ">" => Comparison::Greater,
+            ">=" => Comparison::GreaterOrEqual,
+            _ => return None,
+        })
+    }
+}
+
+/// A metric over an event source, as written in a program file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventQuery {
+    pub source: String,
+    pub measure: EventMeasure,
+    /// The timestamp that places a row in a period; `None` takes the
+    /// measure's own (the counted one, a duration's start) or the source's.
+    pub at: Option<String>,
+    pub filter: Vec<(String, Condition)>,
+}
+
+impl EventQuery {
+    /// Whether the metric's periods add up (counts and sums), which makes a
+    /// constant target a weekly one.
+    pub fn additive(&self) -> bool {
+        matches!(self.measure, EventMeasure::Count(_) | EventMeasure::Sum(_))
+    }
+
+    /// The timestamp that places rows; `None` when neither the metric nor
+    /// its source says (an error when binding).
+    pub fn placed_by<'a>(&'a self, source_at: Option<&'a str>) -> Option<&'a str> {
+        if let Some(at) = &self.at {
+            return Some(at);
+        }
+        match &self.measure {
+            EventMeasure::Count(column) => Some(column),
+            EventMeasure::Duration { start, .. } | EventMeasure::Open { start, .. } => Some(start),
+            EventMeasure::Sum(_) | EventMeasure::Mean(_) => source_at,
+        }
+    }
+
+    /// Every column the metric reads and how (for loading the source).
+    pub fn columns(&self, source_at: Option<&str>) -> Vec<(String, ColumnKind)> {
+        let mut columns = Vec::new();
+        match &self.measure {
+            EventMeasure::Count(column) => columns.push((column.clone(), ColumnKind::Timestamp)),
+            EventMeasure::Sum(column) | EventMeasure::Mean(column) => {
+                columns.push((column.clone(), ColumnKind::Number))
+            }
+            EventMeasure::Duration { start, end, .. } | EventMeasure::Open { start, end } => {
+                columns.push((start.clone(), ColumnKind::Timestamp));
+                columns.push((end.clone(), ColumnKind::Timestamp));
+            }
+        }
+        if let Some(at) = self.placed_by(source_at) {
+            columns.push((at.to_string(), ColumnKind::Timestamp));
+        }
+        for (column, condition) in &self.filter {
+            let kind = match condition {
+                Condition::Compare(..) => ColumnKind::Number,
+                _ => ColumnKind::Text,
+            };
+            columns.push((column.clone(), kind));
+        }
+        columns
+    }
+}
+
+/// A `where` value as written: `channel: email`, `channel: [email, chat]`,
+/// `channel: { not: email }`, `handle_minutes: { ">=": 30 }` or
+/// `handle_minutes: ">= 30"`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+pub enum WhereSpec {
+    One(Scalar),
+    Many(Vec<Scalar>),
+    Tests(indexmap::IndexMap<String, WhereOperand>),
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+pub enum WhereOperand {
+    One(Scalar),
+    Many(Vec<Scalar>),
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    Bool(bool),
+    Integer(i64),
+    Number(f64),
+    Text(String),
+}
+
+impl Scalar {
+    pub fn text(&self) -> String {
+        match self {
+            Scalar::Bool(value) => value.to_string(),
+            Scalar::Integer(value) => value.to_string(),
+            Scalar::Number(value) => value.to_string(),
+            Scalar::Text(value) => value.clone(),
+        }
+    }
+
+    fn number(&self) -> Option<f64> {
+        match self {
+            Scalar::Integer(value) => Some(*value as f64),
+            Scalar::Number(value) => Some(*value),
+            Scalar::Text(text) => text.trim().parse().ok(),
+            Scalar::Bool(_) => None,
+        }
+    }
+}
+
+/// Reads one `where` entry of an event metric.
+pub fn parse_condition(spec: &WhereSpec) -> Result<Vec<Condition>, String> {
+    let comparison = |text: &str| -> Option<Condition> {
+        let text = text.trim();
+        let split = text.find(|c: char| !matches!(c, '<' | '>' | '='))?;
+        let comparison = Comparison::parse(text[..split].trim())?;
+        let bound: f64 = text[split..].trim().parse().ok()?;
+        Some(Condition::Compare(comparison, bound))
+    };
+    match spec {
+        WhereSpec::One(Scalar::Text(text)) if text.trim_start().starts_with(['<', '>']) => {
+            comparison(text)
+                .map(|condition| vec![condition])
+                .ok_or_else(|| format!("`{text}` is not a comparison such as `>= 30`"))
+        }
+        WhereSpec::One(value) => Ok(vec![Condition::OneOf(vec![value.text()])]),
+        WhereSpec::Many(values) => Ok(vec![Condition::OneOf(
+            values.iter().map(Scalar::text).collect(),
+        )]),
+        WhereSpec::Tests(tests) => {
+            let mut conditions = Vec::new();
+            for (key, operand) in tests {
+                let values: Vec<&Scalar> = match operand {
+                    WhereOperand::One(value) => vec![value],
+                    WhereOperand::Many(values) => values.iter().collect(),
+                };
+                if key == "not" {
+                    conditions.push(Condition::NoneOf(
+                        values.iter().map(|value| value.text()).collect(),
+                    ));
+                    continue;
+                }
+                let Some(comparison) = Comparison::parse(key.trim()) else {
+                    return Err(format!(
+                        "`{key}` is not a test of `where`; use `not`, `<`, `<=`, `>` or `>=`"
+                    ));
+                };
+                match values.as_slice() {
+                    [value] => match value.number() {
+                        Some(bound) => conditions.push(Condition::Compare(comparison, bound)),
+                        None => {
+                            return Err(format!(
+                                "`{key}` compares with a number, not `{}`",
+                                value.text()
+                            ))
+                        }
+                    },
+                    _ => return Err(format!("`{key}` compares with one number")),
+                }
+            }
+            Ok(conditions)
+        }
+    }
+}
