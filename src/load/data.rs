@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use crate::calendar::{
-    days_between, parse_iso_date, weekday_name, Period, EARLIEST_DATE, LATEST_DATE,
+    day_number, from_day_number, parse_iso_date, weekday_name, Period, EARLIEST_DATE, LATEST_DATE,
 };
 use crate::error::Diagnostic;
 
@@ -18,37 +18,46 @@ use crate::error::Diagnostic;
 /// other files' messages.
 const MAX_ERRORS_PER_FILE: usize = 20;
 
-/// One value per day for a contiguous range of days; missing days (absent
-/// rows and empty cells alike) are `None`, never zero.
+/// The values of one column (or one dimension group) by day. Only the days
+/// that have a value are stored, in date order: memory follows the rows of
+/// the file, never the span between its first and last date (a file with
+/// one row in 1900 and one in 2199 holds two values, not 109,572). Days
+/// without a value (absent rows and empty cells alike) are `None` when read,
+/// never zero.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DailySeries {
-    first: Option<Date>,
-    values: Vec<Option<f64>>,
+    /// Day numbers ([`day_number`]) of the days with a value, ascending.
+    days: Vec<i32>,
+    /// The value of each of `days`.
+    values: Vec<f64>,
     /// The CSV line each value came from (0: none), for later messages.
     lines: Vec<u32>,
+    /// The day of the first row, even one with an empty value: a dimension
+    /// group counts from it (see [`DailySeries::combine`]).
+    first_row: Option<i32>,
+}
+
+/// A date's day number; every date jiff represents (years −9999 to 9999)
+/// is within ±3.7 million days of 1970, well inside an `i32`.
+fn day_of(date: Date) -> i32 {
+    day_number(date) as i32
 }
 
 impl DailySeries {
     /// Builds a series from dated values and their source lines.
     pub fn from_points(points: &BTreeMap<Date, (Option<f64>, u32)>) -> DailySeries {
-        let (Some((&first, _)), Some((&last, _))) =
-            (points.first_key_value(), points.last_key_value())
-        else {
-            return DailySeries::default();
+        let mut series = DailySeries {
+            first_row: points.first_key_value().map(|(date, _)| day_of(*date)),
+            ..DailySeries::default()
         };
-        let length = days_between(first, last) as usize + 1;
-        let mut values = vec![None; length];
-        let mut lines = vec![0; length];
         for (date, (value, line)) in points {
-            let index = days_between(first, *date) as usize;
-            values[index] = *value;
-            lines[index] = *line;
+            if let Some(value) = value {
+                series.days.push(day_of(*date));
+                series.values.push(*value);
+                series.lines.push(*line);
+            }
         }
-        DailySeries {
-            first: Some(first),
-            values,
-            lines,
-        }
+        series
     }
 
     /// Builds a series from dated values (tests and generated data).
@@ -61,16 +70,12 @@ impl DailySeries {
     }
 
     fn index(&self, date: Date) -> Option<usize> {
-        let first = self.first?;
-        let offset = days_between(first, date);
-        (0..self.values.len() as i64)
-            .contains(&offset)
-            .then_some(offset as usize)
+        self.days.binary_search(&day_of(date)).ok()
     }
 
     /// The value on `date`, if there is one.
     pub fn get(&self, date: Date) -> Option<f64> {
-        self.index(date).and_then(|index| self.values[index])
+        self.index(date).map(|index| self.values[index])
     }
 
     /// The CSV line of the row that gave `date` its value.
@@ -80,63 +85,69 @@ impl DailySeries {
             .filter(|line| *line > 0)
     }
 
-    /// Every day of `period` in order, `None` where there is no value.
+    /// Every day of `period` in order, `None` where there is no value. The
+    /// period's first stored day is found by binary search; from there the
+    /// days are walked in step with the stored ones.
     pub fn days(&self, period: Period) -> impl Iterator<Item = Option<f64>> + '_ {
-        let offset = self
-            .first
-            .map_or(0, |first| days_between(first, period.start));
-        (0..period.day_count()).map(move |day| {
-            let index = offset + day;
-            if index < 0 {
-                None
+        let first = day_of(period.start);
+        let mut next = self.days.partition_point(|day| *day < first);
+        (first..first + period.day_count() as i32).map(move |day| {
+            if self.days.get(next) == Some(&day) {
+                next += 1;
+                Some(self.values[next - 1])
             } else {
-                self.values.get(index as usize).copied().flatten()
+                None
             }
         })
     }
 
     /// The dates that have a value, in order.
     pub fn dates(&self) -> impl Iterator<Item = Date> + '_ {
-        let first = self.first;
-        self.values
-            .iter()
-            .enumerate()
-            .filter(|(_, value)| value.is_some())
-            .map(move |(index, _)| {
-                crate::calendar::add_days(
-                    first.expect("a non-empty series has a first day"),
-                    index as i64,
-                )
-            })
+        self.days.iter().map(|day| from_day_number(i64::from(*day)))
     }
 
     /// The last date with a value.
     pub fn last_date(&self) -> Option<Date> {
-        let index = self.values.iter().rposition(Option::is_some)?;
-        Some(crate::calendar::add_days(self.first?, index as i64))
+        self.days.last().map(|day| from_day_number(i64::from(*day)))
     }
 
     /// Combines several series day by day with `combine`; a day missing in
     /// any part is missing in the result.
     pub fn combine(parts: &[&DailySeries], combine: impl Fn(f64, f64) -> f64) -> DailySeries {
-        let mut points: BTreeMap<Date, (Option<f64>, u32)> = BTreeMap::new();
-        let mut counts: BTreeMap<Date, usize> = BTreeMap::new();
-        for part in parts {
-            for date in part.dates() {
-                let value = part.get(date).expect("dates() yields days with values");
-                let entry = points
-                    .entry(date)
-                    .or_insert((None, part.line(date).unwrap_or(0)));
-                entry.0 = Some(entry.0.map_or(value, |sum| combine(sum, value)));
-                *counts.entry(date).or_default() += 1;
+        let starts: Vec<i32> = parts.iter().filter_map(|part| part.first_row).collect();
+        // Every stored value as (day, part, index), by day and then in the
+        // order of `parts`, the order values are combined in.
+        let mut entries: Vec<(i32, usize, usize)> = parts
+            .iter()
+            .enumerate()
+            .flat_map(|(part, series)| {
+                series
+                    .days
+                    .iter()
+                    .enumerate()
+                    .map(move |(index, day)| (*day, part, index))
+            })
+            .collect();
+        entries.sort_unstable();
+        let mut combined = DailySeries {
+            first_row: starts.iter().min().copied(),
+            ..DailySeries::default()
+        };
+        for same_day in entries.chunk_by(|a, b| a.0 == b.0) {
+            let (day, first_part, first_index) = same_day[0];
+            if same_day.len() < parts.len() {
+                continue; // a part has no value: missing
             }
+            let value = same_day
+                .iter()
+                .map(|&(_, part, index)| parts[part].values[index])
+                .reduce(&combine)
+                .expect("a day in `entries` has a value");
+            combined.days.push(day);
+            combined.values.push(value);
+            combined.lines.push(parts[first_part].lines[first_index]);
         }
-        for (date, count) in counts {
-            if count < parts.len() {
-                points.insert(date, (None, 0));
-            }
-        }
-        DailySeries::from_points(&points)
+        combined
     }
 }
 
@@ -1105,5 +1116,29 @@ mod tests {
         assert_eq!(total.get(date(2026, 1, 1)), Some(11.0));
         assert_eq!(total.get(date(2026, 1, 2)), None);
         assert_eq!(total.get(date(2026, 1, 3)), None);
+    }
+
+    #[test]
+    fn a_series_holds_its_values_not_the_span_of_its_dates() {
+        // Two rows 300 years apart: two stored values, not 109,572 days.
+        let parsed = parse("date,a,b\n1900-01-01,1,\n2199-12-31,2,\n").unwrap();
+        let a = &column(&parsed, "a")[0].series;
+        assert_eq!((a.days.len(), a.values.len(), a.lines.len()), (2, 2, 2));
+        assert_eq!(a.get(date(1900, 1, 1)), Some(1.0));
+        assert_eq!(a.get(date(2000, 1, 1)), None);
+        assert_eq!(a.line(date(2199, 12, 31)), Some(3));
+        assert_eq!(
+            a.dates().collect::<Vec<_>>(),
+            [date(1900, 1, 1), date(2199, 12, 31)]
+        );
+        assert_eq!(a.last_date(), Some(date(2199, 12, 31)));
+        let days: Vec<_> = a
+            .days(Period::new(date(2199, 12, 30), date(2199, 12, 31)))
+            .collect();
+        assert_eq!(days, [None, Some(2.0)]);
+        // Empty cells store nothing, but the first row is remembered.
+        let b = &column(&parsed, "b")[0].series;
+        assert!(b.days.is_empty());
+        assert_eq!(b.first_row, Some(day_of(date(1900, 1, 1))));
     }
 }
