@@ -111,10 +111,22 @@ impl DailySeries {
         self.days.last().map(|day| from_day_number(i64::from(*day)))
     }
 
-    /// Combines several series day by day with `combine`; a day missing in
-    /// any part is missing in the result.
+    /// Combines dimension groups (say, one series per channel) day by day
+    /// with `combine` (BRIEF §3, "Dimension groups"). A group counts from
+    /// its first row: before that day it adds nothing, from that day on a
+    /// day it has no value for is missing in the result (so a discontinued
+    /// group needs explicit zeros).
+    ///
+    /// A combined day therefore depends only on rows dated on or before it,
+    /// so reading the combined series up to a version's as-of date (see
+    /// `compute::period::series_value`) gives exactly what combining only
+    /// the rows that version may see would give: a group that first appears
+    /// after the review week does not exist for it.
     pub fn combine(parts: &[&DailySeries], combine: impl Fn(f64, f64) -> f64) -> DailySeries {
-        let starts: Vec<i32> = parts.iter().filter_map(|part| part.first_row).collect();
+        // When each group starts: on day `d` the groups that count are the
+        // ones whose first row is on or before `d`.
+        let mut starts: Vec<i32> = parts.iter().filter_map(|part| part.first_row).collect();
+        starts.sort_unstable();
         // Every stored value as (day, part, index), by day and then in the
         // order of `parts`, the order values are combined in.
         let mut entries: Vec<(i32, usize, usize)> = parts
@@ -130,13 +142,14 @@ impl DailySeries {
             .collect();
         entries.sort_unstable();
         let mut combined = DailySeries {
-            first_row: starts.iter().min().copied(),
+            first_row: starts.first().copied(),
             ..DailySeries::default()
         };
         for same_day in entries.chunk_by(|a, b| a.0 == b.0) {
             let (day, first_part, first_index) = same_day[0];
-            if same_day.len() < parts.len() {
-                continue; // a part has no value: missing
+            let counting = starts.partition_point(|start| *start <= day);
+            if same_day.len() < counting {
+                continue; // a group that counts has no value: missing
             }
             let value = same_day
                 .iter()
@@ -1140,5 +1153,132 @@ mod tests {
         let b = &column(&parsed, "b")[0].series;
         assert!(b.days.is_empty());
         assert_eq!(b.first_row, Some(day_of(date(1900, 1, 1))));
+    }
+
+    /// `value` on every day from `start` to `end`.
+    fn every_day(start: Date, end: Date, value: Option<f64>) -> Vec<(Date, Option<f64>)> {
+        let mut days = Vec::new();
+        let mut day = start;
+        while day <= end {
+            days.push((day, value));
+            day = crate::calendar::add_days(day, 1);
+        }
+        days
+    }
+
+    /// Email 1 and chat 10 contacts a day from Thursday 1 January 2026 to
+    /// 31 January, phone 100 a day from Saturday 10 January (in the ISO
+    /// week Monday 5 – Sunday 11 January).
+    fn channels() -> [DailySeries; 3] {
+        let end = date(2026, 1, 31);
+        [
+            DailySeries::from_values(every_day(date(2026, 1, 1), end, Some(1.0))),
+            DailySeries::from_values(every_day(date(2026, 1, 1), end, Some(10.0))),
+            DailySeries::from_values(every_day(date(2026, 1, 10), end, Some(100.0))),
+        ]
+    }
+
+    fn sum_of(parts: &[DailySeries]) -> DailySeries {
+        let parts: Vec<&DailySeries> = parts.iter().collect();
+        DailySeries::combine(&parts, |a, b| a + b)
+    }
+
+    #[test]
+    fn a_group_adds_nothing_before_its_first_row() {
+        let total = sum_of(&channels());
+        // Before the 10th phone does not exist yet: 1 + 10.
+        assert_eq!(total.get(date(2026, 1, 1)), Some(11.0));
+        assert_eq!(total.get(date(2026, 1, 9)), Some(11.0));
+        // From the 10th: 1 + 10 + 100.
+        assert_eq!(total.get(date(2026, 1, 10)), Some(111.0));
+        assert_eq!(total.get(date(2026, 1, 31)), Some(111.0));
+        assert_eq!(total.get(date(2026, 2, 1)), None);
+        // The week of the 10th, 5–11 January, is complete:
+        // 5 × 11 (Mon 5 – Fri 9) + 2 × 111 (Sat 10, Sun 11) = 55 + 222 = 277,
+        // which is also 7 × (1 + 10) + 2 × 100 = 77 + 200.
+        let week = Period::new(date(2026, 1, 5), date(2026, 1, 11));
+        let days: Vec<_> = total.days(week).collect();
+        assert_eq!(days, [11.0, 11.0, 11.0, 11.0, 11.0, 111.0, 111.0].map(Some));
+        let value = crate::compute::period::series_value(
+            &total,
+            crate::load::program::Grain::Day,
+            crate::load::program::Aggregate::Sum,
+            week,
+            date(2026, 1, 11),
+            &crate::calendar::Calendar::default(),
+        );
+        assert_eq!(value.value, Some(277.0));
+        // The largest channel: chat (10) before the 10th, phone (100) after.
+        let [email, chat, phone] = channels();
+        let largest = DailySeries::combine(&[&email, &chat, &phone], f64::max);
+        assert_eq!(largest.get(date(2026, 1, 9)), Some(10.0));
+        assert_eq!(largest.get(date(2026, 1, 10)), Some(100.0));
+    }
+
+    #[test]
+    fn a_group_counts_from_its_first_row_even_an_empty_one() {
+        // Phone's first row, on the 10th, has an empty value: phone exists
+        // from the 10th, so the 10th is incomplete; the 9th is not.
+        let [email, chat, _] = channels();
+        let mut rows = every_day(date(2026, 1, 10), date(2026, 1, 31), Some(100.0));
+        rows[0].1 = None;
+        let phone = DailySeries::from_values(rows);
+        let total = sum_of(&[email, chat, phone]);
+        assert_eq!(total.get(date(2026, 1, 9)), Some(11.0)); // 1 + 10
+        assert_eq!(total.get(date(2026, 1, 10)), None);
+        assert_eq!(total.get(date(2026, 1, 11)), Some(111.0)); // 1 + 10 + 100
+    }
+
+    #[test]
+    fn a_discontinued_group_needs_zero_rows() {
+        // Email stops after the 20th: without rows the days after it are
+        // incomplete, with explicit zeros they are chat alone.
+        let [_, chat, _] = channels();
+        let stopped =
+            DailySeries::from_values(every_day(date(2026, 1, 1), date(2026, 1, 20), Some(1.0)));
+        let total = sum_of(&[stopped, chat.clone()]);
+        assert_eq!(total.get(date(2026, 1, 20)), Some(11.0)); // 1 + 10
+        assert_eq!(total.get(date(2026, 1, 21)), None);
+        assert_eq!(total.get(date(2026, 1, 31)), None);
+        let mut rows = every_day(date(2026, 1, 1), date(2026, 1, 20), Some(1.0));
+        rows.extend(every_day(date(2026, 1, 21), date(2026, 1, 31), Some(0.0)));
+        let zeroed = DailySeries::from_values(rows);
+        let total = sum_of(&[zeroed, chat]);
+        assert_eq!(total.get(date(2026, 1, 21)), Some(10.0)); // 0 + 10
+        assert_eq!(total.get(date(2026, 1, 31)), Some(10.0));
+    }
+
+    #[test]
+    fn rows_after_a_day_never_change_its_combined_value() {
+        // A version as of day `cut` sees only rows dated on or before it:
+        // combining those rows gives every day up to `cut` the value that
+        // combining the whole file gives it.
+        let channels = channels();
+        let whole = sum_of(&channels);
+        let january = Period::new(date(2026, 1, 1), date(2026, 1, 31));
+        for cut in whole
+            .days(january)
+            .enumerate()
+            .map(|(offset, _)| crate::calendar::add_days(date(2026, 1, 1), offset as i64))
+        {
+            // A group without rows up to `cut` is not in the file then.
+            let known: Vec<DailySeries> = channels
+                .iter()
+                .map(|part| {
+                    DailySeries::from_values(
+                        part.dates()
+                            .filter(|day| *day <= cut)
+                            .map(|day| (day, part.get(day))),
+                    )
+                })
+                .filter(|part| part.dates().next().is_some())
+                .collect();
+            let until_cut = Period::new(date(2026, 1, 1), cut);
+            assert_eq!(
+                sum_of(&known).days(until_cut).collect::<Vec<_>>(),
+                whole.days(until_cut).collect::<Vec<_>>(),
+                "as of {cut}"
+            );
+        }
     }
 }
