@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use crate::calendar::{
-    days_between, parse_iso_date, weekday_name, Period, EARLIEST_DATE, LATEST_DATE,
+    day_number, from_day_number, parse_iso_date, weekday_name, Period, EARLIEST_DATE, LATEST_DATE,
 };
 use crate::error::Diagnostic;
 
@@ -18,37 +18,46 @@ use crate::error::Diagnostic;
 /// other files' messages.
 const MAX_ERRORS_PER_FILE: usize = 20;
 
-/// One value per day for a contiguous range of days; missing days (absent
-/// rows and empty cells alike) are `None`, never zero.
+/// The values of one column (or one dimension group) by day. Only the days
+/// that have a value are stored, in date order: memory follows the rows of
+/// the file, never the span between its first and last date (a file with
+/// one row in 1900 and one in 2199 holds two values, not 109,572). Days
+/// without a value (absent rows and empty cells alike) are `None` when read,
+/// never zero.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DailySeries {
-    first: Option<Date>,
-    values: Vec<Option<f64>>,
+    /// Day numbers ([`day_number`]) of the days with a value, ascending.
+    days: Vec<i32>,
+    /// The value of each of `days`.
+    values: Vec<f64>,
     /// The CSV line each value came from (0: none), for later messages.
     lines: Vec<u32>,
+    /// The day of the first row, even one with an empty value: a dimension
+    /// group counts from it (see [`DailySeries::combine`]).
+    first_row: Option<i32>,
+}
+
+/// A date's day number; every date jiff represents (years −9999 to 9999)
+/// is within ±3.7 million days of 1970, well inside an `i32`.
+fn day_of(date: Date) -> i32 {
+    day_number(date) as i32
 }
 
 impl DailySeries {
     /// Builds a series from dated values and their source lines.
     pub fn from_points(points: &BTreeMap<Date, (Option<f64>, u32)>) -> DailySeries {
-        let (Some((&first, _)), Some((&last, _))) =
-            (points.first_key_value(), points.last_key_value())
-        else {
-            return DailySeries::default();
+        let mut series = DailySeries {
+            first_row: points.first_key_value().map(|(date, _)| day_of(*date)),
+            ..DailySeries::default()
         };
-        let length = days_between(first, last) as usize + 1;
-        let mut values = vec![None; length];
-        let mut lines = vec![0; length];
         for (date, (value, line)) in points {
-            let index = days_between(first, *date) as usize;
-            values[index] = *value;
-            lines[index] = *line;
+            if let Some(value) = value {
+                series.days.push(day_of(*date));
+                series.values.push(*value);
+                series.lines.push(*line);
+            }
         }
-        DailySeries {
-            first: Some(first),
-            values,
-            lines,
-        }
+        series
     }
 
     /// Builds a series from dated values (tests and generated data).
@@ -61,16 +70,12 @@ impl DailySeries {
     }
 
     fn index(&self, date: Date) -> Option<usize> {
-        let first = self.first?;
-        let offset = days_between(first, date);
-        (0..self.values.len() as i64)
-            .contains(&offset)
-            .then_some(offset as usize)
+        self.days.binary_search(&day_of(date)).ok()
     }
 
     /// The value on `date`, if there is one.
     pub fn get(&self, date: Date) -> Option<f64> {
-        self.index(date).and_then(|index| self.values[index])
+        self.index(date).map(|index| self.values[index])
     }
 
     /// The CSV line of the row that gave `date` its value.
@@ -80,63 +85,82 @@ impl DailySeries {
             .filter(|line| *line > 0)
     }
 
-    /// Every day of `period` in order, `None` where there is no value.
+    /// Every day of `period` in order, `None` where there is no value. The
+    /// period's first stored day is found by binary search; from there the
+    /// days are walked in step with the stored ones.
     pub fn days(&self, period: Period) -> impl Iterator<Item = Option<f64>> + '_ {
-        let offset = self
-            .first
-            .map_or(0, |first| days_between(first, period.start));
-        (0..period.day_count()).map(move |day| {
-            let index = offset + day;
-            if index < 0 {
-                None
+        let first = day_of(period.start);
+        let mut next = self.days.partition_point(|day| *day < first);
+        (first..first + period.day_count() as i32).map(move |day| {
+            if self.days.get(next) == Some(&day) {
+                next += 1;
+                Some(self.values[next - 1])
             } else {
-                self.values.get(index as usize).copied().flatten()
+                None
             }
         })
     }
 
     /// The dates that have a value, in order.
     pub fn dates(&self) -> impl Iterator<Item = Date> + '_ {
-        let first = self.first;
-        self.values
-            .iter()
-            .enumerate()
-            .filter(|(_, value)| value.is_some())
-            .map(move |(index, _)| {
-                crate::calendar::add_days(
-                    first.expect("a non-empty series has a first day"),
-                    index as i64,
-                )
-            })
+        self.days.iter().map(|day| from_day_number(i64::from(*day)))
     }
 
     /// The last date with a value.
     pub fn last_date(&self) -> Option<Date> {
-        let index = self.values.iter().rposition(Option::is_some)?;
-        Some(crate::calendar::add_days(self.first?, index as i64))
+        self.days.last().map(|day| from_day_number(i64::from(*day)))
     }
 
-    /// Combines several series day by day with `combine`; a day missing in
-    /// any part is missing in the result.
+    /// Combines dimension groups (say, one series per channel) day by day
+    /// with `combine` (BRIEF §3, "Dimension groups"). A group counts from
+    /// its first row: before that day it adds nothing, from that day on a
+    /// day it has no value for is missing in the result (so a discontinued
+    /// group needs explicit zeros).
+    ///
+    /// A combined day therefore depends only on rows dated on or before it,
+    /// so reading the combined series up to a version's as-of date (see
+    /// `compute::period::series_value`) gives exactly what combining only
+    /// the rows that version may see would give: a group that first appears
+    /// after the review week does not exist for it.
     pub fn combine(parts: &[&DailySeries], combine: impl Fn(f64, f64) -> f64) -> DailySeries {
-        let mut points: BTreeMap<Date, (Option<f64>, u32)> = BTreeMap::new();
-        let mut counts: BTreeMap<Date, usize> = BTreeMap::new();
-        for part in parts {
-            for date in part.dates() {
-                let value = part.get(date).expect("dates() yields days with values");
-                let entry = points
-                    .entry(date)
-                    .or_insert((None, part.line(date).unwrap_or(0)));
-                entry.0 = Some(entry.0.map_or(value, |sum| combine(sum, value)));
-                *counts.entry(date).or_default() += 1;
+        // When each group starts: on day `d` the groups that count are the
+        // ones whose first row is on or before `d`.
+        let mut starts: Vec<i32> = parts.iter().filter_map(|part| part.first_row).collect();
+        starts.sort_unstable();
+        // Every stored value as (day, part, index), by day and then in the
+        // order of `parts`, the order values are combined in.
+        let mut entries: Vec<(i32, usize, usize)> = parts
+            .iter()
+            .enumerate()
+            .flat_map(|(part, series)| {
+                series
+                    .days
+                    .iter()
+                    .enumerate()
+                    .map(move |(index, day)| (*day, part, index))
+            })
+            .collect();
+        entries.sort_unstable();
+        let mut combined = DailySeries {
+            first_row: starts.first().copied(),
+            ..DailySeries::default()
+        };
+        for same_day in entries.chunk_by(|a, b| a.0 == b.0) {
+            let (day, first_part, first_index) = same_day[0];
+            let counting = starts.partition_point(|start| *start <= day);
+            if same_day.len() < counting {
+                continue; // a group that counts has no value: missing
             }
+            let value = same_day
+                .iter()
+                .map(|&(_, part, index)| parts[part].values[index])
+                .reduce(&combine)
+                .expect("a day in `entries` has a value");
+            combined.days.push(day);
+            combined.values.push(value);
+            combined.lines.push(parts[first_part].lines[first_index]);
         }
-        for (date, count) in counts {
-            if count < parts.len() {
-                points.insert(date, (None, 0));
-            }
-        }
-        DailySeries::from_points(&points)
+        combined
     }
 }
 
@@ -1105,5 +1129,156 @@ mod tests {
         assert_eq!(total.get(date(2026, 1, 1)), Some(11.0));
         assert_eq!(total.get(date(2026, 1, 2)), None);
         assert_eq!(total.get(date(2026, 1, 3)), None);
+    }
+
+    #[test]
+    fn a_series_holds_its_values_not_the_span_of_its_dates() {
+        // Two rows 300 years apart: two stored values, not 109,572 days.
+        let parsed = parse("date,a,b\n1900-01-01,1,\n2199-12-31,2,\n").unwrap();
+        let a = &column(&parsed, "a")[0].series;
+        assert_eq!((a.days.len(), a.values.len(), a.lines.len()), (2, 2, 2));
+        assert_eq!(a.get(date(1900, 1, 1)), Some(1.0));
+        assert_eq!(a.get(date(2000, 1, 1)), None);
+        assert_eq!(a.line(date(2199, 12, 31)), Some(3));
+        assert_eq!(
+            a.dates().collect::<Vec<_>>(),
+            [date(1900, 1, 1), date(2199, 12, 31)]
+        );
+        assert_eq!(a.last_date(), Some(date(2199, 12, 31)));
+        let days: Vec<_> = a
+            .days(Period::new(date(2199, 12, 30), date(2199, 12, 31)))
+            .collect();
+        assert_eq!(days, [None, Some(2.0)]);
+        // Empty cells store nothing, but the first row is remembered.
+        let b = &column(&parsed, "b")[0].series;
+        assert!(b.days.is_empty());
+        assert_eq!(b.first_row, Some(day_of(date(1900, 1, 1))));
+    }
+
+    /// `value` on every day from `start` to `end`.
+    fn every_day(start: Date, end: Date, value: Option<f64>) -> Vec<(Date, Option<f64>)> {
+        let mut days = Vec::new();
+        let mut day = start;
+        while day <= end {
+            days.push((day, value));
+            day = crate::calendar::add_days(day, 1);
+        }
+        days
+    }
+
+    /// Email 1 and chat 10 contacts a day from Thursday 1 January 2026 to
+    /// 31 January, phone 100 a day from Saturday 10 January (in the ISO
+    /// week Monday 5 – Sunday 11 January).
+    fn channels() -> [DailySeries; 3] {
+        let end = date(2026, 1, 31);
+        [
+            DailySeries::from_values(every_day(date(2026, 1, 1), end, Some(1.0))),
+            DailySeries::from_values(every_day(date(2026, 1, 1), end, Some(10.0))),
+            DailySeries::from_values(every_day(date(2026, 1, 10), end, Some(100.0))),
+        ]
+    }
+
+    fn sum_of(parts: &[DailySeries]) -> DailySeries {
+        let parts: Vec<&DailySeries> = parts.iter().collect();
+        DailySeries::combine(&parts, |a, b| a + b)
+    }
+
+    #[test]
+    fn a_group_adds_nothing_before_its_first_row() {
+        let total = sum_of(&channels());
+        // Before the 10th phone does not exist yet: 1 + 10.
+        assert_eq!(total.get(date(2026, 1, 1)), Some(11.0));
+        assert_eq!(total.get(date(2026, 1, 9)), Some(11.0));
+        // From the 10th: 1 + 10 + 100.
+        assert_eq!(total.get(date(2026, 1, 10)), Some(111.0));
+        assert_eq!(total.get(date(2026, 1, 31)), Some(111.0));
+        assert_eq!(total.get(date(2026, 2, 1)), None);
+        // The week of the 10th, 5–11 January, is complete:
+        // 5 × 11 (Mon 5 – Fri 9) + 2 × 111 (Sat 10, Sun 11) = 55 + 222 = 277,
+        // which is also 7 × (1 + 10) + 2 × 100 = 77 + 200.
+        let week = Period::new(date(2026, 1, 5), date(2026, 1, 11));
+        let days: Vec<_> = total.days(week).collect();
+        assert_eq!(days, [11.0, 11.0, 11.0, 11.0, 11.0, 111.0, 111.0].map(Some));
+        let value = crate::compute::period::series_value(
+            &total,
+            crate::load::program::Grain::Day,
+            crate::load::program::Aggregate::Sum,
+            week,
+            date(2026, 1, 11),
+            &crate::calendar::Calendar::default(),
+        );
+        assert_eq!(value.value, Some(277.0));
+        // The largest channel: chat (10) before the 10th, phone (100) after.
+        let [email, chat, phone] = channels();
+        let largest = DailySeries::combine(&[&email, &chat, &phone], f64::max);
+        assert_eq!(largest.get(date(2026, 1, 9)), Some(10.0));
+        assert_eq!(largest.get(date(2026, 1, 10)), Some(100.0));
+    }
+
+    #[test]
+    fn a_group_counts_from_its_first_row_even_an_empty_one() {
+        // Phone's first row, on the 10th, has an empty value: phone exists
+        // from the 10th, so the 10th is incomplete; the 9th is not.
+        let [email, chat, _] = channels();
+        let mut rows = every_day(date(2026, 1, 10), date(2026, 1, 31), Some(100.0));
+        rows[0].1 = None;
+        let phone = DailySeries::from_values(rows);
+        let total = sum_of(&[email, chat, phone]);
+        assert_eq!(total.get(date(2026, 1, 9)), Some(11.0)); // 1 + 10
+        assert_eq!(total.get(date(2026, 1, 10)), None);
+        assert_eq!(total.get(date(2026, 1, 11)), Some(111.0)); // 1 + 10 + 100
+    }
+
+    #[test]
+    fn a_discontinued_group_needs_zero_rows() {
+        // Email stops after the 20th: without rows the days after it are
+        // incomplete, with explicit zeros they are chat alone.
+        let [_, chat, _] = channels();
+        let stopped =
+            DailySeries::from_values(every_day(date(2026, 1, 1), date(2026, 1, 20), Some(1.0)));
+        let total = sum_of(&[stopped, chat.clone()]);
+        assert_eq!(total.get(date(2026, 1, 20)), Some(11.0)); // 1 + 10
+        assert_eq!(total.get(date(2026, 1, 21)), None);
+        assert_eq!(total.get(date(2026, 1, 31)), None);
+        let mut rows = every_day(date(2026, 1, 1), date(2026, 1, 20), Some(1.0));
+        rows.extend(every_day(date(2026, 1, 21), date(2026, 1, 31), Some(0.0)));
+        let zeroed = DailySeries::from_values(rows);
+        let total = sum_of(&[zeroed, chat]);
+        assert_eq!(total.get(date(2026, 1, 21)), Some(10.0)); // 0 + 10
+        assert_eq!(total.get(date(2026, 1, 31)), Some(10.0));
+    }
+
+    #[test]
+    fn rows_after_a_day_never_change_its_combined_value() {
+        // A version as of day `cut` sees only rows dated on or before it:
+        // combining those rows gives every day up to `cut` the value that
+        // combining the whole file gives it.
+        let channels = channels();
+        let whole = sum_of(&channels);
+        let january = Period::new(date(2026, 1, 1), date(2026, 1, 31));
+        for cut in whole
+            .days(january)
+            .enumerate()
+            .map(|(offset, _)| crate::calendar::add_days(date(2026, 1, 1), offset as i64))
+        {
+            // A group without rows up to `cut` is not in the file then.
+            let known: Vec<DailySeries> = channels
+                .iter()
+                .map(|part| {
+                    DailySeries::from_values(
+                        part.dates()
+                            .filter(|day| *day <= cut)
+                            .map(|day| (day, part.get(day))),
+                    )
+                })
+                .filter(|part| part.dates().next().is_some())
+                .collect();
+            let until_cut = Period::new(date(2026, 1, 1), cut);
+            assert_eq!(
+                sum_of(&known).days(until_cut).collect::<Vec<_>>(),
+                whole.days(until_cut).collect::<Vec<_>>(),
+                "as of {cut}"
+            );
+        }
     }
 }
