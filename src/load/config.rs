@@ -91,7 +91,8 @@ const MONTH_NAMES: [&str; 12] = [
 pub fn parse_site_config(text: &str, path: &Path) -> Result<SiteConfig, Vec<Diagnostic>> {
     let file: SiteFile = super::parse_yaml(text, path).map_err(|error| vec![error])?;
     let mut errors = Vec::new();
-    let at = |key: &str| yaml::line_of_key(text, &[key]);
+    let lines = yaml::KeyLines::new(text);
+    let at = |key: &str| lines.key(&[key]);
     let mut config = SiteConfig {
         title: file.title,
         allow_html: file.allow_html,
