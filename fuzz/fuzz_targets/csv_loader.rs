@@ -1,19 +1,48 @@
 //! Any bytes as a data file: parsing either succeeds or reports errors;
-//! it never panics.
+//! it never panics, and every error is safe to print: no control or
+//! invisible character from the input, and no more than a bounded message
+//! however long the input's cells are.
 #![no_main]
 
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
+use sitrep::error::{is_unsafe_char, Diagnostic, MAX_MESSAGE_CHARS};
 
 fuzz_target!(|bytes: &[u8]| {
-    if let Ok(parsed) = sitrep::load::data::parse_csv(bytes, Path::new("data/fuzz.csv")) {
-        // Every series the loader builds must be usable.
-        for (_, _, parts) in &parsed.columns {
-            for part in parts {
-                let _ = part.series.last_date();
-                let _ = part.series.dates().count();
+    match sitrep::load::data::parse_csv(bytes, Path::new("data/fuzz.csv")) {
+        Ok(parsed) => {
+            // Every series the loader builds must be usable.
+            for (_, _, parts) in &parsed.columns {
+                for part in parts {
+                    let _ = part.series.last_date();
+                    let _ = part.series.dates().count();
+                }
             }
+        }
+        Err(errors) => {
+            assert!(!errors.is_empty());
+            // At most 20 per file, and the line that counts the rest.
+            assert!(errors.len() <= 21, "{} errors", errors.len());
+            errors.iter().for_each(assert_safe_to_show);
         }
     }
 });
+
+/// The message and help are bounded and hold no raw control or invisible
+/// character; shown, the diagnostic is one line and, maybe, a help line.
+fn assert_safe_to_show(diagnostic: &Diagnostic) {
+    let texts = [Some(&diagnostic.message), diagnostic.help.as_ref()];
+    for text in texts.into_iter().flatten() {
+        assert!(
+            text.chars().count() <= MAX_MESSAGE_CHARS + 1,
+            "{} characters: {text:?}",
+            text.chars().count()
+        );
+        assert!(!text.chars().any(is_unsafe_char), "{text:?}");
+    }
+    let shown = diagnostic.to_string();
+    let lines: Vec<&str> = shown.split('\n').collect();
+    assert!(lines.len() <= 2, "{shown:?}");
+    assert!(lines.iter().all(|line| !line.chars().any(is_unsafe_char)), "{shown:?}");
+}

@@ -1,12 +1,39 @@
-//! Any text as a program definition: parsing either succeeds or reports
-//! errors with positions; it never panics.
+//! Any text as a program definition or site configuration: parsing either
+//! succeeds or reports errors with positions; it never panics, and every
+//! error is safe to print: no control or invisible character from the
+//! input, and no more than a bounded message however long its values are.
 #![no_main]
 
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
+use sitrep::error::{is_unsafe_char, Diagnostic, MAX_MESSAGE_CHARS};
 
 fuzz_target!(|text: &str| {
-    let _ = sitrep::load::program::parse_program("fuzz", text, Path::new("content/programs/fuzz.yaml"));
-    let _ = sitrep::load::config::parse_site_config(text, Path::new("site.yaml"));
+    if let Err(errors) =
+        sitrep::load::program::parse_program("fuzz", text, Path::new("content/programs/fuzz.yaml"))
+    {
+        errors.iter().for_each(assert_safe_to_show);
+    }
+    if let Err(errors) = sitrep::load::config::parse_site_config(text, Path::new("site.yaml")) {
+        errors.iter().for_each(assert_safe_to_show);
+    }
 });
+
+/// The message and help are bounded and hold no raw control or invisible
+/// character; shown, the diagnostic is one line and, maybe, a help line.
+fn assert_safe_to_show(diagnostic: &Diagnostic) {
+    let texts = [Some(&diagnostic.message), diagnostic.help.as_ref()];
+    for text in texts.into_iter().flatten() {
+        assert!(
+            text.chars().count() <= MAX_MESSAGE_CHARS + 1,
+            "{} characters: {text:?}",
+            text.chars().count()
+        );
+        assert!(!text.chars().any(is_unsafe_char), "{text:?}");
+    }
+    let shown = diagnostic.to_string();
+    let lines: Vec<&str> = shown.split('\n').collect();
+    assert!(lines.len() <= 2, "{shown:?}");
+    assert!(lines.iter().all(|line| !line.chars().any(is_unsafe_char)), "{shown:?}");
+}

@@ -142,7 +142,8 @@ const MONTH_NAMES: [&str; 12] = [
 pub fn parse_site_config(text: &str, path: &Path) -> Result<SiteConfig, Vec<Diagnostic>> {
     let file: SiteFile = super::parse_yaml(text, path).map_err(|error| vec![error])?;
     let mut errors = Vec::new();
-    let at = |key: &str| yaml::line_of_key(text, &[key]);
+    let lines = yaml::KeyLines::new(text);
+    let at = |key: &str| lines.key(&[key]);
     let mut config = SiteConfig {
         title: file.title,
         allow_html: file.allow_html,
@@ -216,7 +217,7 @@ pub fn parse_site_config(text: &str, path: &Path) -> Result<SiteConfig, Vec<Diag
         }
     }
     if let Some(database) = file.database {
-        let line = yaml::line_of_key(text, &["database"]);
+        let line = lines.key(&["database"]);
         if database.url.is_some() || database.password.is_some() {
             errors.push(
                 Diagnostic::new(path, "`database:` holds a URL or password; sitrep reads the connection's secret only from the environment, never from a file of the project")
@@ -257,7 +258,7 @@ pub fn parse_site_config(text: &str, path: &Path) -> Result<SiteConfig, Vec<Diag
         }
     }
     for (name, source) in file.events {
-        let line = yaml::line_of_key(text, &["events", name.as_str()]);
+        let line = lines.key(&["events", name.as_str()]);
         if !is_safe_name(&name) {
             errors.push(
                 Diagnostic::new(path, format!("`{name}` cannot be an event source name"))
@@ -274,7 +275,7 @@ pub fn parse_site_config(text: &str, path: &Path) -> Result<SiteConfig, Vec<Diag
         if !inside_data {
             errors.push(
                 Diagnostic::new(path, format!("`path: {}` of event source `{name}` is not inside data/", source.path))
-                    .at_line(yaml::line_of_key(text, &["events", name.as_str(), "path"]).or(line))
+                    .at_line(lines.key(&["events", name.as_str(), "path"]).or(line))
                     .with_help("put the export under data/, e.g. `path: data/tickets/` (a folder of CSVs) or `path: data/tickets.csv.gz`"),
             );
         }

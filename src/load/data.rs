@@ -2,7 +2,7 @@
 //! compatible with wbr-app) or the long shape (`date,metric,value[,<dimension>…]`),
 //! detected from the header.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
@@ -11,12 +11,18 @@ use serde::Serialize;
 use crate::calendar::{
     day_number, from_day_number, parse_iso_date, weekday_name, Period, EARLIEST_DATE, LATEST_DATE,
 };
-use crate::error::Diagnostic;
+use crate::error::{excerpt, Diagnostic};
 
 /// At most this many errors are listed per file: a file with a systematic
 /// problem (say, every date in another format) would otherwise drown the
 /// other files' messages.
 const MAX_ERRORS_PER_FILE: usize = 20;
+
+/// The longest field (cell or header name) a data file may have, in bytes.
+/// A number or a date is a few bytes; a field this long is a broken export
+/// (an unclosed quote swallowing the rest of the file, say), and refusing
+/// it keeps one field from being copied around as a huge string.
+pub const MAX_FIELD_BYTES: usize = 1024 * 1024;
 
 /// The values of one column (or one dimension group) by day. Only the days
 /// that have a value are stored, in date order: memory follows the rows of
@@ -265,6 +271,23 @@ type Points = BTreeMap<Date, (Option<f64>, u32)>;
 pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<ParsedFile, Vec<Diagnostic>> {
     let mut errors = FileErrors::new(path);
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Some(field) = find_overlong_field(bytes) {
+        let line = LineCounter::new(bytes).line_at(field.start as u64);
+        errors.push(
+            Diagnostic::new(
+                path,
+                format!(
+                    "field {} is {} bytes long; a field may be at most {} bytes (1 MiB)",
+                    field.column,
+                    grouped(field.length),
+                    grouped(MAX_FIELD_BYTES)
+                ),
+            )
+            .at(line, field.column)
+            .with_help("a quote that is never closed swallows the rest of the file: check the quotes from this line on, or re-export the data"),
+        );
+        return Err(errors.finish());
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -344,6 +367,8 @@ pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<ParsedFile, Vec<Diagnostic
     } else {
         CsvShape::Wide
     };
+    // Each name's first column, for spotting repeats in one pass.
+    let mut first_column: HashMap<&str, usize> = HashMap::with_capacity(header.len());
     for (index, name) in header.iter().enumerate() {
         if name.is_empty() {
             errors.push(
@@ -351,7 +376,7 @@ pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<ParsedFile, Vec<Diagnostic
                     .at(header_line, index + 1)
                     .with_help("name every column in the header, or remove the empty column"),
             );
-        } else if let Some(first) = header[..index].iter().position(|other| other == name) {
+        } else if let Some(&first) = first_column.get(name.as_str()) {
             errors.push(
                 Diagnostic::new(
                     path,
@@ -364,6 +389,8 @@ pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<ParsedFile, Vec<Diagnostic
                 .at(header_line, index + 1)
                 .with_help("rename or remove one of them"),
             );
+        } else {
+            first_column.insert(name.as_str(), index);
         }
     }
     if rows.is_empty() {
@@ -516,6 +543,49 @@ pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<ParsedFile, Vec<Diagnostic
     })
 }
 
+/// A field longer than [`MAX_FIELD_BYTES`]: where it starts, its 1-based
+/// column and its length in bytes.
+struct OverlongField {
+    start: usize,
+    column: usize,
+    length: usize,
+}
+
+/// The first field longer than [`MAX_FIELD_BYTES`], found by a pass of the
+/// csv crate's own parser (same quoting rules, no copies).
+///
+/// It runs before the real reader, which grows a record's buffer to hold a
+/// whole field before anyone can look at it: a 2 GiB field asked for 4 GiB
+/// at once, and a failed allocation aborts the process.
+fn find_overlong_field(bytes: &[u8]) -> Option<OverlongField> {
+    if bytes.len() <= MAX_FIELD_BYTES {
+        return None;
+    }
+    let mut reader = csv_core::Reader::new();
+    let mut output = vec![0; 64 * 1024];
+    let (mut offset, mut start, mut column, mut length) = (0, 0, 1, 0);
+    loop {
+        let (result, read, written) = reader.read_field(&bytes[offset..], &mut output);
+        offset += read;
+        length += written;
+        match result {
+            csv_core::ReadFieldResult::InputEmpty | csv_core::ReadFieldResult::OutputFull => {}
+            csv_core::ReadFieldResult::Field { record_end } => {
+                if length > MAX_FIELD_BYTES {
+                    return Some(OverlongField {
+                        start,
+                        column,
+                        length,
+                    });
+                }
+                column = if record_end { 1 } else { column + 1 };
+                (start, length) = (offset, 0);
+            }
+            csv_core::ReadFieldResult::End => return None,
+        }
+    }
+}
+
 /// The 1-based line of a record from its byte offset. The csv crate's own
 /// line numbers are one short for every record after the first in a CRLF
 /// file: a record's position is where the previous one's `\r` terminator
@@ -563,9 +633,25 @@ fn value_error(
     field: &str,
     problem: &str,
 ) -> Diagnostic {
-    Diagnostic::new(path, format!("`{field}` in column `{column}` {problem}"))
+    Diagnostic::new(
+        path,
+        format!("`{}` in column `{}` {problem}", excerpt(field), excerpt(column)),
+    )
         .at(line, index + 1)
         .with_help("write a plain number such as 1234, 1,234 or 95.2%; leave the field empty when the value is missing")
+}
+
+/// `1,048,576`: a count as messages show it.
+fn grouped(count: usize) -> String {
+    let digits = count.to_string();
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
 }
 
 /// Collects a file's errors up to [`MAX_ERRORS_PER_FILE`].
@@ -1068,6 +1154,51 @@ mod tests {
         let errors = parse_csv(b"date,a\n2026-11-16,\xff\n", Path::new("data/x.csv")).unwrap_err();
         assert_eq!((errors[0].line, errors[0].column), (Some(2), Some(2)));
         assert!(errors[0].message.contains("UTF-8"));
+    }
+
+    #[test]
+    fn a_field_over_the_limit_is_refused_before_it_is_read() {
+        // An unclosed quote on line 3 swallows the rest of the file.
+        let mut text = String::from("date,a\n2026-11-16,1\n2026-11-17,\"1\n");
+        text.push_str(&"9".repeat(MAX_FIELD_BYTES));
+        let errors = parse(&text).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        // 2 ("1\n") + 1,048,576 bytes: the field as unquoted.
+        assert_eq!(
+            errors[0].to_string(),
+            "data/x.csv:3:2: field 2 is 1,048,578 bytes long; a field may be at most 1,048,576 bytes (1 MiB)\n  help: a quote that is never closed swallows the rest of the file: check the quotes from this line on, or re-export the data"
+        );
+        // A field of exactly the limit is read (and here is not a number).
+        let text = format!("date,a\n2026-11-16,{}\n", "9".repeat(MAX_FIELD_BYTES));
+        let errors = parse(&text).unwrap_err();
+        assert!(errors[0].message.contains("is too large"), "{errors:?}");
+        assert!(errors[0].message.len() < 200, "{errors:?}");
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(2_147_483_648), "2,147,483,648");
+    }
+
+    #[test]
+    fn a_wide_header_is_checked_in_linear_time() {
+        // Comparing every name with every earlier one took over 100 s for
+        // 100,000 columns.
+        let columns = 200_000;
+        let names: Vec<String> = (0..columns).map(|index| format!("c{index}")).collect();
+        let text = format!(
+            "date,{},c7\n2026-11-16,{}1\n",
+            names.join(","),
+            "1,".repeat(columns)
+        );
+        let started = std::time::Instant::now();
+        let errors = parse(&text).unwrap_err();
+        assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+        assert_eq!(
+            errors[0].message,
+            format!(
+                "column `c7` appears twice in the header (columns 9 and {})",
+                columns + 2
+            )
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! A program's WBR deck, as wbr-app users define it: blocks in order, each
 //! a section header, a 6-12 chart of one to three metrics, or a table.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -92,16 +93,21 @@ struct StyledSeries {
 pub(crate) fn parse_deck(
     blocks: Vec<DeckBlockFile>,
     metric_ids: &[&str],
-    text: &str,
+    lines: &yaml::KeyLines,
     path: &Path,
 ) -> Result<Vec<DeckBlock>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut deck = Vec::with_capacity(blocks.len());
+    let index_of: HashMap<&str, usize> = metric_ids
+        .iter()
+        .enumerate()
+        .map(|(index, id)| (*id, index))
+        .collect();
     for (index, block) in blocks.into_iter().enumerate() {
-        let line = yaml::line_of_list_item(text, "deck", index);
+        let line = lines.list_item("deck", index);
         let error = |message: String| Diagnostic::new(path, message).at_line(line);
         let resolve = |id: &str, errors: &mut Vec<Diagnostic>| -> Option<usize> {
-            let found = metric_ids.iter().position(|known| *known == id);
+            let found = index_of.get(id).copied();
             if found.is_none() {
                 let mut diagnostic = error(format!(
                     "deck block {} uses `{id}`, which is not a metric of this program",
@@ -133,6 +139,12 @@ pub(crate) fn parse_deck(
                 ),
             );
             continue;
+        }
+        if let Some(problem) = super::program::check_decimals(block.decimals) {
+            errors.push(
+                error(format!("deck block {}: {}", index + 1, problem.message))
+                    .with_help(problem.help.unwrap_or_default()),
+            );
         }
         let misplaced = |allowed: &[&str], errors: &mut Vec<Diagnostic>| {
             let present = [

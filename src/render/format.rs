@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::compute::compare::{Change, ChangeKind};
-use crate::load::program::{Better, Unit};
+use crate::load::program::{Better, Unit, MAX_DECIMALS};
 
 /// How one metric's numbers are written.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -36,6 +36,16 @@ impl NumberFormat {
         }
     }
 
+    /// Digits after the decimal point for `shown`. Program files cannot ask
+    /// for more than [`MAX_DECIMALS`]; a format built in code is held to it
+    /// too (10^256 is infinite, and 255 digits are not a number to read).
+    fn decimals(&self, shown: f64) -> usize {
+        self.decimals.map_or_else(
+            || self.default_decimals(shown),
+            |decimals| usize::from(decimals.min(MAX_DECIMALS)),
+        )
+    }
+
     /// A value in its unit: `1,234`, `93.7%`, `3.3 h`, `37.7 min`, `$44,001`.
     pub fn value(&self, value: Option<f64>) -> String {
         let Some(value) = value else {
@@ -46,9 +56,7 @@ impl NumberFormat {
         } else {
             value
         };
-        let decimals = self
-            .decimals
-            .map_or_else(|| self.default_decimals(shown), usize::from);
+        let decimals = self.decimals(shown);
         // Whole numbers are most cells of a deck: they skip the general
         // (and much slower) exact decimal formatting, with the same digits.
         let digits = if decimals == 0 && shown.fract() == 0.0 && shown.abs() < 1e15 {
@@ -136,10 +144,7 @@ impl NumberFormat {
         } else {
             value
         };
-        let decimals =
-            self.decimals
-                .map_or_else(|| self.default_decimals(shown), usize::from) as i32
-                + 1;
+        let decimals = self.decimals(shown) as i32 + 1;
         let scale = 10f64.powi(decimals);
         Some((shown * scale).round() / scale)
     }
