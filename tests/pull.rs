@@ -492,9 +492,7 @@ fn an_executable_source_prints_csv_into_data() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(
-        stderr.contains(
-            "sources/tickets.sh: exited with exit status: 3:\n    no such table: tickets"
-        ),
+        stderr.contains("sources/tickets.sh: exited with exit status: 3: no such table: tickets"),
         "{stderr}"
     );
     assert!(snapshot(&root.join("data")) == before);

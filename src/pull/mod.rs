@@ -780,7 +780,14 @@ fn quoted(stderr: &str) -> String {
     if stderr.trim().is_empty() {
         String::new()
     } else {
-        format!(":\n    {}", stderr.trim().replace('\n', "\n    "))
+        // One line: messages never span lines, so a source's output cannot
+        // pose as sitrep's own lines in the terminal.
+        let lines: Vec<&str> = stderr
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect();
+        format!(": {}", lines.join(" | "))
     }
 }
 
