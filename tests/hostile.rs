@@ -1324,13 +1324,13 @@ fn calls_inside_attributes_give_their_text_only() {
     site.write(
         &format!("content/reviews/{WEEK}/ops.md"),
         // Targets that exist: broken internal links are errors of their own.
-        "![chart {{ value(\"tickets\") }}](../../assets/sitrep.css)\n\n[link](../index.html \"title {{ value(\"tickets\") }}\")\n\n## Heading {#h-{{ value(\"tickets\") }}}\n",
+        // (A call in a heading's `{#id}` is an error: tests/hostile_markdown.rs.)
+        "![chart {{ value(\"tickets\") }}](../../assets/sitrep.css)\n\n[link](../index.html \"title {{ value(\"tickets\") }}\")\n",
     );
     site.build_ok();
     let page = site.page(&format!("{WEEK}/ops/index.html"));
     assert!(page.contains("alt=\"chart 833\""), "{page}");
     assert!(page.contains("title=\"title 833\""), "{page}");
-    assert!(page.contains("<h2 id=\"h-833\">"), "{page}");
     assert!(!page.contains("=\"chart <span"), "{page}");
 }
 

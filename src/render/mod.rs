@@ -20,7 +20,7 @@ use crate::load::Site;
 use crate::write::OutputFile;
 use format::delta;
 use narrative::{
-    escape_html, expand_calls, fill_tokens, markdown_to_html, relative_links, resolve_link, Call,
+    escape_html, expand_calls, fill_tokens, narrative_html, relative_links, resolve_link, Call,
     Scope,
 };
 use pages::{
@@ -289,23 +289,26 @@ fn render_narrative(
 ) -> Result<RenderedNarrative, Diagnostic> {
     let mut scope = scope.clone();
     scope.program = narrative.program.clone();
-    let (text, calls) = expand_calls(narrative, scope)?;
+    let expanded = expand_calls(narrative, scope)?;
+    // Markdown problems (a call as a link's address, …) first: the link
+    // check below would report them less clearly.
+    let html = narrative_html(narrative, &expanded, site.config.allow_html)?;
     // Internal links must lead to a page (or asset) of the built site.
     let page = match &narrative.program {
         Some(program) => format!("{}/{program}/index.html", numbers.version.id),
         None => format!("{}/index.html", numbers.version.id),
     };
     let mut links = Vec::new();
-    for (url, line) in relative_links(&text) {
+    for (url, offset) in relative_links(&expanded.text) {
         let target = resolve_link(&page, &url);
         match target {
             Some(target) if pages.contains(&target) => links.push(target),
             _ => return Err(Diagnostic::new(&narrative.path, format!("the link `{url}` leads to no page of the built site"))
-                .at_line(Some(narrative.body_line + line - 1))
+                .at_line(Some(narrative.body_line + expanded.line(offset) - 1))
                 .with_help(format!("links are relative to this page, {page}; e.g. `../index.html` is the week's summary"))),
         }
     }
-    let html = markdown_to_html(&text, site.config.allow_html);
+    let calls = expanded.calls;
     let fragments = calls
         .iter()
         .enumerate()
