@@ -271,21 +271,8 @@ type Points = BTreeMap<Date, (Option<f64>, u32)>;
 pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<ParsedFile, Vec<Diagnostic>> {
     let mut errors = FileErrors::new(path);
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Some(field) = find_overlong_field(bytes) {
-        let line = LineCounter::new(bytes).line_at(field.start as u64);
-        errors.push(
-            Diagnostic::new(
-                path,
-                format!(
-                    "field {} is {} bytes long; a field may be at most {} bytes (1 MiB)",
-                    field.column,
-                    grouped(field.length),
-                    grouped(MAX_FIELD_BYTES)
-                ),
-            )
-            .at(line, field.column)
-            .with_help("a quote that is never closed swallows the rest of the file: check the quotes from this line on, or re-export the data"),
-        );
+    if let Some(problem) = overlong_field_problem(bytes, path) {
+        errors.push(problem);
         return Err(errors.finish());
     }
     let mut reader = csv::ReaderBuilder::new()
@@ -541,6 +528,27 @@ pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<ParsedFile, Vec<Diagnostic
         },
         columns,
     })
+}
+
+/// The error for the first field of a CSV text longer than
+/// [`MAX_FIELD_BYTES`], if there is one. Every CSV reader of sitrep asks
+/// this before reading records (see [`find_overlong_field`] for why).
+pub fn overlong_field_problem(bytes: &[u8], path: &Path) -> Option<Diagnostic> {
+    let field = find_overlong_field(bytes)?;
+    let line = LineCounter::new(bytes).line_at(field.start as u64);
+    Some(
+        Diagnostic::new(
+            path,
+            format!(
+                "field {} is {} bytes long; a field may be at most {} bytes (1 MiB)",
+                field.column,
+                grouped(field.length),
+                grouped(MAX_FIELD_BYTES)
+            ),
+        )
+        .at(line, field.column)
+        .with_help("a quote that is never closed swallows the rest of the file: check the quotes from this line on, or re-export the data"),
+    )
 }
 
 /// A field longer than [`MAX_FIELD_BYTES`]: where it starts, its 1-based

@@ -264,6 +264,10 @@ pub fn load_source(
                 continue;
             }
         };
+        if let Some(problem) = crate::load::data::overlong_field_problem(&text, path) {
+            errors.push(problem);
+            continue;
+        }
         let header_end = memchr::memchr(b'\n', &text).map_or(text.len(), |end| end + 1);
         let header = match parse_header(&text[..header_end], path) {
             Ok(header) => header,
@@ -1072,6 +1076,23 @@ mod tests {
                 instant("2026-11-02T12:00:00Z")
             ]
         );
+    }
+
+    #[test]
+    fn a_field_over_the_limit_is_refused_before_rows_are_read() {
+        // An unclosed quote on line 3 swallows the rest of a 2 MiB file.
+        let mut text = b"id,created\n1,2026-11-02 10:00\n2,\"".to_vec();
+        text.extend(std::iter::repeat_n(b'x', 2 * 1024 * 1024));
+        let path = PathBuf::from("data/tickets.csv");
+        let needs = [("created".to_string(), ColumnKind::Timestamp)];
+        let errors =
+            load_source(&config(), &[(path, &text[..])], &needs, &TimeZone::UTC).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].line, errors[0].column), (Some(3), Some(2)));
+        assert!(errors[0]
+            .message
+            .contains("a field may be at most 1,048,576 bytes"));
+        assert!(errors[0].message.len() < 200);
     }
 
     #[test]
