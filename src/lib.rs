@@ -21,6 +21,7 @@ pub mod pipeline;
 pub mod pull;
 pub mod render;
 pub mod scaffold;
+pub mod schema;
 pub mod serve;
 pub mod write;
 mod yaml;

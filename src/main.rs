@@ -95,6 +95,17 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         pass_env: Vec<String>,
     },
+    /// Write the JSON Schemas of site.yaml and program files into schemas/
+    /// of the site project, for editors with a YAML language server; or
+    /// print one of them.
+    Schema {
+        /// Print only this schema (`site` or `program`) to standard output.
+        #[arg(value_name = "KIND", value_parser = ["site", "program"])]
+        kind: Option<String>,
+        /// Write the schemas (or the one named) into this folder instead.
+        #[arg(long, short = 'o', value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
 }
 
 fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
@@ -243,6 +254,28 @@ fn main() -> ExitCode {
             match sitrep::pull::pull(root, &options, &PullLines) {
                 Ok(summary) => return report_pull(&summary, dry_run),
                 Err(error) => Err(error),
+            }
+        }
+        Command::Schema { kind, output } => {
+            use sitrep::schema::{write_schemas, SchemaKind, SCHEMA_FOLDER};
+            let kinds = match kind.as_deref() {
+                Some("site") => vec![SchemaKind::Site],
+                Some("program") => vec![SchemaKind::Program],
+                _ => SchemaKind::ALL.to_vec(),
+            };
+            match (kind, output) {
+                (Some(_), None) => {
+                    print!("{}", kinds[0].text());
+                    Ok(())
+                }
+                (_, output) => {
+                    let dir = output.unwrap_or_else(|| root.join(SCHEMA_FOLDER));
+                    write_schemas(&dir, &kinds).map(|written| {
+                        for path in written {
+                            println!("  wrote {}", path.display());
+                        }
+                    })
+                }
             }
         }
     };

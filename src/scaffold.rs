@@ -55,6 +55,14 @@ pub fn init(root: &Path, today: Date) -> Result<Created, Error> {
         ),
         (PathBuf::from(".gitignore"), "/public/\n".to_string()),
     ];
+    // The schemas the first lines of site.yaml and the program file point
+    // editors at.
+    for kind in crate::schema::SchemaKind::ALL {
+        files.push((
+            PathBuf::from(crate::schema::SCHEMA_FOLDER).join(kind.file_name()),
+            kind.text(),
+        ));
+    }
     let narratives = [
         PathBuf::from("content/reviews")
             .join(&week.id)
@@ -383,6 +391,7 @@ fn program_narrative(site: &Site, numbers: &ReviewNumbers, program_id: &str) -> 
 }
 
 const INIT_SITE: &str = "\
+# yaml-language-server: $schema=schemas/site.schema.json
 # sitrep site settings; the README lists every option.
 title: Trust & Safety — Weekly Business Review
 week_ends_on: sunday          # ISO weeks, Monday to Sunday
@@ -391,6 +400,7 @@ output: public
 ";
 
 const INIT_PROGRAM: &str = "\
+# yaml-language-server: $schema=../../schemas/program.schema.json
 name: Incident Resolutions
 owner: Your Name
 summary: Resolve safety incidents between customers quickly and fairly.
@@ -465,6 +475,13 @@ fn example_csv(last_day: Date) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn init_files_point_editors_at_their_schemas() {
+        use crate::schema::SchemaKind;
+        assert!(INIT_SITE.starts_with(&format!("{}\n", SchemaKind::Site.modeline())));
+        assert!(INIT_PROGRAM.starts_with(&format!("{}\n", SchemaKind::Program.modeline())));
+    }
 
     #[test]
     fn markdown_text_is_inert() {

@@ -10,7 +10,9 @@ use crate::error::Diagnostic;
 use crate::yaml;
 
 /// Which months the right-hand side of a 6-12 chart shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MonthAxis {
     /// The 12 complete calendar months up to the review week.
@@ -70,44 +72,90 @@ impl Default for SiteConfig {
 
 pub const DEFAULT_TOLERANCE: f64 = 0.05;
 
-#[derive(Debug, Deserialize)]
+// The doc comments of the `*File` types below are the descriptions
+// editors show (see `crate::schema`): they speak to the user.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    title = "sitrep site.yaml",
+    description = "The settings of a sitrep site project: title, calendar, output and event sources."
+)]
 struct SiteFile {
+    /// The site's title, shown on every page (required).
     title: String,
+    // Not required, no default shown: a field with its own schema is
+    // otherwise required.
+    #[schemars(
+        default,
+        skip_serializing_if = "Option::is_none",
+        schema_with = "crate::schema::weekday"
+    )]
     week_ends_on: Option<String>,
+    // Not required, no default shown: a field with its own schema is
+    // otherwise required.
+    #[schemars(
+        default,
+        skip_serializing_if = "Option::is_none",
+        schema_with = "crate::schema::month"
+    )]
     fiscal_year_end_month: Option<MonthSpec>,
+    /// The output folder, inside the project (default public).
     output: Option<String>,
+    /// Optional: `themes/<name>/` overrides the built-in theme.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"))]
     theme: Option<String>,
+    /// The months of a 6-12 chart: `trailing_twelve_months` (default) or `fiscal_year`.
     x_axis: Option<MonthAxis>,
+    /// The amber band of every metric's status, as a fraction of the target (default 0.05).
+    #[schemars(range(min = 0.0), extend("exclusiveMaximum" = 1))]
     tolerance: Option<f64>,
+    /// Keep raw HTML in narratives (default false: escaped).
     #[serde(default)]
     allow_html: bool,
+    /// Optional: the connection `sitrep pull` runs `sources/*.sql` against.
     database: Option<DatabaseFile>,
+    /// The IANA time zone event timestamps without an offset are read in, and whose local midnights start days (default UTC), e.g. `America/Los_Angeles`.
     time_zone: Option<String>,
+    /// The event sources (ticket, contact or audit exports) metrics can read, by name.
     #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": crate::schema::SAFE_NAME_PATTERN }))]
     events: indexmap::IndexMap<String, EventSourceFile>,
 }
 
-#[derive(Debug, Deserialize)]
+/// Where `sitrep pull` connects: only the name of the environment variable
+/// that holds the connection URL (a secret never belongs in the project).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Database")]
 struct DatabaseFile {
+    /// The environment variable that holds the connection URL, e.g. `SITREP_DATABASE_URL`.
+    #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"))]
     url_env: Option<String>,
     // Read only to refuse them with a clear message.
+    #[schemars(skip)]
     url: Option<serde::de::IgnoredAny>,
+    #[schemars(skip)]
     password: Option<serde::de::IgnoredAny>,
 }
 
-#[derive(Debug, Deserialize)]
+/// An export of one row per ticket, contact or audit.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "EventSource")]
 struct EventSourceFile {
+    /// A file (.csv or .csv.gz) or a folder of them, under data/, e.g. `data/tickets/`.
+    #[schemars(regex(pattern = r"^\s*data/[^/]"))]
     path: String,
+    /// Optional: the id column; a repeated id is an error unless `duplicates: keep_last`.
     id: Option<String>,
+    /// Optional: the timestamp column that places a row in a period, for sums and means.
     at: Option<String>,
+    /// What a repeated id means: `error` (default) or `keep_last` (the export appends updates).
     duplicates: Option<Duplicates>,
 }
 
 /// What a repeated id in an event source means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 enum Duplicates {
     /// A mistake in the export (the default).
@@ -137,6 +185,11 @@ const MONTH_NAMES: [&str; 12] = [
     "november",
     "december",
 ];
+
+/// The JSON Schema of `site.yaml` (see [`crate::schema`]).
+pub(crate) fn json_schema(generator: schemars::SchemaGenerator) -> schemars::Schema {
+    generator.into_root_schema_for::<SiteFile>()
+}
 
 /// Parses `site.yaml`; `path` is the name used in messages.
 pub fn parse_site_config(text: &str, path: &Path) -> Result<SiteConfig, Vec<Diagnostic>> {

@@ -10,7 +10,9 @@ use crate::error::{closest, Diagnostic};
 use crate::yaml;
 
 /// How a metric is drawn in a 6-12 chart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SeriesStyle {
     /// A solid, heavy line.
@@ -23,7 +25,7 @@ pub enum SeriesStyle {
 }
 
 /// Which periods a table shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 pub enum TablePeriod {
     /// The trailing 6 weeks.
     #[serde(rename = "6w")]
@@ -54,37 +56,59 @@ pub enum DeckBlock {
     },
 }
 
-#[derive(Debug, Deserialize)]
+/// A block of the deck: a `section` header, a 6-12 `chart` or a `table`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    rename = "DeckBlock",
+    extend("oneOf" = [
+        { "required": ["section"] },
+        { "required": ["chart"] },
+        { "required": ["table"] }
+    ])
+)]
 pub(crate) struct DeckBlockFile {
+    /// A section header with this title.
     section: Option<String>,
+    /// With `section`: a line under the header.
     text: Option<String>,
+    /// A 6-12 chart of one metric, or of 1–3 metrics (the first is the chart's subject).
     chart: Option<ChartMetrics>,
+    /// A table of the metrics' values over the trailing 6 weeks (`6w`) or the 12 months (`12m`).
     table: Option<TablePeriod>,
+    /// With `chart` or `table`: its title.
     title: Option<String>,
+    /// With `table`: the metrics, by id.
     metrics: Option<Vec<String>>,
+    /// With `chart`: show the prior year's values too (default true).
     prior_year: Option<bool>,
+    /// With `chart` or `table`: digits after the decimal point.
+    #[schemars(range(max = crate::load::program::MAX_DECIMALS))]
     decimals: Option<u8>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum ChartMetrics {
     One(String),
     Many(Vec<SeriesSpec>),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum SeriesSpec {
     Id(String),
     Styled(StyledSeries),
 }
 
-#[derive(Debug, Deserialize)]
+/// A metric of a chart with its style.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "ChartSeries")]
 struct StyledSeries {
+    /// The metric, by id.
     metric: String,
+    /// How it is drawn (default primary).
     #[serde(default)]
     style: SeriesStyle,
 }

@@ -18,7 +18,9 @@ use crate::error::{closest, Diagnostic};
 use crate::yaml;
 
 /// How a metric's daily values become one value per period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Aggregate {
     #[default]
@@ -33,7 +35,9 @@ pub enum Aggregate {
 /// How often the source gives a value: every day, or once per week or month
 /// (dated on the period's last day) for numbers such as percentiles that
 /// cannot be rebuilt from daily values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Grain {
     #[default]
@@ -42,7 +46,11 @@ pub enum Grain {
     Month,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+/// How a metric's values are shown; percent values are fractions (0.95 is
+/// 95%), durations are shown in hours or minutes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     #[default]
@@ -55,7 +63,9 @@ pub enum Unit {
 }
 
 /// Which direction is good, for status colours and delta colours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Better {
     Up,
@@ -65,15 +75,19 @@ pub enum Better {
 }
 
 /// How a change between two periods is expressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Compare {
     /// `(current − previous) / previous × 100` against a positive base;
     /// against a zero or negative one, `current − previous` in the metric's
     /// unit (see [`crate::compute::compare::compare`]).
     #[default]
+    #[schemars(description = "Changes in percent of the earlier value (the default).")]
     Percent,
     /// `(current − previous) × 10000`, for rates, whatever the base.
+    #[schemars(description = "Changes in basis points (0.01%), for rates.")]
     Bps,
 }
 
@@ -98,7 +112,7 @@ impl Operation {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InitiativeStatus {
     OnTrack,
@@ -189,55 +203,111 @@ impl ProgramDefinition {
     }
 }
 
-#[derive(Debug, Deserialize)]
+// The doc comments of the `*File` types below are the descriptions
+// editors show (see `crate::schema`): they speak to the user.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    title = "sitrep program",
+    description = "A program of a sitrep site (content/programs/<id>.yaml): its owner, metrics, targets, initiatives and deck."
+)]
 struct ProgramFile {
+    /// The program's name (required).
     name: String,
+    /// The program's owner (required).
     owner: String,
+    /// One sentence on what the program is for.
     summary: Option<String>,
+    /// The program's metrics, in display order, by id (letters, digits and `_`).
     #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": crate::schema::METRIC_ID_PATTERN }))]
     metrics: IndexMap<String, MetricFile>,
+    /// The program's initiatives.
     #[serde(default)]
     initiatives: Vec<InitiativeFile>,
+    /// Optional: the program's WBR deck, blocks in order; without it every metric gets a 6-12 chart.
     deck: Option<Vec<super::deck::DeckBlockFile>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A metric: a data column (`column`), arithmetic on other metrics
+/// (`divide`, `sum`, `difference`, `product`) or rows of an event source
+/// (`events` with `count`, `sum`, `mean`, `duration` or `open`).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Metric")]
 struct MetricFile {
+    /// The metric's name on pages (default: the id).
     name: Option<String>,
+    /// What the metric counts or measures.
     description: Option<String>,
+    /// A wide-file column or a long-file metric.
     column: Option<String>,
     #[serde(rename = "where")]
+    // Not required, no default shown: a field with its own schema is
+    // otherwise required.
+    #[schemars(
+        default,
+        skip_serializing_if = "Option::is_none",
+        schema_with = "crate::schema::where_clause"
+    )]
     filter: Option<IndexMap<String, WhereSpec>>,
+    /// How daily values become one value per period (default sum); for a metric of `grain: week` or `month`, how its values become a month's or a year's.
     aggregate: Option<Aggregate>,
+    /// How often the column has a value: `day` (default), or `week`/`month` dated on the period's last day.
     grain: Option<Grain>,
+    /// Derived: the first metric divided by the second, e.g. `[within_sla, total]`.
     divide: Option<Vec<String>>,
-    /// A list of metrics (derived) or a numeric column of an event source.
+    /// Derived: the sum of these metrics; or, with `events`, the sum of a numeric column over the period's rows.
     sum: Option<SumSpec>,
+    /// The event source (declared under `events:` in site.yaml) whose rows this metric counts or measures.
     events: Option<String>,
+    /// With `events`: counts the rows whose timestamp (this column) falls in the period.
     count: Option<String>,
+    /// With `events`: each row's time from the start column to the end column; takes `percentile`, `mean: true` or `within`.
     duration: Option<Vec<String>>,
+    /// With `events`: the backlog, rows started before the period's end and not ended before it: `[start, end]`.
     open: Option<Vec<String>>,
+    /// With `duration`: this percentile (0–100, linear interpolation) of the period's durations.
+    #[schemars(range(min = 0.0, max = 100.0))]
     percentile: Option<f64>,
+    // Not required, no default shown: a field with its own schema is
+    // otherwise required.
+    #[schemars(
+        default,
+        skip_serializing_if = "Option::is_none",
+        schema_with = "crate::schema::duration"
+    )]
     within: Option<String>,
+    /// With `events`: the mean of a numeric column over the period's rows; with `duration`, `true` for the mean duration.
     mean: Option<MeanSpec>,
+    /// With `events`: the timestamp column that places a row in a period (default: the counted timestamp, the duration's or backlog's start, or the source's `at`).
     at: Option<String>,
+    /// Derived: the first metric minus the others.
     difference: Option<Vec<String>>,
+    /// Derived: the product of these metrics.
     product: Option<Vec<String>>,
     #[serde(default)]
     unit: Unit,
+    /// Which direction is good, for status and change colours (default none).
     #[serde(default)]
     better: Better,
+    /// How changes between periods are expressed (default percent).
     #[serde(default)]
     compare: Compare,
     target: Option<TargetSpec>,
+    /// The amber band of this metric's status, as a fraction of the target (default: the site's).
+    #[schemars(range(min = 0.0), extend("exclusiveMaximum" = 1))]
     tolerance: Option<f64>,
+    /// Missing the target is an SLA breach.
     #[serde(default)]
     sla: bool,
+    /// One of the program's headline numbers.
     #[serde(default)]
     key: bool,
+    /// This metric's months of a 6-12 chart, overriding the site's `x_axis`.
     x_axis: Option<MonthAxis>,
+    /// Digits after the decimal point on pages (default by unit).
+    #[schemars(range(max = MAX_DECIMALS))]
     decimals: Option<u8>,
 }
 
@@ -257,40 +327,53 @@ pub(crate) fn check_decimals(decimals: Option<u8>) -> Option<Diagnostic> {
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum SumSpec {
     Metrics(Vec<String>),
     Column(String),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum MeanSpec {
     Duration(bool),
     Column(String),
 }
 
-#[derive(Debug, Deserialize)]
+/// The target: a number (in the metric's unit; 0.95 is 95% for percent), or a column aggregated per period: `{ column: <col>, aggregate: <agg> }`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
+#[schemars(rename = "Target")]
 enum TargetSpec {
     Constant(f64),
     Column(TargetColumnSpec),
 }
 
-#[derive(Debug, Deserialize)]
+/// Targets from a data column, aggregated per period.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TargetColumn")]
 struct TargetColumnSpec {
+    /// The column that holds the targets.
     column: String,
+    /// How the column's daily targets become one per period.
     aggregate: Option<Aggregate>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A piece of work that moves the program's numbers.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Initiative")]
 struct InitiativeFile {
+    /// What the initiative does (required).
     name: String,
+    /// Who leads it.
     owner: Option<String>,
+    /// The due date, e.g. 2026-12-15.
+    #[schemars(regex(pattern = r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$"))]
     due: Option<String>,
+    /// on_track, at_risk, off_track or done (required).
     status: InitiativeStatus,
 }
 
@@ -298,6 +381,11 @@ struct InitiativeFile {
 /// `index.md` is a week's executive narrative, and the rest are (or are
 /// kept for) site folders and files.
 pub const RESERVED_IDS: [&str; 6] = ["index", "assets", "archive", "print", "data", "versions"];
+
+/// The JSON Schema of program files (see [`crate::schema`]).
+pub(crate) fn json_schema(generator: schemars::SchemaGenerator) -> schemars::Schema {
+    generator.into_root_schema_for::<ProgramFile>()
+}
 
 /// Parses and checks one program file. `id` comes from the file name.
 pub fn parse_program(
