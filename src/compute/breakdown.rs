@@ -173,22 +173,7 @@ fn compute_breakdown(
             })
         })
         .collect();
-    // Largest review-week value first; a value without one after every
-    // value with one; ties by name (the values are sorted already, and
-    // the sort is stable).
-    let review_week = |series: &BreakdownSeries| series.weeks.last().and_then(|week| week.value);
-    ranked.sort_by(|a, b| match (review_week(a), review_week(b)) {
-        (Some(a), Some(b)) => b.total_cmp(&a),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    });
-    let rest: Vec<String> = ranked
-        .iter()
-        .skip(top)
-        .map(|series| series.value.clone())
-        .collect();
-    ranked.truncate(top);
+    let rest = keep_top(&mut ranked, top);
     let mut other_missing = None;
     if !rest.is_empty() {
         let shown: Vec<String> = ranked.iter().map(|series| series.value.clone()).collect();
@@ -223,6 +208,27 @@ fn compute_breakdown(
     }
 }
 
+/// Keeps the `top` series with the largest review-week value, largest
+/// first; a series without one comes after every series with one; ties
+/// keep the order they come in (the values' names, sorted). Returns the
+/// names of the series left out.
+fn keep_top(ranked: &mut Vec<BreakdownSeries>, top: usize) -> Vec<String> {
+    let review_week = |series: &BreakdownSeries| series.weeks.last().and_then(|week| week.value);
+    ranked.sort_by(|a, b| match (review_week(a), review_week(b)) {
+        (Some(a), Some(b)) => b.total_cmp(&a),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    });
+    let rest = ranked
+        .iter()
+        .skip(top)
+        .map(|series| series.value.clone())
+        .collect();
+    ranked.truncate(top);
+    rest
+}
+
 /// One point of a series. A month that has not ended by the review week is
 /// not complete, as in the metric's own chart (see `compute_metric`).
 fn point(
@@ -251,7 +257,8 @@ fn point(
 
 /// The program with the metrics the breakdown reads narrowed to `pick`'s
 /// rows, and every other metric empty; `None` when the rows cannot be
-/// combined (the "Other" of a long-file mean, say).
+/// combined (the "Other" of several long-file groups of a `mean`: not
+/// reached today, since such a metric must pick one group to load).
 fn variant(program: &Program, breakdown: &Breakdown, pick: Pick) -> Option<Program> {
     let mut metrics = Vec::with_capacity(program.metrics.len());
     for (metric, cut) in program.metrics.iter().zip(&breakdown.cuts) {
@@ -309,4 +316,50 @@ fn variant(program: &Program, breakdown: &Breakdown, pick: Pick) -> Option<Progr
         path: program.path.clone(),
         fingerprint: program.fingerprint,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn series(value: &str, review_week: Option<f64>) -> BreakdownSeries {
+        let week = PeriodNumbers {
+            month: None,
+            start: date(2026, 11, 16),
+            end: date(2026, 11, 22),
+            value: review_week,
+            missing: 0,
+            py_value: None,
+            target: None,
+        };
+        BreakdownSeries {
+            value: value.to_string(),
+            other: false,
+            values: Vec::new(),
+            weeks: vec![week],
+            months: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_largest_review_weeks_are_kept_ties_by_name_gaps_last() {
+        // In name order, as the values come: chat 3, email 3, fax (gap),
+        // phone 1, sms 7. Ranked: sms 7; chat and email tie at 3 and keep
+        // their name order; phone 1; fax has no value and comes last.
+        let mut ranked = vec![
+            series("chat", Some(3.0)),
+            series("email", Some(3.0)),
+            series("fax", None),
+            series("phone", Some(1.0)),
+            series("sms", Some(7.0)),
+        ];
+        let rest = keep_top(&mut ranked, 2);
+        let kept: Vec<&str> = ranked.iter().map(|series| series.value.as_str()).collect();
+        assert_eq!(kept, ["sms", "chat"]);
+        assert_eq!(rest, ["email", "phone", "fax"]);
+        // A negative value ranks below zero.
+        let mut ranked = vec![series("a", Some(-2.0)), series("b", Some(0.0))];
+        assert_eq!(keep_top(&mut ranked, 1), ["a"]);
+    }
 }
