@@ -69,6 +69,68 @@ impl std::fmt::Debug for EventMetric {
     }
 }
 
+/// The rows of `table` that pass `condition` on `column`.
+fn condition_mask(
+    table: &EventTable,
+    column: &str,
+    condition: &Condition,
+) -> Result<Vec<bool>, (String, String)> {
+    let passes: Vec<bool> = match (table.columns.get(column), condition) {
+        (
+            Some(Column::Text { codes, values }),
+            Condition::OneOf(wanted) | Condition::NoneOf(wanted),
+        ) => {
+            let mut hit = vec![false; values.len()];
+            for (code, value) in values.iter().enumerate() {
+                hit[code] = wanted.iter().any(|wanted| wanted == value);
+            }
+            let none_of = matches!(condition, Condition::NoneOf(_));
+            codes
+                .iter()
+                .map(|&code| {
+                    let found = code != NO_TEXT && hit[code as usize];
+                    found != none_of
+                })
+                .collect()
+        }
+        (Some(Column::Number(values)), Condition::OneOf(wanted) | Condition::NoneOf(wanted)) => {
+            let wanted: Vec<f64> = wanted
+                .iter()
+                .filter_map(|text| text.trim().parse().ok())
+                .collect();
+            let none_of = matches!(condition, Condition::NoneOf(_));
+            values
+                .iter()
+                .map(|value| wanted.contains(value) != none_of)
+                .collect()
+        }
+        (Some(Column::Number(values)), Condition::Compare(comparison, bound)) => values
+            .iter()
+            .map(|&value| !value.is_nan() && comparison.holds(value, *bound))
+            .collect(),
+        _ => {
+            return Err((
+                format!("`where` cannot test the timestamps of `{column}`"),
+                "test text or number columns; periods already pick rows by time".to_string(),
+            ))
+        }
+    };
+    Ok(passes)
+}
+
+/// Rows kept by both masks; `None` keeps every row.
+fn and_masks(mask: Option<Vec<bool>>, passes: Vec<bool>) -> Vec<bool> {
+    match mask {
+        None => passes,
+        Some(mut mask) => {
+            mask.iter_mut()
+                .zip(passes)
+                .for_each(|(kept, pass)| *kept &= pass);
+            mask
+        }
+    }
+}
+
 thread_local! {
     /// Durations of one period, for a percentile: reused across periods.
     static SCRATCH: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
@@ -99,59 +161,8 @@ impl EventMetric {
             .to_string();
         let mut mask: Option<Vec<bool>> = None;
         for (column, condition) in &query.filter {
-            let passes: Vec<bool> = match (table.columns.get(column), condition) {
-                (
-                    Some(Column::Text { codes, values }),
-                    Condition::OneOf(wanted) | Condition::NoneOf(wanted),
-                ) => {
-                    let mut hit = vec![false; values.len()];
-                    for (code, value) in values.iter().enumerate() {
-                        hit[code] = wanted.iter().any(|wanted| wanted == value);
-                    }
-                    let none_of = matches!(condition, Condition::NoneOf(_));
-                    codes
-                        .iter()
-                        .map(|&code| {
-                            let found = code != NO_TEXT && hit[code as usize];
-                            found != none_of
-                        })
-                        .collect()
-                }
-                (
-                    Some(Column::Number(values)),
-                    Condition::OneOf(wanted) | Condition::NoneOf(wanted),
-                ) => {
-                    let wanted: Vec<f64> = wanted
-                        .iter()
-                        .filter_map(|text| text.trim().parse().ok())
-                        .collect();
-                    let none_of = matches!(condition, Condition::NoneOf(_));
-                    values
-                        .iter()
-                        .map(|value| wanted.contains(value) != none_of)
-                        .collect()
-                }
-                (Some(Column::Number(values)), Condition::Compare(comparison, bound)) => values
-                    .iter()
-                    .map(|&value| !value.is_nan() && comparison.holds(value, *bound))
-                    .collect(),
-                _ => {
-                    return Err((
-                        format!("`where` cannot test the timestamps of `{column}`"),
-                        "test text or number columns; periods already pick rows by time"
-                            .to_string(),
-                    ))
-                }
-            };
-            mask = Some(match mask {
-                None => passes,
-                Some(mut mask) => {
-                    mask.iter_mut()
-                        .zip(passes)
-                        .for_each(|(kept, pass)| *kept &= pass);
-                    mask
-                }
-            });
+            let passes = condition_mask(&table, column, condition)?;
+            mask = Some(and_masks(mask, passes));
         }
         let scale = match unit {
             Unit::Minutes => 60_000.0,
@@ -169,6 +180,57 @@ impl EventMetric {
 
     fn kept(&self, row: u32) -> bool {
         self.mask.as_ref().is_none_or(|mask| mask[row as usize])
+    }
+
+    /// The same metric over only the rows that also pass `condition` on
+    /// `column`: one value of a breakdown, or its "Other".
+    pub fn narrowed(
+        &self,
+        column: &str,
+        condition: &Condition,
+    ) -> Result<EventMetric, (String, String)> {
+        let passes = condition_mask(&self.table, column, condition)?;
+        Ok(EventMetric {
+            table: self.table.clone(),
+            measure: self.measure.clone(),
+            at: self.at.clone(),
+            index: self.index.clone(),
+            mask: Some(and_masks(self.mask.clone(), passes)),
+            scale: self.scale,
+        })
+    }
+
+    /// The values `column` takes in the rows the metric keeps (any time),
+    /// sorted; empty cells are not a value. `None` when the source has no
+    /// such text or number column loaded.
+    pub fn values_of(&self, column: &str) -> Option<Vec<String>> {
+        let mut found = std::collections::BTreeSet::new();
+        match self.table.columns.get(column)? {
+            Column::Text { codes, values } => {
+                let mut seen = vec![false; values.len()];
+                for (row, &code) in codes.iter().enumerate() {
+                    if code != NO_TEXT && self.kept(row as u32) {
+                        seen[code as usize] = true;
+                    }
+                }
+                found.extend(
+                    values
+                        .iter()
+                        .zip(seen)
+                        .filter(|(_, seen)| *seen)
+                        .map(|(value, _)| value.clone()),
+                );
+            }
+            Column::Number(numbers) => {
+                for (row, &number) in numbers.iter().enumerate() {
+                    if !number.is_nan() && self.kept(row as u32) {
+                        found.insert(number.to_string());
+                    }
+                }
+            }
+            Column::Timestamp(_) => return None,
+        }
+        Some(found.into_iter().collect())
     }
 
     /// The metric's value over `period`, as known at the end of `as_of`.

@@ -1,6 +1,7 @@
 //! Computing every number of a review version from a loaded site (BRIEF §3):
 //! the 6-12 series, the summary box, statuses, exceptions and unusual moves.
 
+pub mod breakdown;
 pub mod compare;
 pub mod events;
 pub mod period;
@@ -113,6 +114,10 @@ pub struct ProgramNumbers {
     pub metrics: IndexMap<String, MetricNumbers>,
     pub initiatives: Vec<InitiativeNumbers>,
     pub exceptions: Vec<Exception>,
+    /// The deck's breakdowns (a metric split `by` a dimension). Numbers
+    /// published before a breakdown was added have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breakdowns: Vec<breakdown::BreakdownNumbers>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -564,6 +569,7 @@ fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbe
                 .map(|initiative| initiative.status_colour),
         ),
     );
+    let breakdowns = breakdown::compute_breakdowns(&evaluator, &periods, site.config.month_axis);
     ProgramNumbers {
         name: program.name.clone(),
         owner: program.owner.clone(),
@@ -572,6 +578,7 @@ fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbe
         metrics,
         initiatives,
         exceptions,
+        breakdowns,
     }
 }
 

@@ -68,6 +68,7 @@ fn program(id: &str, yaml: &str, columns: &Columns) -> Program {
         metrics,
         initiatives: definition.initiatives,
         deck: definition.deck,
+        breakdowns: Vec::new(),
         path,
         fingerprint: definition.fingerprint,
     }

@@ -1,5 +1,6 @@
 //! A program's WBR deck, as wbr-app users define it: blocks in order, each
-//! a section header, a 6-12 chart of one to three metrics, or a table.
+//! a section header, a 6-12 chart of one to three metrics, or a table; a
+//! chart or table of one metric may split it `by` a dimension.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -54,7 +55,27 @@ pub enum DeckBlock {
         metrics: Vec<usize>,
         decimals: Option<u8>,
     },
+    /// One metric split by a dimension: one series per value (the `top`
+    /// largest in the review week, the rest as "Other"), drawn as a 6-12
+    /// chart (`table: None`) or as a table of 6 weeks or 12 months.
+    Breakdown {
+        metric: usize,
+        /// The dimension: a long file's column after `value`, or a text
+        /// column of an event source.
+        by: String,
+        top: usize,
+        table: Option<TablePeriod>,
+        title: Option<String>,
+        decimals: Option<u8>,
+        /// The block's line in the program file, for messages about `by`.
+        line: Option<usize>,
+    },
 }
+
+/// How many values a breakdown shows before "Other", unless `top:` says.
+pub const DEFAULT_TOP: usize = 5;
+/// The most values a breakdown may show: more lines are not readable.
+pub const MAX_TOP: usize = 12;
 
 /// A block of the deck: a `section` header, a 6-12 `chart` or a `table`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -85,6 +106,12 @@ pub(crate) struct DeckBlockFile {
     /// With `chart` or `table`: digits after the decimal point.
     #[schemars(range(max = crate::load::program::MAX_DECIMALS))]
     decimals: Option<u8>,
+    /// With `chart` (of one metric) or `table`: split the metric by this
+    /// dimension (a long file's column, or an event source's text column).
+    by: Option<String>,
+    /// With `by`: how many values to show before "Other" (default 5).
+    #[schemars(range(min = 1, max = MAX_TOP))]
+    top: Option<usize>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -177,6 +204,8 @@ pub(crate) fn parse_deck(
                 ("metrics", block.metrics.is_some()),
                 ("prior_year", block.prior_year.is_some()),
                 ("decimals", block.decimals.is_some()),
+                ("by", block.by.is_some()),
+                ("top", block.top.is_some()),
             ];
             for (key, is_present) in present {
                 if is_present && !allowed.contains(&key) {
@@ -200,6 +229,41 @@ pub(crate) fn parse_deck(
                 title: title.clone(),
                 text: block.text.clone(),
             });
+        } else if let (Some(chart), Some(by)) = (&block.chart, &block.by) {
+            // A breakdown draws one line per value: prior-year lines would
+            // double them, so a breakdown chart has none.
+            misplaced(&["title", "decimals", "by", "top"], &mut errors);
+            let id = match chart {
+                ChartMetrics::One(id) => Some(id.as_str()),
+                ChartMetrics::Many(specs) => match specs.as_slice() {
+                    [SeriesSpec::Id(id)] => Some(id.as_str()),
+                    _ => None,
+                },
+            };
+            let Some(id) = id else {
+                errors.push(
+                    error(format!(
+                        "deck block {}: a chart `by` a dimension shows one metric",
+                        index + 1
+                    ))
+                    .with_help(format!("e.g. `chart: tickets_created` with `by: {by}`")),
+                );
+                continue;
+            };
+            let Some(top) = check_top(block.top, &error, index, &mut errors) else {
+                continue;
+            };
+            if let Some(metric) = resolve(id, &mut errors) {
+                deck.push(DeckBlock::Breakdown {
+                    metric,
+                    by: by.clone(),
+                    top,
+                    table: None,
+                    title: block.title.clone(),
+                    decimals: block.decimals,
+                    line,
+                });
+            }
         } else if let Some(chart) = &block.chart {
             misplaced(&["title", "prior_year", "decimals"], &mut errors);
             let specs: Vec<(&str, SeriesStyle)> = match chart {
@@ -237,6 +301,34 @@ pub(crate) fn parse_deck(
                 prior_year: block.prior_year.unwrap_or(true),
                 decimals: block.decimals,
             });
+        } else if let (Some(period), Some(by)) = (block.table, &block.by) {
+            misplaced(&["title", "metrics", "decimals", "by", "top"], &mut errors);
+            let ids = block.metrics.as_deref().unwrap_or_default();
+            let [id] = ids else {
+                errors.push(
+                    error(format!(
+                        "deck block {}: a table `by` a dimension shows one metric, this one has {}",
+                        index + 1,
+                        ids.len()
+                    ))
+                    .with_help(format!("e.g. `metrics: [tickets_created]` with `by: {by}`")),
+                );
+                continue;
+            };
+            let Some(top) = check_top(block.top, &error, index, &mut errors) else {
+                continue;
+            };
+            if let Some(metric) = resolve(id, &mut errors) {
+                deck.push(DeckBlock::Breakdown {
+                    metric,
+                    by: by.clone(),
+                    top,
+                    table: Some(period),
+                    title: block.title.clone(),
+                    decimals: block.decimals,
+                    line,
+                });
+            }
         } else if let Some(period) = block.table {
             misplaced(&["title", "metrics", "decimals"], &mut errors);
             let Some(ids) = &block.metrics else {
@@ -259,5 +351,29 @@ pub(crate) fn parse_deck(
         Ok(deck)
     } else {
         Err(errors)
+    }
+}
+
+/// The number of values a breakdown shows, 1 to [`MAX_TOP`].
+fn check_top(
+    top: Option<usize>,
+    error: &dyn Fn(String) -> Diagnostic,
+    index: usize,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<usize> {
+    match top.unwrap_or(DEFAULT_TOP) {
+        top @ 1..=MAX_TOP => Some(top),
+        top => {
+            errors.push(
+                error(format!(
+                    "deck block {}: `top: {top}` must be 1 to {MAX_TOP}",
+                    index + 1
+                ))
+                .with_help(format!(
+                    "the largest values get a line each and the rest are added up as \"Other\"; the default is {DEFAULT_TOP}"
+                )),
+            );
+            None
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! problem found is reported together, and programs are bound to the data
 //! columns they name.
 
+pub mod breakdown;
 pub mod config;
 pub mod data;
 pub mod deck;
@@ -112,6 +113,9 @@ pub struct Program {
     pub initiatives: Vec<Initiative>,
     /// The program's WBR deck; `None` gives every metric a 6-12 chart.
     pub deck: Option<Vec<DeckBlock>>,
+    /// The metrics the deck splits `by` a dimension, each (metric,
+    /// dimension) once.
+    pub breakdowns: Vec<breakdown::Breakdown>,
     /// Site-relative path of the program's YAML file.
     pub path: String,
     /// A hash of the program's YAML text.
@@ -800,6 +804,63 @@ fn load_event_sources(
             }
         }
     }
+    // A breakdown of an event metric reads the dimension's column too.
+    for (program, path) in programs {
+        for block in program.deck.iter().flatten() {
+            let DeckBlock::Breakdown {
+                metric, by, line, ..
+            } = block
+            else {
+                continue;
+            };
+            for index in breakdown::event_metrics_read(&program.metrics, *metric) {
+                let MetricSource::Events(query) = &program.metrics[index].source else {
+                    continue;
+                };
+                let Some((_, header)) = headers.get(query.source.as_str()) else {
+                    continue;
+                };
+                let at = |message: String, help: String| {
+                    Diagnostic::new(path, format!("deck: {message}"))
+                        .at_line(*line)
+                        .with_help(help)
+                };
+                if !header.contains(by) {
+                    let help = match closest(by, header.iter().map(String::as_str)) {
+                        Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                        None => format!(
+                            "the columns of `{}` are: {}",
+                            query.source,
+                            header.join(", ")
+                        ),
+                    };
+                    errors.push(at(
+                        format!(
+                            "`by: {by}`: event source `{}` (read by metric `{}`) has no column `{by}`",
+                            query.source, program.metrics[index].id
+                        ),
+                        help,
+                    ));
+                    continue;
+                }
+                let wanted = needs.entry(query.source.as_str()).or_default();
+                match wanted.get(by.as_str()).copied() {
+                    None => {
+                        wanted.insert(by.clone(), ColumnKind::Text);
+                    }
+                    Some(ColumnKind::Timestamp) => errors.push(at(
+                        format!(
+                            "`by: {by}`: column `{by}` of `{}` holds timestamps",
+                            query.source
+                        ),
+                        "split by a column that holds names, such as a channel or a queue"
+                            .to_string(),
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
     if !errors.is_empty() {
         return sources;
     }
@@ -1002,6 +1063,31 @@ fn bind_program(
             target,
         });
     }
+    let mut breakdowns: Vec<breakdown::Breakdown> = Vec::new();
+    if errors.is_empty() {
+        for block in definition.deck.iter().flatten() {
+            let DeckBlock::Breakdown {
+                metric, by, line, ..
+            } = block
+            else {
+                continue;
+            };
+            if breakdowns
+                .iter()
+                .any(|known| known.metric == *metric && known.by == *by)
+            {
+                continue;
+            }
+            match breakdown::bind_breakdown(&metrics, *metric, by, data) {
+                Ok(bound) => breakdowns.push(bound),
+                Err((message, help)) => errors.push(
+                    Diagnostic::new(path, format!("deck: {message}"))
+                        .at_line(*line)
+                        .with_help(help),
+                ),
+            }
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -1013,6 +1099,7 @@ fn bind_program(
         metrics,
         initiatives: definition.initiatives,
         deck: definition.deck,
+        breakdowns,
         path: path.to_string_lossy().replace('\\', "/"),
         fingerprint: definition.fingerprint,
     })

@@ -14,9 +14,12 @@ use crate::compute::{MetricNumbers, PeriodNumbers};
 use crate::load::deck::SeriesStyle;
 use crate::load::program::Aggregate;
 
-/// Colours of the first, second and third metric of a chart; the page's
-/// script may swap them for dark mode.
-const COLOURS: [&str; 3] = ["#1d4ed8", "#c2410c", "#047857"];
+/// Colours of the first, second and third metric of a chart (and of the
+/// further lines of a breakdown); the page's script may swap them for dark
+/// mode.
+const COLOURS: [&str; 8] = [
+    "#1d4ed8", "#c2410c", "#047857", "#7c3aed", "#be185d", "#0e7490", "#a16207", "#4b5563",
+];
 const TARGET_COLOUR: &str = "#b91c1c";
 
 /// wbr-app gives the months their own axis when the monthly maximum is more

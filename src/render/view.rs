@@ -16,6 +16,9 @@ use crate::load::deck::{DeckBlock, SeriesStyle, TablePeriod};
 use crate::load::program::{Grain, MetricSource};
 use crate::load::Program;
 
+mod breakdown;
+pub use breakdown::{breakdown_anchor, breakdown_chart, breakdown_table, BreakdownSpec};
+
 /// `Red`, `Amber`, `Green`, `No data`.
 pub fn status_label(status: Option<Status>) -> &'static str {
     match status {
@@ -638,6 +641,7 @@ pub fn deck_anchors(program: &Program, blocks: &[DeckBlock]) -> Vec<String> {
                     None => format!("chart-{}", position + 1),
                 },
                 DeckBlock::Table { .. } => format!("table-{}", position + 1),
+                DeckBlock::Breakdown { metric, by, .. } => breakdown_anchor(program, *metric, by),
             };
             let mut candidate = anchor.clone();
             let mut counter = 1;
@@ -662,6 +666,7 @@ pub fn metric_block_anchor(program: &Program, metric: &str) -> Option<String> {
         blocks.iter().position(|block| match block {
             DeckBlock::Chart { series, .. } => series.iter().any(|(index, _)| is_metric(index)),
             DeckBlock::Table { metrics, .. } => metrics.iter().any(is_metric),
+            DeckBlock::Breakdown { metric, .. } => is_metric(metric),
             DeckBlock::Section { .. } => false,
         })
     };
@@ -728,6 +733,45 @@ pub fn deck_view(
                 ),
                 anchor,
             }),
+            DeckBlock::Breakdown {
+                metric,
+                by,
+                top,
+                table,
+                title,
+                decimals,
+                ..
+            } => {
+                let spec = BreakdownSpec {
+                    metric: *metric,
+                    by,
+                    top: *top,
+                    title: title.as_deref(),
+                    decimals: *decimals,
+                };
+                match table {
+                    None => {
+                        let mut view = breakdown_chart(
+                            calendar,
+                            program,
+                            numbers,
+                            &spec,
+                            format!("chart-{}", position + 1),
+                        )?;
+                        view.anchor = anchor;
+                        Some(BlockView::Chart(view))
+                    }
+                    Some(period) => {
+                        let (title, table) =
+                            breakdown_table(calendar, program, numbers, &spec, *period)?;
+                        Some(BlockView::Table {
+                            title,
+                            table,
+                            anchor,
+                        })
+                    }
+                }
+            }
         })
         .collect()
 }
