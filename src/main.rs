@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anstream::{eprintln, println};
 use anstyle::{AnsiColor, Style};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use sitrep::compute::restate::Restatement;
 use sitrep::error::{Diagnostic, Error};
@@ -46,10 +46,14 @@ enum Command {
     /// Validate every input and report all problems, writing nothing.
     Check,
     /// Create a new site project that builds at once.
+    ///
+    /// The project goes into DIR, taken relative to --root; with no DIR,
+    /// into the --root folder itself (default: the current folder).
     Init {
-        /// The folder to create the project in (created when missing).
+        /// The folder to create the project in (created when missing),
+        /// relative to --root.
         #[arg(value_name = "DIR")]
-        dir: PathBuf,
+        dir: Option<PathBuf>,
     },
     /// Create things in a site project.
     #[command(subcommand)]
@@ -59,6 +63,26 @@ enum Command {
         /// The port to listen on (0: any free port).
         #[arg(long, short = 'p', default_value_t = 4000)]
         port: u16,
+        /// The address to listen on; anything but loopback makes the site
+        /// visible on the network (0.0.0.0: every interface).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in the default browser once it is served.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print sitrep's man page, or write one page per command into a folder.
+    Man {
+        /// Write sitrep.1 and one page per command (sitrep-build.1, …) into
+        /// this folder instead of printing sitrep.1.
+        #[arg(long, short = 'o', value_name = "DIR")]
+        output: Option<PathBuf>,
     },
     /// Freeze a review week's numbers so the published review never changes.
     Publish {
@@ -203,6 +227,7 @@ fn main() -> ExitCode {
         }),
         Command::Init { dir } => {
             let today = jiff::ZonedDateTime::now().date();
+            let dir = init_folder(root, dir.as_deref());
             sitrep::scaffold::init(&dir, today).map(|created| {
                 print_created(&created);
                 println!(
@@ -213,7 +238,7 @@ fn main() -> ExitCode {
                 );
             })
         }
-        Command::New(NewCommand::Week { week }) => sitrep::scaffold::new_week(root, week.as_deref()).map(|created| {
+        Command::New(NewCommand::Week { week }) => sitrep::scaffold::new_week(root, week.map(|week| read_week(&week)).as_deref()).map(|created| {
             print_created(&created);
             println!(
                 "\n{GOOD}Created review week {}{GOOD:#}. Fill in the why in each narrative, preview with `sitrep serve`, then `sitrep publish {}`.",
@@ -221,10 +246,28 @@ fn main() -> ExitCode {
                 created.week.unwrap_or_default()
             );
         }),
-        Command::Serve { port } => sitrep::serve::serve(root, port, |address| {
-            println!("{GOOD}Serving{GOOD:#} http://{address}/ — watching content/, data/, themes/ and site.yaml; press Ctrl-C to stop");
-        }),
-        Command::Publish { week, restate } => sitrep::pipeline::publish(root, &week, restate).map(|summary| {
+        Command::Serve { port, bind, open } => {
+            if !bind.is_loopback() {
+                eprintln!(
+                    "{WARNING}warning{WARNING:#}: --bind {bind}: the site and its build errors are visible on the network to anyone who can reach this machine; requests naming {} are answered",
+                    if bind.is_unspecified() { "any of its IP addresses".to_string() } else { bind.to_string() }
+                );
+            }
+            sitrep::serve::serve(root, bind, port, |address| {
+                println!("{GOOD}Serving{GOOD:#} http://{address}/ — watching content/, data/, themes/ and site.yaml; press Ctrl-C to stop");
+                if open {
+                    open_browser(&format!("http://{address}/"));
+                }
+            })
+        }
+        Command::Completions { shell } => {
+            // Into a buffer first: the crate panics on a closed pipe.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "sitrep", &mut script);
+            write_stdout(&script, "the completion script")
+        }
+        Command::Man { output } => write_man_pages(output.as_deref()),
+        Command::Publish { week, restate } => sitrep::pipeline::publish(root, &read_week(&week), restate).map(|summary| {
             for change in &summary.restated {
                 println!("  restated: {change}");
             }
@@ -294,6 +337,122 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The folder `init` creates the project in: DIR relative to --root, or
+/// the --root folder itself.
+fn init_folder(root: &std::path::Path, dir: Option<&std::path::Path>) -> PathBuf {
+    match dir {
+        Some(dir) if root == std::path::Path::new(".") => dir.to_path_buf(),
+        Some(dir) => root.join(dir),
+        None => root.to_path_buf(),
+    }
+}
+
+/// A week id as typed on the command line: ISO week ids are read whatever
+/// the case of their `W` (`2026-w50` is `2026-W50`), with a note saying so.
+fn read_week(text: &str) -> String {
+    let Some((year, week)) = text.split_once("-w") else {
+        return text.to_string();
+    };
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
+    if !(digits(year) && digits(week)) {
+        return text.to_string();
+    }
+    let id = format!("{year}-W{week}");
+    eprintln!("note: {text} read as {id}");
+    id
+}
+
+/// Opens `url` in the default browser; failing to is only a warning.
+fn open_browser(url: &str) {
+    let (program, arguments): (&str, Vec<&str>) = if cfg!(target_os = "macos") {
+        ("open", vec![url])
+    } else if cfg!(windows) {
+        // `start`'s first quoted argument is a window title.
+        ("cmd", vec!["/C", "start", "", url])
+    } else {
+        ("xdg-open", vec![url])
+    };
+    let url = url.to_string();
+    let warn = move |reason: String| {
+        eprintln!(
+            "{WARNING}warning{WARNING:#}: could not open a browser ({reason}); open {url} yourself"
+        );
+    };
+    let spawned = std::process::Command::new(program)
+        .args(&arguments)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    match spawned {
+        Ok(mut child) => {
+            // Wait on another thread: the server must not wait for the browser.
+            std::thread::spawn(move || match child.wait() {
+                Ok(status) if !status.success() => warn(format!("{program} failed: {status}")),
+                Err(error) => warn(format!("{program}: {error}")),
+                Ok(_) => {}
+            });
+        }
+        Err(error) => warn(format!("{program}: {error}")),
+    }
+}
+
+/// Writes `bytes` (`what`) to standard output; a closed pipe (`| head`)
+/// is not an error.
+fn write_stdout(bytes: &[u8], what: &'static str) -> Result<(), Error> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io(
+            "cannot write",
+            format!("{what} to standard output"),
+            error,
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `sitrep man`: sitrep.1 on standard output, or every command's page
+/// written into `folder`.
+fn write_man_pages(folder: Option<&std::path::Path>) -> Result<(), Error> {
+    let mut command = Cli::command().disable_help_subcommand(true);
+    command.build();
+    let Some(folder) = folder else {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(command)
+            .render(&mut page)
+            .map_err(|error| Error::io("cannot write the man page to", "standard output", error))?;
+        return write_stdout(&page, "the man page");
+    };
+    std::fs::create_dir_all(folder).map_err(|error| Error::io("cannot create", folder, error))?;
+    let mut pending = vec![command];
+    let mut written = Vec::new();
+    while let Some(command) = pending.pop() {
+        pending.extend(
+            command
+                .get_subcommands()
+                .filter(|sub| !sub.is_hide_set())
+                .cloned(),
+        );
+        let man = clap_mangen::Man::new(command);
+        let path = folder.join(man.get_filename());
+        man.generate_to(folder)
+            .map_err(|error| Error::io("cannot write", &path, error))?;
+        written.push(path);
+    }
+    written.sort();
+    for path in &written {
+        println!("  wrote {}", path.display());
+    }
+    println!(
+        "{GOOD}Wrote {} man page{}{GOOD:#}; read one with `man {}`",
+        written.len(),
+        plural(written.len()),
+        folder.join("sitrep.1").display()
+    );
+    Ok(())
 }
 
 fn report_pull(summary: &sitrep::pull::PullSummary, dry_run: bool) -> ExitCode {

@@ -3,13 +3,14 @@
 //! failed build keeps the last good pages and shows its errors in the
 //! terminal and over the page until the next good save.
 //!
-//! It answers only requests addressed to a loopback name (so a page on
-//! another site cannot read it through DNS rebinding), one request per
+//! It answers only requests addressed to a loopback name, or with a
+//! non-loopback `--bind` to an IP address of it (so a page on another site
+//! cannot read it through DNS rebinding), one request per
 //! connection, at most 32 connections at once, each with 5 seconds
 //! to send its request: idle clients cannot pin threads.
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use notify::{RecursiveMode, Watcher};
 
-use crate::error::Error;
+use crate::error::{Diagnostic, Diagnostics, Error};
 use crate::load::SITE_FILE;
 use crate::pipeline::{build, Silent};
 
@@ -62,9 +63,43 @@ const LIVE_RELOAD: &str = r#"(function () {
 
 const OVERLAY_STYLE: &str = ".sitrep-error-overlay{position:fixed;inset:auto 1rem 1rem 1rem;max-height:60vh;overflow:auto;margin:0;padding:1rem;background:#2b0b0b;color:#ffd7d7;border:2px solid #ff6b6b;border-radius:8px;font:13px/1.45 ui-monospace,monospace;white-space:pre-wrap;z-index:2147483647}";
 
-/// Serves the site at `root` on `127.0.0.1:port` (0: any free port) until
-/// the process ends. `ready` is told the address once the server listens.
-pub fn serve(root: &Path, port: u16, ready: impl FnOnce(&str)) -> Result<(), Error> {
+/// Serves the site at `root` on `bind:port` (port 0: any free port) until
+/// the process ends. `ready` is told the address to open once the server
+/// listens (a loopback one when `bind` is every interface).
+pub fn serve(root: &Path, bind: IpAddr, port: u16, ready: impl FnOnce(&str)) -> Result<(), Error> {
+    // Fail at once, not with a server that has nothing to serve.
+    if !root.join(SITE_FILE).is_file() {
+        return Err(Diagnostics::from(
+            Diagnostic::new(
+                SITE_FILE,
+                if root == Path::new(".") {
+                    format!("no {SITE_FILE} in the current folder: nothing to serve")
+                } else {
+                    format!("no {SITE_FILE} in {}: nothing to serve", root.display())
+                },
+            )
+            .with_help(
+                "run `sitrep serve` in a site project folder, name one with `--root DIR`, or create one with `sitrep init DIR`",
+            ),
+        )
+        .into());
+    }
+    // Listen before the first build, so a port in use fails at once.
+    let listener =
+        TcpListener::bind((bind, port)).map_err(|error| listen_error(bind, port, error))?;
+    let address = listener
+        .local_addr()
+        .unwrap_or_else(|_| SocketAddr::new(bind, port));
+    let open_address = if bind.is_unspecified() {
+        let loopback = match bind {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        };
+        SocketAddr::new(loopback, address.port())
+    } else {
+        address
+    }
+    .to_string();
     let output = tempfile::Builder::new()
         .prefix("sitrep-serve-")
         .tempdir()
@@ -78,13 +113,6 @@ pub fn serve(root: &Path, port: u16, ready: impl FnOnce(&str)) -> Result<(), Err
     let site_folder = output.path().join("site");
     let state = Arc::new(Mutex::new(BuildState::default()));
     rebuild(root, &site_folder, &state);
-
-    let listener = TcpListener::bind(("127.0.0.1", port))
-        .map_err(|error| Error::io("cannot listen on", format!("127.0.0.1:{port}"), error))?;
-    let address = listener.local_addr().map_or_else(
-        |_| format!("127.0.0.1:{port}"),
-        |address| address.to_string(),
-    );
 
     let (events, changes) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -125,11 +153,12 @@ pub fn serve(root: &Path, port: u16, ready: impl FnOnce(&str)) -> Result<(), Err
         let state = state.clone();
         std::thread::spawn(move || watch_loop(&root, &site_folder, &state, &changes));
     }
-    ready(&address);
+    ready(&open_address);
     let served = Arc::new(Served {
         site_folder,
         state,
-        address,
+        address: open_address,
+        bind,
     });
     let connections = Arc::new(Connections::default());
     for stream in listener.incoming() {
@@ -240,6 +269,26 @@ impl Connections {
         self.lock().list.retain(|connection| connection.id != id);
         self.released.notify_all();
     }
+}
+
+/// Why the server cannot listen, with what to do for the usual causes.
+fn listen_error(bind: IpAddr, port: u16, error: std::io::Error) -> Error {
+    use std::io::ErrorKind;
+    let hint = match error.kind() {
+        ErrorKind::AddrInUse => format!("port {port} is in use; try --port 0 to pick a free one"),
+        ErrorKind::AddrNotAvailable => format!(
+            "{bind} is not an address of this machine; give --bind one of its addresses, or 0.0.0.0 for all"
+        ),
+        ErrorKind::PermissionDenied => format!(
+            "port {port} needs privileges; try --port 0 to pick a free one"
+        ),
+        _ => format!("{error}; try --port 0 to pick a free one"),
+    };
+    Error::io(
+        "cannot listen on",
+        SocketAddr::new(bind, port).to_string(),
+        std::io::Error::new(error.kind(), hint),
+    )
 }
 
 fn watch_error(path: &Path, error: notify::Error) -> Error {
@@ -383,6 +432,9 @@ struct Served {
     state: Arc<Mutex<BuildState>>,
     /// Where the server listens, for the message refusing other hosts.
     address: String,
+    /// The address given to `--bind`: when it is not loopback, requests
+    /// naming it are answered too.
+    bind: IpAddr,
 }
 
 /// An answer to one request.
@@ -494,9 +546,15 @@ fn answer(head: &str, served: &Served) -> (Reply, bool) {
     // A page of another site whose name was made to point at 127.0.0.1 (DNS
     // rebinding) sends its own name: it must not read the site or its
     // build errors. Only loopback names are answered.
-    if !matches!(hosts.as_slice(), [host] if is_loopback_host(host)) {
+    if !matches!(hosts.as_slice(), [host] if is_loopback_host(host) || is_bound_host(host, served.bind))
+    {
         let message = format!(
-            "sitrep serve answers only requests for localhost, 127.0.0.1 or [::1]: open http://{}/\n",
+            "sitrep serve answers only requests for localhost, 127.0.0.1 or [::1]{}: open http://{}/\n",
+            if served.bind.is_loopback() {
+                ""
+            } else {
+                " and, with --bind, an IP address of the machine (not a name)"
+            },
             served.address
         );
         return (Reply::text(403, message), head_only);
@@ -540,6 +598,31 @@ fn is_loopback_host(host: &str) -> bool {
         } else {
             name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1"
         }
+}
+
+/// Whether a `Host` header names the address given to `--bind` (any IP
+/// address when it is every interface, 0.0.0.0 or ::), with any port or
+/// none. Only IP literals: a page whose origin is an IP address of this
+/// machine is this server's own page, while a name could be made to point
+/// here by another site (DNS rebinding).
+fn is_bound_host(host: &str, bind: IpAddr) -> bool {
+    if bind.is_loopback() {
+        return false;
+    }
+    let ip = if let Ok(socket) = host.parse::<SocketAddr>() {
+        socket.ip()
+    } else if let Ok(ip) = host.parse::<Ipv4Addr>() {
+        IpAddr::V4(ip)
+    } else if let Some(Ok(ip)) = host
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .map(str::parse::<Ipv6Addr>)
+    {
+        IpAddr::V6(ip)
+    } else {
+        return false;
+    };
+    bind.is_unspecified() || ip == bind
 }
 
 fn reason(status: u16) -> &'static str {
@@ -692,6 +775,31 @@ mod tests {
         ] {
             assert!(!is_loopback_host(host), "{host}");
         }
+    }
+
+    #[test]
+    fn a_non_loopback_bind_address_is_answered_by_ip_only() {
+        let lan: IpAddr = "192.168.1.20".parse().unwrap();
+        for host in ["192.168.1.20", "192.168.1.20:4000"] {
+            assert!(is_bound_host(host, lan), "{host}");
+        }
+        for host in [
+            "192.168.1.21",
+            "192.168.1.20.nip.io",
+            "mybox.local",
+            "mybox.local:4000",
+            "192.168.1.20:",
+            "192.168.1.20:x",
+        ] {
+            assert!(!is_bound_host(host, lan), "{host}");
+        }
+        // Every interface: any IP literal, never a name.
+        let every: IpAddr = "0.0.0.0".parse().unwrap();
+        assert!(is_bound_host("10.0.0.5:4000", every));
+        assert!(is_bound_host("[fe80::1]:4000", every));
+        assert!(!is_bound_host("attacker.example", every));
+        // A loopback bind answers loopback names only (see above).
+        assert!(!is_bound_host("10.0.0.5", Ipv4Addr::LOCALHOST.into()));
     }
 
     #[test]
