@@ -695,7 +695,7 @@ fn yaml_unknown_keys_suggest_the_right_one() {
     let site = Fixture::built();
     site.write("site.yaml", "title: Hostile\nouptut: public\n");
     let stderr = site.rejects(&["site.yaml:2:1"]);
-    assert!(stderr.contains("unknown field `ouptut`"), "{stderr}");
+    assert!(stderr.contains("unknown key `ouptut`"), "{stderr}");
     site.rejects_with("check", &["site.yaml:2:1"]);
     assert!(stderr.contains("help: did you mean `output`?"), "{stderr}");
     site.write("site.yaml", SITE_YAML);
@@ -905,7 +905,7 @@ fn front_matter_errors() {
     let path = format!("content/reviews/{WEEK}/ops.md");
     site.write(&path, "---\ntitle: Ops\nstatus: purple\n---\nText\n");
     let stderr = site.rejects(&[&format!("{path}:3:9")]);
-    assert!(stderr.contains("unknown variant `purple`"), "{stderr}");
+    assert!(stderr.contains("unknown value `purple`"), "{stderr}");
     site.write(&path, "---\ntitel: Ops\n---\nText\n");
     let stderr = site.rejects(&[&format!("{path}:2:1")]);
     assert!(stderr.contains("did you mean `title`?"), "{stderr}");
