@@ -68,6 +68,9 @@ enum Command {
         /// Replace the numbers of an already published week on purpose.
         #[arg(long)]
         restate: bool,
+        /// Publish even though the week's data is missing or incomplete.
+        #[arg(long)]
+        force: bool,
     },
     /// Run the project's sources (sources/*.sql against the database of
     /// site.yaml, executables that print CSV) and write their results to
@@ -115,7 +118,7 @@ impl sitrep::pull::PullProgress for PullLines {
 enum NewCommand {
     /// Create a review week's folder with narratives pre-filled from its numbers.
     Week {
-        /// The week id (default: the week after the newest review).
+        /// The week id (default: the newest week whose data is complete).
         #[arg(value_name = "WEEK")]
         week: Option<String>,
     },
@@ -203,6 +206,9 @@ fn main() -> ExitCode {
             })
         }
         Command::New(NewCommand::Week { week }) => sitrep::scaffold::new_week(root, week.as_deref()).map(|created| {
+            if let Some(reason) = &created.reason {
+                println!("Creating {reason}.");
+            }
             print_created(&created);
             println!(
                 "\n{GOOD}Created review week {}{GOOD:#}. Fill in the why in each narrative, preview with `sitrep serve`, then `sitrep publish {}`.",
@@ -213,7 +219,8 @@ fn main() -> ExitCode {
         Command::Serve { port } => sitrep::serve::serve(root, port, |address| {
             println!("{GOOD}Serving{GOOD:#} http://{address}/ — watching content/, data/, themes/ and site.yaml; press Ctrl-C to stop");
         }),
-        Command::Publish { week, restate } => sitrep::pipeline::publish(root, &week, restate).map(|summary| {
+        Command::Publish { week, restate, force } => sitrep::pipeline::publish(root, &week, restate, force).map(|summary| {
+            print_warnings(&summary.warnings);
             for change in &summary.restated {
                 println!("  restated: {change}");
             }

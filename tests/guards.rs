@@ -1,0 +1,327 @@
+//! Guards of the author's workflow (issue 16), end to end with the real
+//! binary: `publish` refuses a week whose data is missing or incomplete
+//! unless `--force` and warns about template text left in the narratives;
+//! `new week` creates the newest week the data covers completely, with live
+//! calls rather than frozen text; YAML mistakes are explained in the
+//! user's terms.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+struct Output {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(root: &Path, args: &[&str]) -> Output {
+    let output = Command::cargo_bin("sitrep")
+        .unwrap()
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap();
+    Output {
+        success: output.status.success(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// A project made by `sitrep init`, and its one review week (the newest
+/// week its data covers completely).
+fn init() -> (TempDir, String) {
+    let temp = TempDir::new().unwrap();
+    let root = temp.path().join("wbr");
+    let output = Command::cargo_bin("sitrep")
+        .unwrap()
+        .arg("init")
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let week = fs::read_dir(root.join("content/reviews"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name()
+        .into_string()
+        .unwrap();
+    (temp, week)
+}
+
+fn root(temp: &TempDir) -> std::path::PathBuf {
+    temp.path().join("wbr")
+}
+
+/// The ISO week after `week` (`2026-W48` → `2026-W49`), as `sitrep` names it.
+fn week_after(root: &Path, week: &str) -> String {
+    // `new week` refuses with the next week's id in its help.
+    let output = run(root, &["new", "week"]);
+    assert!(!output.success, "{}{}", output.stdout, output.stderr);
+    let start = output.stderr.find("sitrep new week ").unwrap() + "sitrep new week ".len();
+    let next: String = output.stderr[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    assert_ne!(next, week);
+    next
+}
+
+/// Appends 7 days of data after the CSV's last day, or 6 when
+/// `skip_one` (the 4th day of the week is left out).
+fn add_week_of_data(root: &Path, skip_one: bool) {
+    let path = root.join("data/incidents.csv");
+    let text = fs::read_to_string(&path).unwrap();
+    let last = text.lines().last().unwrap().to_string();
+    let (date, rest) = last.split_once(',').unwrap();
+    let mut day: jiff::civil::Date = date.parse().unwrap();
+    let mut text = text.clone();
+    for index in 0..7 {
+        day = day.tomorrow().unwrap();
+        if skip_one && index == 3 {
+            continue;
+        }
+        text.push_str(&format!("{day},{rest}\n"));
+    }
+    fs::write(path, text).unwrap();
+}
+
+#[test]
+fn publish_refuses_a_week_without_data_unless_forced() {
+    let (temp, week) = init();
+    let root = &root(&temp);
+    let next = week_after(root, &week);
+    // Named explicitly, `new week` creates a week the data does not reach.
+    let created = run(root, &["new", "week", &next]);
+    assert!(created.success, "{}", created.stderr);
+    let numbers = root.join(format!("content/reviews/{next}/numbers.json"));
+
+    let refused = run(root, &["publish", &next]);
+    assert!(!refused.success);
+    assert!(
+        refused.stderr.contains(&format!(
+            "content/reviews/{next}: Incident Resolutions › Incidents reported (`incident_resolutions.incidents_reported`): 7 of the week's 7 days"
+        )),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("have no data"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("sitrep publish {next} --force")),
+        "{}",
+        refused.stderr
+    );
+    assert!(!numbers.exists(), "nothing is frozen");
+
+    let forced = run(root, &["publish", &next, "--force"]);
+    assert!(forced.success, "{}", forced.stderr);
+    assert!(numbers.exists());
+}
+
+#[test]
+fn publish_refuses_a_week_with_a_missing_day() {
+    let (temp, week) = init();
+    let root = &root(&temp);
+    let next = week_after(root, &week);
+    add_week_of_data(root, true);
+    assert!(run(root, &["new", "week", &next]).success);
+    let refused = run(root, &["publish", &next]);
+    assert!(!refused.success);
+    assert!(
+        refused
+            .stderr
+            .contains("(`incident_resolutions.incidents_reported`): 1 of the week's 7 days"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("has no data"), "{}", refused.stderr);
+}
+
+#[test]
+fn publish_warns_about_template_text_by_file_and_line() {
+    let (temp, week) = init();
+    let root = &root(&temp);
+    let output = run(root, &["publish", &week]);
+    assert!(output.success, "{}", output.stderr);
+    let index = format!("content/reviews/{week}/index.md");
+    let program = format!("content/reviews/{week}/incident_resolutions.md");
+    let line_of = |file: &str, text: &str| {
+        fs::read_to_string(root.join(file))
+            .unwrap()
+            .lines()
+            .position(|line| line.contains(text))
+            .unwrap()
+            + 1
+    };
+    let headline = line_of(&index, "Write the week's headline");
+    assert!(
+        output.stderr.contains(&format!(
+            "warning: {index}:{headline}: the week's headline is still the template's prompt"
+        )),
+        "{}",
+        output.stderr
+    );
+    let why = line_of(&program, "_Explain the variances above");
+    assert!(
+        output.stderr.contains(&format!(
+            "warning: {program}:{why}: the \"Why\" is still the template's prompt"
+        )),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains("an empty item under \"Asks\""),
+        "{}",
+        output.stderr
+    );
+    // A written narrative is published without a word.
+    let written = "---\ntitle: Week\n---\nAll good: {{ value(\"incident_resolutions.incidents_reported\") }}.\n";
+    fs::write(root.join(&index), written).unwrap();
+    fs::write(
+        root.join(&program),
+        "Reports {{ value(\"incidents_reported\") }}.\n",
+    )
+    .unwrap();
+    let again = run(root, &["publish", &week, "--restate"]);
+    assert!(again.success, "{}", again.stderr);
+    assert!(!again.stderr.contains("template"), "{}", again.stderr);
+}
+
+#[test]
+fn new_week_waits_for_complete_data_and_says_why() {
+    let (temp, week) = init();
+    let root = &root(&temp);
+    // The data ends with the newest review: no week to create yet.
+    let refused = run(root, &["new", "week"]);
+    assert!(!refused.success);
+    assert!(
+        refused.stderr.contains(&format!(
+            "no week to create: the newest review is {week} and the data (ending on"
+        )),
+        "{}",
+        refused.stderr
+    );
+    let next = week_after(root, &week);
+    assert!(!root.join(format!("content/reviews/{next}")).exists());
+
+    // A week of data with a gap is not complete either.
+    add_week_of_data(root, true);
+    assert!(!run(root, &["new", "week"]).success);
+    assert!(!root.join(format!("content/reviews/{next}")).exists());
+
+    // Complete data: the week is created, and the output says why.
+    let data = root.join("data/incidents.csv");
+    let text = fs::read_to_string(&data).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.truncate(lines.len() - 6);
+    fs::write(&data, lines.join("\n") + "\n").unwrap();
+    add_week_of_data(root, false);
+    let created = run(root, &["new", "week"]);
+    assert!(created.success, "{}", created.stderr);
+    assert!(
+        created.stdout.contains(&format!(
+            "Creating week {next}: the newest week whose data is complete (the data ends on"
+        )),
+        "{}",
+        created.stdout
+    );
+    // Live calls, not text frozen at creation.
+    for file in ["index.md", "incident_resolutions.md"] {
+        let narrative =
+            fs::read_to_string(root.join(format!("content/reviews/{next}/{file}"))).unwrap();
+        for frozen in [
+            "None this week",
+            "No data",
+            "when this file was created",
+            "— Amber",
+            "— Red",
+            "— Green",
+        ] {
+            assert!(!narrative.contains(frozen), "{file}: {frozen}\n{narrative}");
+        }
+        assert!(narrative.contains("{{ value(\""), "{narrative}");
+    }
+    // And it publishes without a refusal.
+    let published = run(root, &["publish", &next]);
+    assert!(published.success, "{}", published.stderr);
+}
+
+#[test]
+fn yaml_mistakes_are_explained_in_the_users_terms() {
+    let (temp, _week) = init();
+    let root = &root(&temp);
+    let program = root.join("content/programs/incident_resolutions.yaml");
+    let good = fs::read_to_string(&program).unwrap();
+    // An indentation mistake: a metric's keys at the level of metric ids.
+    fs::write(
+        &program,
+        good.replacen(
+            "  incidents_reported:\n    name:",
+            "  incidents_reported:\n  name:",
+            1,
+        ),
+    )
+    .unwrap();
+    let output = run(root, &["check"]);
+    assert!(!output.success);
+    assert!(
+        output
+            .stderr
+            .contains("`name:` is a key of a metric but is indented like a metric id"),
+        "{}",
+        output.stderr
+    );
+    fs::write(&program, &good).unwrap();
+    let site = root.join("site.yaml");
+    let settings = fs::read_to_string(&site).unwrap();
+    fs::write(
+        &site,
+        settings.replace(
+            "fiscal_year_end_month: 12",
+            "fiscal_year_end_month: 99999999999999999999",
+        ),
+    )
+    .unwrap();
+    let output = run(root, &["check"]);
+    assert!(!output.success);
+    assert!(
+        output
+            .stderr
+            .contains("should be a month: a number from 1 to 12 or a month name"),
+        "{}",
+        output.stderr
+    );
+    fs::write(&site, &settings).unwrap();
+    let narrative = fs::read_dir(root.join("content/reviews"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join("index.md");
+    fs::write(&narrative, "---\njust a line\n---\nBody\n").unwrap();
+    let output = run(root, &["check"]);
+    assert!(!output.success);
+    assert!(
+        output
+            .stderr
+            .contains("should be front matter: `key: value` lines"),
+        "{}",
+        output.stderr
+    );
+    for jargon in ["struct ", "enum ", "any value", "u8", "i64", "variant"] {
+        assert!(!output.stderr.contains(jargon), "{}", output.stderr);
+    }
+}
