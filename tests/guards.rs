@@ -325,3 +325,63 @@ fn yaml_mistakes_are_explained_in_the_users_terms() {
         assert!(!output.stderr.contains(jargon), "{}", output.stderr);
     }
 }
+
+#[test]
+fn every_bad_call_of_a_narrative_is_listed_with_its_column_and_choices() {
+    let (temp, week) = init();
+    let root = &root(&temp);
+    let narrative = root.join(format!("content/reviews/{week}/incident_resolutions.md"));
+    fs::write(
+        &narrative,
+        "Reports {{ value(\"incidents_reportd\") }} and\n\
+         handle time {{ value(\"handle_time\") }}.\n\
+         \n\
+         {{ chart(\"Volume and backlog\") }}\n",
+    )
+    .unwrap();
+    let output = run(root, &["check"]);
+    assert!(!output.success);
+    let file = format!("content/reviews/{week}/incident_resolutions.md");
+    // Both unknown metrics and the unknown chart, each at its line and column.
+    assert!(
+        output.stderr.contains(&format!(
+            "{file}:1:9: program `incident_resolutions` has no metric `incidents_reportd` (did you mean `incidents_reported`?)"
+        )),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains(&format!(
+            "{file}:2:13: program `incident_resolutions` has no metric `handle_time`"
+        )),
+        "{}",
+        output.stderr
+    );
+    // The help lists the program's metrics, nearest first.
+    assert!(
+        output
+            .stderr
+            .contains("help: the metrics of incident_resolutions, nearest first: handle_minutes, "),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains(&format!(
+            "{file}:4:1: `Volume and backlog` is neither a chart title of the deck of `incident_resolutions` nor one of its metrics"
+        )),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output
+            .stderr
+            .contains("this program's deck has no chart titles"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        output.stderr.contains("3 errors found"),
+        "{}",
+        output.stderr
+    );
+}

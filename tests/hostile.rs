@@ -347,8 +347,16 @@ impl Fixture {
 /// `  help: …`.
 fn assert_error_with_help(stderr: &str, location: &str) {
     let lines: Vec<&str> = stderr.lines().collect();
-    let prefix = format!("error: {location}: ");
-    let Some(index) = lines.iter().position(|line| line.starts_with(&prefix)) else {
+    // The location may go on with a column: `file:3:9: `.
+    let prefix = format!("error: {location}:");
+    let Some(index) = lines.iter().position(|line| {
+        line.strip_prefix(&prefix).is_some_and(|rest| {
+            rest.starts_with(' ')
+                || rest.split_once(": ").is_some_and(|(column, _)| {
+                    !column.is_empty() && column.chars().all(|c| c.is_ascii_digit())
+                })
+        })
+    }) else {
         panic!("no error at `{location}` in:\n{stderr}");
     };
     assert!(
