@@ -385,3 +385,43 @@ fn every_bad_call_of_a_narrative_is_listed_with_its_column_and_choices() {
         output.stderr
     );
 }
+
+#[test]
+fn restatements_show_numbers_as_the_pages_do() {
+    let (temp, week) = init();
+    let root = &root(&temp);
+    assert!(run(root, &["publish", &week]).success);
+    // A late fix to the week's last day: fewer incidents resolved within SLA.
+    let data = root.join("data/incidents.csv");
+    let text = fs::read_to_string(&data).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let sla = header
+        .iter()
+        .position(|name| *name == "resolved_within_sla")
+        .unwrap();
+    let last = lines.len() - 1;
+    let mut cells: Vec<String> = lines[last].split(',').map(str::to_string).collect();
+    cells[sla] = "0".to_string();
+    lines[last] = cells.join(",");
+    fs::write(&data, lines.join("\n") + "\n").unwrap();
+    let output = run(root, &["build"]);
+    assert!(output.success, "{}", output.stderr);
+    let line = output
+        .stderr
+        .lines()
+        .find(|line| line.contains("incident_resolutions.resolution_sla_attainment, week"))
+        .unwrap_or_else(|| panic!("{}", output.stderr))
+        .to_string();
+    // `published 87.8%, now 80.1%`, never `published 0.8778135048231511`.
+    let (_, numbers) = line.split_once(": published ").unwrap();
+    let (published, now) = numbers.split_once(", now ").unwrap();
+    for shown in [published, now] {
+        assert!(shown.ends_with('%'), "{line}");
+        let digits = shown.trim_end_matches('%');
+        let decimals = digits
+            .split_once('.')
+            .map_or(0, |(_, decimals)| decimals.len());
+        assert!(decimals <= 2, "{line}");
+    }
+}
