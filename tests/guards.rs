@@ -425,3 +425,38 @@ fn restatements_show_numbers_as_the_pages_do() {
         assert!(decimals <= 2, "{line}");
     }
 }
+
+#[test]
+fn build_warns_about_a_missing_day_in_a_draft_week() {
+    let (temp, week) = init();
+    let root = &root(&temp);
+    let clean = run(root, &["build"]);
+    assert!(clean.success, "{}", clean.stderr);
+    assert!(!clean.stderr.contains("warning"), "{}", clean.stderr);
+    // The week's Thursday goes missing from the export.
+    let data = root.join("data/incidents.csv");
+    let text = fs::read_to_string(&data).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let thursday = lines[lines.len() - 4]
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    let kept: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|line| !line.starts_with(&thursday))
+        .collect();
+    fs::write(&data, kept.join("\n") + "\n").unwrap();
+    for command in ["build", "check"] {
+        let output = run(root, &[command]);
+        assert!(output.success, "{}", output.stderr);
+        assert!(
+            output.stderr.contains(&format!(
+                "warning: data/incidents.csv: no value on {thursday} for `handle_minutes`, `incidents_reported`"
+            )) && output.stderr.contains(&format!("in draft week {week}")),
+            "`{command}`:\n{}",
+            output.stderr
+        );
+    }
+}

@@ -10,7 +10,7 @@ pub mod inputs;
 pub mod narrative;
 pub mod program;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -272,6 +272,8 @@ impl Site {
                     ))
                     .with_help("add the week's data to data/ before publishing it"),
                 );
+            } else if !review.published {
+                warnings.extend(review_week_gaps(&data, &review.week));
             }
         }
         errors
@@ -340,6 +342,73 @@ fn load_theme(inputs: &InputFiles, name: &str, errors: &mut Diagnostics) -> Opti
         }
     }
     Some(theme)
+}
+
+/// How many columns or dates a gap warning names before "and N more".
+const GAPS_SHOWN: usize = 5;
+
+/// Warnings for the data files that lack days of a draft review week: one
+/// per file, naming its columns and dates without a value. A dimension
+/// group counts from its first row; a file that has no day of the week at
+/// all is named too (its data may not have arrived).
+fn review_week_gaps(data: &DataSet, week: &crate::calendar::ReviewWeek) -> Vec<Diagnostic> {
+    let period = week.week;
+    // File index → (column names, missing dates).
+    let mut gaps: BTreeMap<usize, (Vec<String>, BTreeSet<jiff::civil::Date>)> = BTreeMap::new();
+    for column in data.columns.values() {
+        for part in &column.parts {
+            let Some(first) = part.series.dates().next() else {
+                continue;
+            };
+            let mut missing = Vec::new();
+            for (offset, value) in part.series.days(period).enumerate() {
+                let day = period.start + jiff::Span::new().days(offset as i64);
+                if value.is_none() && day >= first {
+                    missing.push(day);
+                }
+            }
+            if missing.is_empty() {
+                continue;
+            }
+            let entry = gaps.entry(column.file).or_default();
+            if !entry.0.contains(&column.name) {
+                entry.0.push(column.name.clone());
+            }
+            entry.1.extend(missing);
+        }
+    }
+    let list = |items: Vec<String>| {
+        let more = items.len().saturating_sub(GAPS_SHOWN);
+        let mut text = items
+            .into_iter()
+            .take(GAPS_SHOWN)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+        text
+    };
+    gaps.into_iter()
+        .filter_map(|(file, (columns, dates))| {
+            let path = &data.files.get(file)?.path;
+            Some(
+                Diagnostic::new(
+                    path,
+                    format!(
+                        "no value on {} for {}, in draft week {} ({} to {}): the week's numbers that read {} stay incomplete",
+                        list(dates.iter().map(ToString::to_string).collect()),
+                        list(columns.iter().map(|name| format!("`{name}`")).collect()),
+                        week.id,
+                        period.start,
+                        period.end,
+                        if columns.len() == 1 { "it" } else { "them" }
+                    ),
+                )
+                .with_help("add the missing rows (or re-run `sitrep pull`) before `sitrep publish`"),
+            )
+        })
+        .collect()
 }
 
 fn load_data(
