@@ -460,3 +460,31 @@ fn build_warns_about_a_missing_day_in_a_draft_week() {
         );
     }
 }
+
+#[test]
+fn an_unknown_where_value_lists_the_values_in_the_data() {
+    let (temp, _week) = init();
+    let root = &root(&temp);
+    fs::write(
+        root.join("data/contacts.csv"),
+        "date,metric,value,channel\n2026-11-23,contacts,5,email\n2026-11-23,contacts,7,chat\n2026-11-23,contacts,9,phone\n",
+    )
+    .unwrap();
+    let program = root.join("content/programs/incident_resolutions.yaml");
+    let text = fs::read_to_string(&program).unwrap().replacen(
+        "metrics:\n",
+        "metrics:\n  contacts_phone: { column: contacts, where: { channel: phon } }\n",
+        1,
+    );
+    fs::write(&program, text).unwrap();
+    let output = run(root, &["check"]);
+    assert!(!output.success);
+    assert!(
+        output.stderr.contains("no rows of `contacts` in data/contacts.csv have channel = phon")
+            && output.stderr.contains(
+                "help: the rows of `contacts` have these `channel` values, nearest first: phone, chat, email"
+            ),
+        "{}",
+        output.stderr
+    );
+}

@@ -1251,9 +1251,34 @@ fn column_series(
     match parts.as_slice() {
         [] => {
             let wanted: Vec<String> = filter.iter().map(|(key, value)| format!("{key} = {value}")).collect();
+            // The values the data has for the first condition none of its
+            // rows meet, nearest first.
+            let help = filter
+                .iter()
+                .find_map(|(key, value)| {
+                    let mut seen: Vec<&str> = column
+                        .parts
+                        .iter()
+                        .flat_map(|part| &part.dimensions)
+                        .filter(|(dimension, _)| dimension == key)
+                        .map(|(_, found)| found.as_str())
+                        .collect();
+                    if seen.contains(&value.as_str()) {
+                        return None;
+                    }
+                    seen.sort_by_key(|found| (strsim::damerau_levenshtein(value, found), *found));
+                    seen.dedup();
+                    let more = seen.len().saturating_sub(GAPS_SHOWN * 2);
+                    let mut list = seen.iter().take(GAPS_SHOWN * 2).copied().collect::<Vec<_>>().join(", ");
+                    if more > 0 {
+                        list.push_str(&format!(" and {more} more"));
+                    }
+                    Some(format!("the rows of `{name}` have these `{key}` values, nearest first: {list}"))
+                })
+                .unwrap_or_else(|| "check the dimension values in the file".to_string());
             Err((
                 format!("no rows of `{name}` in {file} have {}", wanted.join(" and ")),
-                "check the dimension values in the file".to_string(),
+                help,
             ))
         }
         [single] => Ok((*single).clone()),
