@@ -92,6 +92,9 @@ enum Command {
         /// Replace the numbers of an already published week on purpose.
         #[arg(long)]
         restate: bool,
+        /// Publish even though the week's data is missing or incomplete.
+        #[arg(long)]
+        force: bool,
     },
     /// Run the project's sources (sources/*.sql against the database of
     /// site.yaml, executables that print CSV) and write their results to
@@ -150,7 +153,7 @@ impl sitrep::pull::PullProgress for PullLines {
 enum NewCommand {
     /// Create a review week's folder with narratives pre-filled from its numbers.
     Week {
-        /// The week id (default: the week after the newest review).
+        /// The week id (default: the newest week whose data is complete).
         #[arg(value_name = "WEEK")]
         week: Option<String>,
     },
@@ -239,6 +242,9 @@ fn main() -> ExitCode {
             })
         }
         Command::New(NewCommand::Week { week }) => sitrep::scaffold::new_week(root, week.map(|week| read_week(&week)).as_deref()).map(|created| {
+            if let Some(reason) = &created.reason {
+                println!("Creating {reason}.");
+            }
             print_created(&created);
             println!(
                 "\n{GOOD}Created review week {}{GOOD:#}. Fill in the why in each narrative, preview with `sitrep serve`, then `sitrep publish {}`.",
@@ -267,7 +273,8 @@ fn main() -> ExitCode {
             write_stdout(&script, "the completion script")
         }
         Command::Man { output } => write_man_pages(output.as_deref()),
-        Command::Publish { week, restate } => sitrep::pipeline::publish(root, &read_week(&week), restate).map(|summary| {
+        Command::Publish { week, restate, force } => sitrep::pipeline::publish(root, &read_week(&week), restate, force).map(|summary| {
+            print_warnings(&summary.warnings);
             for change in &summary.restated {
                 println!("  restated: {change}");
             }

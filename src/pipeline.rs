@@ -579,11 +579,53 @@ pub struct PublishSummary {
     /// With `--restate`: the numbers that changed.
     pub restated: Vec<Restatement>,
     pub status: Option<Status>,
+    /// Narrative text left as `sitrep new week` wrote it, by file and line.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The metrics whose review-week value lacks data, each described with the
+/// days (or week) it misses: freezing them would publish gaps.
+pub fn incomplete_review_week(numbers: &ReviewNumbers) -> Vec<String> {
+    use crate::load::program::Grain;
+    let mut incomplete = Vec::new();
+    for (program_id, program) in &numbers.programs {
+        for (metric_id, metric) in &program.metrics {
+            let Some(week) = metric.weeks.last() else {
+                continue;
+            };
+            if week.missing == 0 {
+                continue;
+            }
+            let what = match metric.grain {
+                Grain::Day => format!(
+                    "{} of the week's 7 days ({} to {}) {} no data",
+                    week.missing,
+                    week.start,
+                    week.end,
+                    if week.missing == 1 { "has" } else { "have" }
+                ),
+                Grain::Week => format!("the week ending {} has no value", week.end),
+                // A weekly value is never cut from a monthly metric.
+                Grain::Month => continue,
+            };
+            incomplete.push(format!(
+                "{} › {} (`{program_id}.{metric_id}`): {what}",
+                program.name, metric.name
+            ));
+        }
+    }
+    incomplete
 }
 
 /// Freezes the numbers of review `week` into its folder, so later builds
-/// render it from them. `restate` refreshes an already published week.
-pub fn publish(root: &Path, week: &str, restate: bool) -> Result<PublishSummary, Error> {
+/// render it from them. `restate` refreshes an already published week;
+/// `force` publishes a week whose data is incomplete.
+pub fn publish(
+    root: &Path,
+    week: &str,
+    restate: bool,
+    force: bool,
+) -> Result<PublishSummary, Error> {
     let site = &Site::load(root)?;
     let calendar = &site.config.calendar;
     let folder = PathBuf::from("content/reviews").join(week);
@@ -635,6 +677,31 @@ pub fn publish(root: &Path, week: &str, restate: bool) -> Result<PublishSummary,
         Some(frozen) => restatements(frozen, &fresh),
         None => Vec::new(),
     };
+    // A week whose data has not all arrived would be frozen with gaps (a
+    // grey week of nulls when there is none at all).
+    let incomplete = incomplete_review_week(&fresh);
+    if !incomplete.is_empty() && !force {
+        let count = incomplete.len();
+        let mut errors = Diagnostics::default();
+        for (index, what) in incomplete.into_iter().enumerate() {
+            let mut error = Diagnostic::new(&folder, what);
+            if index + 1 == count {
+                error = error.with_help(format!(
+                    "week {id} ends on {end}: publish it once its data is in data/ (`sitrep pull`), or freeze it as it is with `sitrep publish {id} --force`",
+                    id = parsed.id,
+                    end = review.week.week.end
+                ));
+            }
+            errors.push(error);
+        }
+        return Err(errors.into());
+    }
+    let warnings = review
+        .summary
+        .iter()
+        .chain(&review.narratives)
+        .flat_map(crate::scaffold::placeholders)
+        .collect();
     let published = ReviewNumbers {
         published: true,
         ..fresh
@@ -649,6 +716,7 @@ pub fn publish(root: &Path, week: &str, restate: bool) -> Result<PublishSummary,
         path,
         restated,
         status: published.status,
+        warnings,
     })
 }
 

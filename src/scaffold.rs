@@ -12,7 +12,6 @@ use crate::calendar::{add_days, Calendar, ReviewWeek};
 use crate::compute::{compute_review, ExceptionKind, ReviewNumbers};
 use crate::error::{Diagnostic, Diagnostics, Error};
 use crate::load::{Site, SITE_FILE};
-use crate::render::view::status_label;
 
 /// Files created by a command, site-relative.
 #[derive(Debug, Clone)]
@@ -21,6 +20,8 @@ pub struct Created {
     pub files: Vec<PathBuf>,
     /// Worth knowing, not wrong: a week whose data has not arrived yet.
     pub warnings: Vec<String>,
+    /// Why `new week` chose the week it did, when none was named.
+    pub reason: Option<String>,
 }
 
 /// Writes `files` under `root`, or nothing at all when any of them cannot
@@ -131,6 +132,7 @@ pub fn init(root: &Path, today: Date) -> Result<Created, Error> {
         week: Some(week.id),
         files: created,
         warnings: review.warnings,
+        reason: None,
     })
 }
 
@@ -141,6 +143,7 @@ pub fn init(root: &Path, today: Date) -> Result<Created, Error> {
 pub fn new_week(root: &Path, week: Option<&str>) -> Result<Created, Error> {
     let site = Site::load(root)?;
     let calendar = &site.config.calendar;
+    let mut chosen = None;
     let week = match week {
         Some(id) => calendar.parse_week_id(id).map_err(|message| {
             Diagnostics::from(Diagnostic::new(
@@ -148,7 +151,11 @@ pub fn new_week(root: &Path, week: Option<&str>) -> Result<Created, Error> {
                 message,
             ))
         })?,
-        None => next_week(&site),
+        None => {
+            let (week, reason) = newest_complete_week(&site)?;
+            chosen = Some(reason);
+            week
+        }
     };
     let folder = PathBuf::from("content/reviews").join(&week.id);
     if root.join(&folder).join("index.md").exists()
@@ -191,33 +198,123 @@ pub fn new_week(root: &Path, week: Option<&str>) -> Result<Created, Error> {
         week: Some(week.id),
         files: create_all(root, &files)?,
         warnings,
+        reason: chosen,
     })
 }
 
-/// The week after the newest review; without reviews, the newest week
-/// whose data is complete.
-fn next_week(site: &Site) -> ReviewWeek {
+/// How many weeks before the data's last day `new week` looks for one whose
+/// data is complete.
+const COMPLETE_WEEK_SEARCH: i64 = 8;
+
+/// The newest week whose data is complete for every metric, and a sentence
+/// saying why it was chosen; an error when that week already has a review
+/// (the next one's data has not all arrived) or no recent week is complete.
+fn newest_complete_week(site: &Site) -> Result<(ReviewWeek, String), Error> {
     let calendar = &site.config.calendar;
-    if let Some(newest) = site.reviews.last() {
-        return calendar.review_week(calendar.weeks_before(newest.week.week, -1));
-    }
     let latest = site
         .data_files
         .iter()
         .filter_map(|file| file.last_date)
         .max();
-    let week = match latest {
-        Some(date) => {
-            let week = calendar.week_of(date);
-            if week.end == date {
-                week
-            } else {
-                calendar.weeks_before(week, 1)
-            }
-        }
-        None => calendar.weeks_before(calendar.week_of(jiff::ZonedDateTime::now().date()), 1),
+    let Some(latest) = latest else {
+        let week = calendar.weeks_before(calendar.week_of(jiff::ZonedDateTime::now().date()), 1);
+        let week = calendar.review_week(week);
+        let reason = format!(
+            "week {}: the last week that has ended (there is no data yet)",
+            week.id
+        );
+        return Ok((week, reason));
     };
-    calendar.review_week(week)
+    let newest_review = site.reviews.last().map(|review| review.week.week.end);
+    let mut week = calendar.week_of(latest);
+    for _ in 0..COMPLETE_WEEK_SEARCH {
+        if newest_review.is_some_and(|end| week.end <= end) {
+            break;
+        }
+        let review_week = calendar.review_week(week);
+        let incomplete =
+            crate::pipeline::incomplete_review_week(&compute_review(site, &review_week));
+        if incomplete.is_empty() {
+            let reason = format!(
+                "week {}: the newest week whose data is complete (the data ends on {latest})",
+                review_week.id
+            );
+            return Ok((review_week, reason));
+        }
+        week = calendar.weeks_before(week, 1);
+    }
+    let next = match site.reviews.last() {
+        Some(newest) => calendar.review_week(calendar.weeks_before(newest.week.week, -1)),
+        None => calendar.review_week(calendar.week_of(latest)),
+    };
+    let why = match site.reviews.last() {
+        Some(newest) => format!(
+            "the newest review is {} and the data (ending on {latest}) does not cover week {} completely yet",
+            newest.week.id, next.id
+        ),
+        None => format!("no week up to the data's last day ({latest}) has complete data"),
+    };
+    Err(Diagnostics::from(
+        Diagnostic::new("content/reviews", format!("no week to create: {why}"))
+            .with_help(format!(
+                "add the week's data to data/ (`sitrep pull`), or create it anyway: `sitrep new week {}`",
+                next.id
+            )),
+    )
+    .into())
+}
+
+/// Text `new week` writes for the owner to replace, and what it asks for.
+const PLACEHOLDERS: [(&str, &str); 3] = [
+    (
+        "_Explain the variances above",
+        "the \"Why\" is still the template's prompt",
+    ),
+    (
+        "Write the week's headline for leadership here",
+        "the week's headline is still the template's prompt",
+    ),
+    ("Why:", "an exception has no \"Why\" yet"),
+];
+
+/// The lines of a narrative still holding `new week`'s template text (its
+/// prompts, an exception without its why, empty "What next" and "Asks"
+/// items), as warnings naming file and line.
+pub fn placeholders(narrative: &crate::load::narrative::Narrative) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let mut section = "";
+    for (index, line) in narrative.body.lines().enumerate() {
+        let trimmed = line.trim();
+        if let Some(heading) = trimmed.strip_prefix("## ") {
+            section = heading.trim();
+            continue;
+        }
+        let what = PLACEHOLDERS
+            .iter()
+            .find(|(text, _)| {
+                if *text == "Why:" {
+                    trimmed.ends_with(text)
+                } else {
+                    trimmed.contains(text)
+                }
+            })
+            .map(|(_, what)| what.to_string())
+            .or_else(|| {
+                matches!(trimmed, "-" | "- [ ]" | "* [ ]" | "*")
+                    .then(|| format!("an empty item under \"{section}\""))
+            });
+        if let Some(what) = what {
+            found.push(
+                Diagnostic::new(
+                    &narrative.path,
+                    format!("{what}: the template text of `sitrep new week` is published as is"),
+                )
+                .at_line(Some(narrative.body_line + index))
+                .with_help("write it, or delete the line"),
+            );
+        }
+    }
+    found
 }
 
 fn kind_words(kind: ExceptionKind) -> &'static str {
@@ -304,14 +401,13 @@ fn executive_narrative(site: &Site, numbers: &ReviewNumbers) -> String {
         "---\ntitle: {}\nauthor: \"\"\n---\n\n",
         yaml_string(&format!("Weekly business review — week {id}"))
     );
-    let _ = writeln!(
-        text,
-        "_Overall status when this file was created: **{}**. Write the week's headline for leadership here: what happened, why, and what you need._\n",
-        status_label(numbers.status)
+    // No status or "none this week" in the text: they would be frozen at
+    // this moment, while the page's status grid and exceptions stay live.
+    text.push_str(
+        "_Write the week's headline for leadership here: what happened, why, and what you need._\n\n",
     );
-    text.push_str("## Exceptions\n\n");
-    if numbers.exceptions.is_empty() {
-        text.push_str("None this week.\n");
+    if !numbers.exceptions.is_empty() {
+        text.push_str("## Exceptions\n\n");
     }
     for exception in &numbers.exceptions {
         let reference = format!("{}.{}", exception.program, exception.metric);
@@ -331,12 +427,10 @@ fn executive_narrative(site: &Site, numbers: &ReviewNumbers) -> String {
         let Some(program_numbers) = numbers.programs.get(&program.id) else {
             continue;
         };
-        let _ = writeln!(
-            text,
-            "### {} — {}\n",
-            markdown_text(&program.name),
-            status_label(program_numbers.status)
-        );
+        if program_numbers.metrics.is_empty() {
+            continue;
+        }
+        let _ = writeln!(text, "### {}\n", markdown_text(&program.name));
         for metric in headline_metrics(numbers, &program.id) {
             text.push_str(&metric_line(
                 numbers,
@@ -361,11 +455,6 @@ fn program_narrative(site: &Site, numbers: &ReviewNumbers, program_id: &str) -> 
         "---\ntitle: {}\nauthor: {}\n---\n\n",
         yaml_string(&format!("{} — week {id}", program.name)),
         yaml_string(&program.owner)
-    );
-    let _ = writeln!(
-        text,
-        "_Status when this file was created: **{}**._\n",
-        status_label(program_numbers.status)
     );
     text.push_str("## What happened\n\n");
     for metric in headline_metrics(numbers, program_id) {

@@ -20,7 +20,19 @@ pub const MAX_NESTING: usize = 100;
 /// a diagnostic with line, column and, for a misspelt key, a suggestion.
 pub fn parse<T: DeserializeOwned>(text: &str, path: &Path) -> Result<T, Diagnostic> {
     check_nesting(text, path)?;
-    serde_yaml::from_str(text).map_err(|error| diagnostic_for(&error, path))
+    serde_yaml::from_str(text).map_err(|error| {
+        let mut diagnostic = diagnostic_for(&error, path);
+        // serde_yaml places the error of a value with several forms at the
+        // start of the enclosing mapping, the top of the file for a
+        // top-level key; point at the key instead.
+        if diagnostic.message.starts_with("`fiscal_year_end_month` ") {
+            if let Some(line) = KeyLines::new(text).key(&["fiscal_year_end_month"]) {
+                diagnostic.line = Some(line);
+                diagnostic.column = None;
+            }
+        }
+        diagnostic
+    })
 }
 
 /// Refuses text whose flow collections (`[`, `{`) nest more than
@@ -116,18 +128,294 @@ fn diagnostic_for(error: &serde_yaml::Error, path: &Path) -> Diagnostic {
         Some(index) => full[..index].to_string(),
         None => full.clone(),
     };
-    let message = shorten_quoted_strings(&message).replace(
-        "data did not match any variant of untagged enum TargetSpec",
-        "a target must be a number or a mapping like `{ column: <target column> }`",
-    );
-    let mut diagnostic = Diagnostic::new(path, message.clone());
+    let message = shorten_quoted_strings(&message);
+    let help = unknown_key_help(&message);
+    let (message, plain_help) = in_users_terms(&message);
+    let mut diagnostic = Diagnostic::new(path, message);
     if let Some(location) = error.location() {
         diagnostic = diagnostic.at(location.line(), location.column());
     }
-    if let Some(help) = unknown_key_help(&message) {
+    if let Some(help) = help.or(plain_help) {
         diagnostic = diagnostic.with_help(help);
     }
     diagnostic
+}
+
+/// What a key of sitrep's files expects, and an example, for the keys
+/// whose Rust type would otherwise name itself in a message.
+fn expectation(path: &str, expected: &str) -> Option<(String, String)> {
+    let key = path.rsplit('.').next().unwrap_or(path);
+    let key = key.split('[').next().unwrap_or(key);
+    let pair = |what: &str, example: &str| Some((what.to_string(), example.to_string()));
+    match (key, expected) {
+        ("fiscal_year_end_month", _) => pair(
+            "a month: a number from 1 to 12 or a month name",
+            "`fiscal_year_end_month: 6` or `fiscal_year_end_month: june`",
+        ),
+        ("decimals", _) => pair(
+            "a whole number of digits after the decimal point, from 0 to 6",
+            "`decimals: 1`",
+        ),
+        ("status", _) if path.starts_with("initiatives") => pair(
+            "one of `on_track`, `at_risk`, `off_track`, `done`",
+            "`status: on_track`",
+        ),
+        ("status", _) => pair("one of `green`, `amber`, `red`, `grey`", "`status: amber`"),
+        ("x_axis", _) => pair(
+            "`trailing_twelve_months` or `fiscal_year`",
+            "`x_axis: fiscal_year`",
+        ),
+        ("unit", _) => pair(
+            "one of `count`, `percent`, `hours`, `minutes`, `currency`, `ratio`",
+            "`unit: percent`",
+        ),
+        ("better", _) => pair("`up`, `down` or `none`", "`better: up`"),
+        ("compare", _) => pair("`percent` or `bps`", "`compare: bps`"),
+        ("aggregate", _) => pair(
+            "one of `sum`, `mean`, `min`, `max`, `first`, `last`",
+            "`aggregate: mean`",
+        ),
+        ("grain", _) => pair("`day`, `week` or `month`", "`grain: week`"),
+        ("duplicates", _) => pair("`error` or `keep_last`", "`duplicates: keep_last`"),
+        ("style", _) => pair("`primary`, `secondary` or `target`", "`style: secondary`"),
+        ("table", _) => pair("`6w` or `12m`", "`table: 6w`"),
+        (_, "struct SiteFile") => pair(
+            "the site's settings: `key: value` lines such as `title:` and `week_ends_on:`",
+            "`title: Trust & Safety — Weekly Business Review`",
+        ),
+        (_, "struct ProgramFile") => pair(
+            "a program: `key: value` lines `name:`, `owner:`, `metrics:`, …",
+            "`name: Incident Resolutions` then `owner: A. Rivera` on the next line",
+        ),
+        (_, "struct FrontMatter") => pair(
+            "front matter: `key: value` lines (`title:`, `author:`, `status:`) between the `---` lines",
+            "`title: Incident Resolutions — week 47`",
+        ),
+        (_, "struct MetricFile") => pair(
+            "a metric: its keys (`column:`, `unit:`, `target:`, …) indented under its id",
+            "`incidents_reported: { column: incidents_reported, unit: count }`",
+        ),
+        (_, "struct InitiativeFile") => pair(
+            "an initiative: a mapping with `name:`, `status:` and optionally `owner:` and `due:`",
+            "`- { name: Rebuild the triage workflow, status: on_track }`",
+        ),
+        (_, "struct DeckBlockFile") => pair(
+            "a deck block: a mapping with `section:`, `chart:` or `table:`",
+            "`- chart: incidents_reported`",
+        ),
+        (_, "struct DatabaseFile") => pair(
+            "a mapping with `url_env:`, the environment variable holding the database URL",
+            "`database: { url_env: SITREP_DATABASE_URL }`",
+        ),
+        (_, "struct EventSourceFile") => pair(
+            "an event source: a mapping with `path:` and optionally `id:`, `at:`, `duplicates:`",
+            "`tickets: { path: data/tickets/ }`",
+        ),
+        (_, "struct TargetColumnSpec") => pair(
+            "a target column: a mapping with `column:` and optionally `aggregate:`",
+            "`target: { column: frt_target }`",
+        ),
+        (_, "struct StyledSeries") => pair(
+            "a chart series: a mapping with `metric:` and optionally `style:`",
+            "`{ metric: resolution_sla, style: secondary }`",
+        ),
+        ("metrics", "a map") => pair(
+            "the program's metrics: each metric id followed by its keys, indented",
+            "`incidents_reported: { column: incidents_reported }` indented under `metrics:`",
+        ),
+        ("events", "a map") => pair(
+            "the event sources: each name followed by its keys, indented",
+            "`tickets: { path: data/tickets/ }` indented under `events:`",
+        ),
+        ("where", "a map") => pair(
+            "conditions: each column followed by the values it must have",
+            "`where: { channel: [email, chat] }`",
+        ),
+        (_, "a map") => pair("a mapping of `key: value` lines", "`key: value`"),
+        ("initiatives", _) => pair(
+            "a list of initiatives, each starting with `- `",
+            "`- { name: Rebuild the triage workflow, status: on_track }`",
+        ),
+        ("deck", _) => pair(
+            "a list of deck blocks, each starting with `- `",
+            "`- chart: incidents_reported`",
+        ),
+        (_, "a sequence") => pair(
+            "a list: `[a, b]`, or one `- item` line per entry",
+            "`[incidents_resolved, incidents_reported]`",
+        ),
+        (_, "u8") => pair("a whole number from 0 to 255", "`3`"),
+        (_, "f64" | "f32" | "i64" | "i32" | "u32" | "u64" | "a number") => {
+            pair("a number", &format!("`{key}: 0.95`"))
+        }
+        (_, "a boolean") => pair("`true` or `false`", &format!("`{key}: true`")),
+        (_, "a string") => pair(
+            "text (in quotes if YAML would read it as a list, number or mapping)",
+            &format!("`{key}: \"some text\"`"),
+        ),
+        (_, "any value") => pair("a smaller number", &format!("`{key}: 1`")),
+        (_, "a YAML tag starting with '!'") => {
+            pair("one of the words the README lists for this key", &format!("`{key}: <word>`"))
+        }
+        _ => None,
+    }
+}
+
+/// What serde calls the value it found, in the user's words.
+fn found_in_users_terms(found: &str) -> String {
+    let found = found.trim();
+    let found = found
+        .strip_suffix(" as u128")
+        .or(found.strip_suffix(" as i128"))
+        .unwrap_or(found);
+    for (serde, plain) in [
+        ("integer ", "the number "),
+        ("floating point ", "the number "),
+        ("string ", "the text "),
+        ("boolean ", ""),
+    ] {
+        if let Some(value) = found.strip_prefix(serde) {
+            return format!("{plain}{value}");
+        }
+    }
+    match found {
+        "sequence" => "a list".to_string(),
+        "map" => "a mapping".to_string(),
+        "unit value" => "nothing".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The keys of a metric: a path `metrics.<key>` naming one of them is a
+/// metric's key indented as if it were a metric id.
+const METRIC_KEYS: [&str; 28] = [
+    "name",
+    "description",
+    "column",
+    "where",
+    "aggregate",
+    "grain",
+    "divide",
+    "sum",
+    "events",
+    "count",
+    "duration",
+    "open",
+    "percentile",
+    "within",
+    "mean",
+    "at",
+    "difference",
+    "product",
+    "unit",
+    "better",
+    "compare",
+    "target",
+    "tolerance",
+    "sla",
+    "key",
+    "x_axis",
+    "decimals",
+    "initiatives",
+];
+
+/// Rewrites serde's wording (`expected struct MetricFile`, `untagged enum`,
+/// `u8`, `any value`, `unknown variant`, …) into the user's terms: the key,
+/// what it expects and an example. Returns the message and, when it knows
+/// one, the help.
+fn in_users_terms(message: &str) -> (String, Option<String>) {
+    // serde_yaml prefixes the key's path: `metrics.reports.decimals: …`.
+    let (path, body) = match message.split_once(": ") {
+        Some((path, body)) if !path.contains(' ') && !path.is_empty() && !path.starts_with('`') => {
+            (path, body)
+        }
+        _ => ("", message),
+    };
+    let prefix = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}: ")
+    };
+    // The subject: the key's path already leads the message.
+    let subject = if path.is_empty() {
+        "the file should be"
+    } else {
+        "should be"
+    };
+    if let Some(rest) = body
+        .strip_prefix("invalid type: ")
+        .or_else(|| body.strip_prefix("invalid value: "))
+    {
+        if let Some((found, expected)) = rest.rsplit_once(", expected ") {
+            let found = found_in_users_terms(found);
+            if let Some((what, example)) = expectation(path, expected.trim()) {
+                let mut help = format!("e.g. {example}");
+                let last = path.rsplit('.').next().unwrap_or("");
+                if expected.trim() == "struct MetricFile"
+                    && path.starts_with("metrics.")
+                    && path.matches('.').count() == 1
+                    && METRIC_KEYS.contains(&last)
+                {
+                    help = format!(
+                        "`{last}:` is a key of a metric but is indented like a metric id: indent it under its metric's id, two spaces deeper"
+                    );
+                }
+                return (format!("{prefix}{subject} {what}, not {found}"), Some(help));
+            }
+            return (
+                format!("{prefix}{subject} {}, not {found}", expected.trim()),
+                None,
+            );
+        }
+    }
+    if let Some(name) = body.strip_prefix("data did not match any variant of untagged enum ") {
+        let (text, help) = match name.trim() {
+            "TargetSpec" => (
+                "a target must be a number or a mapping like `{ column: <target column> }`",
+                "e.g. `target: 0.95` or `target: { column: <target column> }`",
+            ),
+            "MonthSpec" => (
+                "`fiscal_year_end_month` should be a month: a number from 1 to 12 or a month name",
+                "e.g. `fiscal_year_end_month: 6` or `fiscal_year_end_month: june`",
+            ),
+            "SumSpec" => (
+                "`sum` should be a list of metrics or the name of a numeric column of the event source",
+                "e.g. `sum: [tickets_email, tickets_chat]` or, with `events:`, `sum: handle_minutes`",
+            ),
+            "MeanSpec" => (
+                "`mean` should be `true` (the mean of a `duration:`) or the name of a numeric column of the event source",
+                "e.g. `mean: true` or `mean: handle_minutes`",
+            ),
+            "WhereSpec" | "WhereOperand" | "Scalar" => (
+                "a `where` condition should be a value, a list of values or a test",
+                "e.g. `where: { channel: email }`, `{ channel: [email, chat] }`, `{ priority: { not: low } }` or `{ handle_minutes: { \">=\": 30 } }`",
+            ),
+            "ChartMetrics" | "SeriesSpec" => (
+                "`chart` should be a metric id, or a list of 1 to 3 metric ids or `{ metric: <id>, style: secondary }` entries",
+                "e.g. `chart: incidents_reported` or `chart: [resolution_sla, { metric: frt_sla, style: secondary }]`",
+            ),
+            _ => (
+                "this value has none of the forms its key accepts",
+                "check this key against its description in the README",
+            ),
+        };
+        return (format!("{prefix}{text}"), Some(help.to_string()));
+    }
+    let body = body
+        .replace("unknown variant `", "unknown value `")
+        .replace("unknown field `", "unknown key `")
+        .replace("duplicate field `", "duplicate key `");
+    if let Some(field) = body
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(field, _)| field)
+    {
+        return (
+            format!("{prefix}the key `{field}:` is missing"),
+            Some(format!("add `{field}:`; it is required")),
+        );
+    }
+    (format!("{prefix}{body}"), None)
 }
 
 /// serde quotes values it did not expect like Rust strings
@@ -328,7 +616,7 @@ mod tests {
         assert_eq!(error.line, Some(2));
         assert_eq!(error.column, Some(1));
         assert!(
-            error.message.contains("unknown field `agregate`"),
+            error.message.contains("unknown key `agregate`"),
             "{}",
             error.message
         );

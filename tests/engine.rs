@@ -233,7 +233,7 @@ fn every_problem_is_reported_and_nothing_is_written() {
             "data/zz_more.csv:1: column `total` is also in data/ops.csv (line 1)",
             // An unknown YAML key: file, line and column, and a suggestion.
             "content/programs/typo.yaml:6:5: ",
-            "unknown field `agregate`",
+            "unknown key `agregate`",
             "did you mean `aggregate`?",
             // An unknown operand: the line of `divide`.
             "content/programs/operand.yaml:6: metric `rate` uses `tikets`",

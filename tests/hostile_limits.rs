@@ -128,7 +128,7 @@ fn escapes_in_yaml_keys_and_values_are_shown_escaped() {
     );
     let stderr = check_fails(root);
     assert!(
-        stderr.contains(&format!("unknown field `\\u{{1b}}[2J{INVISIBLE_SHOWN}`")),
+        stderr.contains(&format!("unknown key `\\u{{1b}}[2J{INVISIBLE_SHOWN}`")),
         "{stderr}"
     );
     // A value that is not one of the choices.
@@ -140,7 +140,7 @@ fn escapes_in_yaml_keys_and_values_are_shown_escaped() {
     let stderr = check_fails(root);
     assert!(
         stderr.contains(&format!(
-            "content/programs/ops.yaml:7:13: metrics.tickets.better: unknown variant `{ESCAPES_SHOWN}`"
+            "content/programs/ops.yaml:7:13: metrics.tickets.better: unknown value `{ESCAPES_SHOWN}`"
         )),
         "{stderr}"
     );

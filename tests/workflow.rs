@@ -240,7 +240,8 @@ fn new_week_prefills_narratives_and_refuses_repeats_and_bad_ids() {
     let site = Site::init();
     let next = next_iso_week(&site.week);
 
-    let output = ok(&site.root, &["new", "week"]);
+    // Named: by default `new week` waits for the week's data (tests/guards.rs).
+    let output = ok(&site.root, &["new", "week", &next]);
     assert!(output.stdout.contains(&next), "{}", output.stdout);
     assert_eq!(
         review_weeks(&site.root),

@@ -6,6 +6,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{MetricNumbers, PeriodNumbers, ReviewNumbers};
+use crate::load::program::Unit;
+use crate::render::format::NumberFormat;
 
 /// One number of a published review that today's data changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,13 +19,27 @@ pub struct Restatement {
     pub period: String,
     pub published: Option<f64>,
     pub now: Option<f64>,
+    /// The metric's unit, to show both numbers as the pages do.
+    #[serde(default)]
+    pub unit: Unit,
 }
 
 impl fmt::Display for Restatement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let show = |value: Option<f64>| {
-            value.map_or_else(|| "missing".to_string(), |value| format!("{value}"))
+        // As the pages write them (`87.8%`, `1,234`), with just enough
+        // more digits to tell the two apart when the usual ones do not.
+        let format = NumberFormat::new(self.unit, None);
+        let (published, now) = match (self.published, self.now) {
+            (Some(published), Some(now)) => {
+                let (published, now) = format.apart(published, now);
+                (Some(published), Some(now))
+            }
+            (published, now) => (
+                published.map(|value| format.value(Some(value))),
+                now.map(|value| format.value(Some(value))),
+            ),
         };
+        let show = |value: Option<String>| value.unwrap_or_else(|| "missing".to_string());
         write!(
             f,
             "{} {}.{}, {}: published {}, now {}",
@@ -31,8 +47,8 @@ impl fmt::Display for Restatement {
             self.program,
             self.metric,
             self.period,
-            show(self.published),
-            show(self.now)
+            show(published),
+            show(now)
         )
     }
 }
@@ -68,6 +84,7 @@ pub fn restatements(published: &ReviewNumbers, fresh: &ReviewNumbers) -> Vec<Res
                         period,
                         published: old,
                         now: new,
+                        unit: metric.unit,
                     });
                 }
             };
@@ -126,5 +143,36 @@ mod tests {
         assert!(differs(Some(1079.0), Some(1085.0)));
         assert!(differs(None, Some(0.0)));
         assert!(!differs(None, None));
+    }
+
+    #[test]
+    fn restatements_show_numbers_as_the_pages_do() {
+        let change = |unit, published, now| Restatement {
+            version: "2026-W47".to_string(),
+            program: "p".to_string(),
+            metric: "m".to_string(),
+            period: "week 2026-11-16..2026-11-22".to_string(),
+            published,
+            now,
+            unit,
+        };
+        // 0.8778135… is 87.78…%: one decimal, as on the page.
+        assert_eq!(
+            change(Unit::Percent, Some(0.877_813_504_823_151_1), Some(0.8812)).to_string(),
+            "2026-W47 p.m, week 2026-11-16..2026-11-22: published 87.8%, now 88.1%"
+        );
+        // 87.78% and 87.81% both read 87.8%: two decimals tell them apart.
+        assert_eq!(
+            change(Unit::Percent, Some(0.8778), Some(0.8781)).to_string(),
+            "2026-W47 p.m, week 2026-11-16..2026-11-22: published 87.78%, now 87.81%"
+        );
+        assert_eq!(
+            change(Unit::Count, Some(1079.0), None).to_string(),
+            "2026-W47 p.m, week 2026-11-16..2026-11-22: published 1,079, now missing"
+        );
+        assert_eq!(
+            change(Unit::Minutes, Some(36.4), Some(37.6)).to_string(),
+            "2026-W47 p.m, week 2026-11-16..2026-11-22: published 36.4 min, now 37.6 min"
+        );
     }
 }

@@ -484,7 +484,7 @@ mod tests {
     fn missing_title_is_an_error() {
         let errors = parse("week_ends_on: sunday\n").unwrap_err();
         assert!(
-            errors[0].message.contains("missing field `title`"),
+            errors[0].message.contains("the key `title:` is missing"),
             "{}",
             errors[0].message
         );

@@ -11,7 +11,7 @@ pub mod inputs;
 pub mod narrative;
 pub mod program;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -276,6 +276,8 @@ impl Site {
                     ))
                     .with_help("add the week's data to data/ before publishing it"),
                 );
+            } else if !review.published {
+                warnings.extend(review_week_gaps(&data, &review.week));
             }
         }
         errors
@@ -344,6 +346,73 @@ fn load_theme(inputs: &InputFiles, name: &str, errors: &mut Diagnostics) -> Opti
         }
     }
     Some(theme)
+}
+
+/// How many columns or dates a gap warning names before "and N more".
+const GAPS_SHOWN: usize = 5;
+
+/// Warnings for the data files that lack days of a draft review week: one
+/// per file, naming its columns and dates without a value. A dimension
+/// group counts from its first row; a file that has no day of the week at
+/// all is named too (its data may not have arrived).
+fn review_week_gaps(data: &DataSet, week: &crate::calendar::ReviewWeek) -> Vec<Diagnostic> {
+    let period = week.week;
+    // File index → (column names, missing dates).
+    let mut gaps: BTreeMap<usize, (Vec<String>, BTreeSet<jiff::civil::Date>)> = BTreeMap::new();
+    for column in data.columns.values() {
+        for part in &column.parts {
+            let Some(first) = part.series.dates().next() else {
+                continue;
+            };
+            let mut missing = Vec::new();
+            for (offset, value) in part.series.days(period).enumerate() {
+                let day = period.start + jiff::Span::new().days(offset as i64);
+                if value.is_none() && day >= first {
+                    missing.push(day);
+                }
+            }
+            if missing.is_empty() {
+                continue;
+            }
+            let entry = gaps.entry(column.file).or_default();
+            if !entry.0.contains(&column.name) {
+                entry.0.push(column.name.clone());
+            }
+            entry.1.extend(missing);
+        }
+    }
+    let list = |items: Vec<String>| {
+        let more = items.len().saturating_sub(GAPS_SHOWN);
+        let mut text = items
+            .into_iter()
+            .take(GAPS_SHOWN)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+        text
+    };
+    gaps.into_iter()
+        .filter_map(|(file, (columns, dates))| {
+            let path = &data.files.get(file)?.path;
+            Some(
+                Diagnostic::new(
+                    path,
+                    format!(
+                        "no value on {} for {}, in draft week {} ({} to {}): the week's numbers that read {} stay incomplete",
+                        list(dates.iter().map(ToString::to_string).collect()),
+                        list(columns.iter().map(|name| format!("`{name}`")).collect()),
+                        week.id,
+                        period.start,
+                        period.end,
+                        if columns.len() == 1 { "it" } else { "them" }
+                    ),
+                )
+                .with_help("add the missing rows (or re-run `sitrep pull`) before `sitrep publish`"),
+            )
+        })
+        .collect()
 }
 
 fn load_data(
@@ -1269,9 +1338,34 @@ fn column_series(
     match parts.as_slice() {
         [] => {
             let wanted: Vec<String> = filter.iter().map(|(key, value)| format!("{key} = {value}")).collect();
+            // The values the data has for the first condition none of its
+            // rows meet, nearest first.
+            let help = filter
+                .iter()
+                .find_map(|(key, value)| {
+                    let mut seen: Vec<&str> = column
+                        .parts
+                        .iter()
+                        .flat_map(|part| &part.dimensions)
+                        .filter(|(dimension, _)| dimension == key)
+                        .map(|(_, found)| found.as_str())
+                        .collect();
+                    if seen.contains(&value.as_str()) {
+                        return None;
+                    }
+                    seen.sort_by_key(|found| (strsim::damerau_levenshtein(value, found), *found));
+                    seen.dedup();
+                    let more = seen.len().saturating_sub(GAPS_SHOWN * 2);
+                    let mut list = seen.iter().take(GAPS_SHOWN * 2).copied().collect::<Vec<_>>().join(", ");
+                    if more > 0 {
+                        list.push_str(&format!(" and {more} more"));
+                    }
+                    Some(format!("the rows of `{name}` have these `{key}` values, nearest first: {list}"))
+                })
+                .unwrap_or_else(|| "check the dimension values in the file".to_string());
             Err((
                 format!("no rows of `{name}` in {file} have {}", wanted.join(" and ")),
-                "check the dimension values in the file".to_string(),
+                help,
             ))
         }
         [single] => Ok((*single).clone()),
@@ -1329,5 +1423,215 @@ fn check_grain(
         ))
         .at_line(series.line(date).map(|line| line as usize))
         .with_help("date each value on the period's last day, or set the metric's `grain: day`")),
+    }
+}
+
+#[cfg(test)]
+mod yaml_message_tests {
+    use std::path::Path;
+
+    /// Words of Rust and serde that mean nothing to a program manager.
+    const JARGON: [&str; 16] = [
+        "struct ",
+        "enum ",
+        "any value",
+        "Option<",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "i64",
+        "i32",
+        "f64",
+        "f32",
+        "variant",
+        "untagged",
+        "expected a map",
+        "sequence",
+    ];
+
+    /// A site.yaml that is valid apart from the lines given.
+    fn site(extra: &str) -> String {
+        format!("title: T\n{extra}\n")
+    }
+
+    /// A program file that is valid apart from the text given.
+    fn program(metrics: &str, rest: &str) -> String {
+        format!("name: P\nowner: O\nmetrics:\n{metrics}\n{rest}\n")
+    }
+
+    fn messages() -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut record = |input: &str, errors: Vec<crate::error::Diagnostic>| {
+            assert!(!errors.is_empty(), "no error for {input:?}");
+            for error in errors {
+                out.push((input.to_string(), error.to_string()));
+            }
+        };
+        let sites = [
+            site("fiscal_year_end_month: 99999999999999999999"),
+            site("fiscal_year_end_month: [1]"),
+            site("fiscal_year_end_month: 1.5"),
+            site("week_ends_on: [sunday]"),
+            site("x_axis: 3"),
+            site("x_axis: monthly"),
+            site("tolerance: high"),
+            site("allow_html: maybe"),
+            site("database: postgres"),
+            site("database: { url_env: [A] }"),
+            site("events: [tickets]"),
+            site("events:\n  tickets: data/tickets.csv"),
+            site("events:\n  tickets: { path: [a] }"),
+            site("events:\n  tickets: { path: data/t.csv, duplicates: 3 }"),
+            "- title: T\n".to_string(),
+            "title: [T]\n".to_string(),
+            "title:\n  name: T\n".to_string(),
+            "42\n".to_string(),
+            "owner: x\n".to_string(),
+            "title: T\n  bad: indentation\n".to_string(),
+            "title: T\ntitle: U\n".to_string(),
+        ];
+        for text in &sites {
+            if let Err(errors) = super::config::parse_site_config(text, Path::new("site.yaml")) {
+                record(text, errors);
+            } else {
+                panic!("site.yaml accepted: {text:?}");
+            }
+        }
+        let programs = [
+            // An indentation mistake: the metric's keys at the metric's level.
+            program("  reports:\n  name: Reports\n  column: reports", ""),
+            program("  reports: 5", ""),
+            program("  reports: [a, b]", ""),
+            program("  - reports", ""),
+            program("  reports: { column: [a] }", ""),
+            program("  reports: { column: r, decimals: 300 }", ""),
+            program("  reports: { column: r, decimals: -1 }", ""),
+            program("  reports: { column: r, decimals: two }", ""),
+            program("  reports: { column: r, tolerance: [1] }", ""),
+            program("  reports: { column: r, percentile: high }", ""),
+            program("  reports: { column: r, target: [1] }", ""),
+            program("  reports: { column: r, target: high }", ""),
+            program("  reports: { column: r, target: { column: [t] } }", ""),
+            program(
+                "  reports: { column: r, target: { column: t, aggregate: 3 } }",
+                "",
+            ),
+            program("  reports: { column: r, unit: 3 }", ""),
+            program("  reports: { column: r, better: [up] }", ""),
+            program("  reports: { column: r, aggregate: { a: b } }", ""),
+            program("  reports: { column: r, sla: maybe }", ""),
+            program("  reports: { column: r, key: 3 }", ""),
+            program("  reports: { column: r, divide: a }", ""),
+            program("  reports: { column: r, sum: { a: b } }", ""),
+            program("  reports: { events: t, mean: { a: b } }", ""),
+            program("  reports: { column: r, where: [a] }", ""),
+            program(
+                "  reports: { column: r, where: { channel: { a: { b: c } } } }",
+                "",
+            ),
+            program("  reports: { column: r, where: { channel: [[a]] } }", ""),
+            program("  reports: { column: r, x_axis: [a] }", ""),
+            program("  reports: { column: r, grain: 7 }", ""),
+            program("  reports: { column: r }", "initiatives:\n  - 3"),
+            program("  reports: { column: r }", "initiatives:\n  - Write it"),
+            program("  reports: { column: r }", "initiatives: { name: x }"),
+            program(
+                "  reports: { column: r }",
+                "initiatives:\n  - { name: x, status: 3 }",
+            ),
+            program(
+                "  reports: { column: r }",
+                "initiatives:\n  - { name: x, status: on_track, due: [1] }",
+            ),
+            program(
+                "  reports: { column: r }",
+                "initiatives:\n  - { name: [x], status: on_track }",
+            ),
+            program("  reports: { column: r }", "deck: reports"),
+            program("  reports: { column: r }", "deck:\n  - reports"),
+            program("  reports: { column: r }", "deck:\n  - chart: { a: b }"),
+            program("  reports: { column: r }", "deck:\n  - chart: [[a]]"),
+            program(
+                "  reports: { column: r }",
+                "deck:\n  - chart: [{ metric: [a] }]",
+            ),
+            program(
+                "  reports: { column: r }",
+                "deck:\n  - chart: [{ metric: a, style: 3 }]",
+            ),
+            program("  reports: { column: r }", "deck:\n  - table: 3"),
+            program(
+                "  reports: { column: r }",
+                "deck:\n  - chart: reports\n    prior_year: sometimes",
+            ),
+            program(
+                "  reports: { column: r }",
+                "deck:\n  - chart: reports\n    decimals: 1000",
+            ),
+            program(
+                "  reports: { column: r }",
+                "deck:\n  - chart: reports\n    metrics: reports",
+            ),
+            "name: P\n".to_string(),
+            "name: P\nowner: [O]\n".to_string(),
+            "name: P\nowner: O\nmetrics: 5\n".to_string(),
+            "- name: P\n".to_string(),
+            "name: P\nowner: O\nsummary: { a: b }\n".to_string(),
+        ];
+        for text in &programs {
+            match super::program::parse_program("p", text, Path::new("content/programs/p.yaml")) {
+                Err(errors) => record(text, errors),
+                Ok(_) => panic!("program accepted: {text:?}"),
+            }
+        }
+        let narratives = [
+            "---\ntitle: [a\n---\nbody\n",
+            "---\n- a\n---\nbody\n",
+            "---\nsome text\n---\nbody\n",
+            "---\ntitle: T\n  author: A\n---\nbody\n",
+            "---\ntitle: { a: b }\n---\nbody\n",
+            "---\nstatus: purple\n---\nbody\n",
+            "---\nstatus: 3\n---\nbody\n",
+            "---\nstatus: [red]\n---\nbody\n",
+            "---\nauthor: [A]\n---\nbody\n",
+            "---\ntitel: T\n---\nbody\n",
+            "---\n42\n---\nbody\n",
+        ];
+        for text in narratives {
+            match super::narrative::parse_narrative(
+                text,
+                Path::new("content/reviews/2026-W48/index.md"),
+                None,
+            ) {
+                Err(error) => record(text, vec![error]),
+                Ok(_) => panic!("narrative accepted: {text:?}"),
+            }
+        }
+        out
+    }
+
+    /// Every message of a serde-derived type's error path is in the
+    /// user's terms: no Rust type names, and always a help line.
+    #[test]
+    fn yaml_errors_speak_the_users_terms() {
+        let mut bad = Vec::new();
+        for (input, message) in messages() {
+            let lower = message.to_lowercase();
+            let jargon: Vec<&str> = JARGON
+                .iter()
+                .copied()
+                .filter(|word| lower.contains(&word.to_lowercase()))
+                .collect();
+            if !jargon.is_empty() || !message.contains("help: ") {
+                bad.push(format!("{input:?}\n  → {message}\n  (jargon: {jargon:?})"));
+            }
+        }
+        assert!(
+            bad.is_empty(),
+            "{} messages leak Rust:\n{}",
+            bad.len(),
+            bad.join("\n")
+        );
     }
 }

@@ -20,7 +20,7 @@ use crate::load::Site;
 use crate::write::OutputFile;
 use format::delta;
 use narrative::{
-    escape_html, expand_calls, fill_tokens, narrative_html, relative_links, resolve_link, Call,
+    escape_html, expand_all_calls, fill_tokens, narrative_html, relative_links, resolve_link, Call,
     Scope,
 };
 use pages::{
@@ -213,8 +213,8 @@ fn render_version(
             links.extend(rendered.links);
             Some(rendered.view)
         }
-        Err(problem) => {
-            errors.push(problem);
+        Err(problems) => {
+            errors.extend(problems);
             None
         }
     };
@@ -286,13 +286,14 @@ fn render_narrative(
     pages: &HashSet<String>,
     numbers: &ReviewNumbers,
     narrative: &Narrative,
-) -> Result<RenderedNarrative, Diagnostic> {
+) -> Result<RenderedNarrative, Vec<Diagnostic>> {
     let mut scope = scope.clone();
     scope.program = narrative.program.clone();
-    let expanded = expand_calls(narrative, scope)?;
+    let expanded = expand_all_calls(narrative, scope)?;
     // Markdown problems (a call as a link's address, …) first: the link
     // check below would report them less clearly.
-    let html = narrative_html(narrative, &expanded, site.config.allow_html)?;
+    let html = narrative_html(narrative, &expanded, site.config.allow_html)
+        .map_err(|problem| vec![problem])?;
     // Internal links must lead to a page (or asset) of the built site.
     let page = match &narrative.program {
         Some(program) => format!("{}/{program}/index.html", numbers.version.id),
@@ -303,9 +304,9 @@ fn render_narrative(
         let target = resolve_link(&page, &url);
         match target {
             Some(target) if pages.contains(&target) => links.push(target),
-            _ => return Err(Diagnostic::new(&narrative.path, format!("the link `{url}` leads to no page of the built site"))
+            _ => return Err(vec![Diagnostic::new(&narrative.path, format!("the link `{url}` leads to no page of the built site"))
                 .at_line(Some(narrative.body_line + expanded.line(offset) - 1))
-                .with_help(format!("links are relative to this page, {page}; e.g. `../index.html` is the week's summary"))),
+                .with_help(format!("links are relative to this page, {page}; e.g. `../index.html` is the week's summary"))]),
         }
     }
     let calls = expanded.calls;
@@ -316,7 +317,7 @@ fn render_narrative(
         .collect::<Result<Vec<String>, Diagnostic>>()
         .map_err(|mut problem| {
             problem.path = PathBuf::from(&narrative.path);
-            problem
+            vec![problem]
         })?;
     Ok(RenderedNarrative {
         view: NarrativeView {

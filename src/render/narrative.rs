@@ -270,6 +270,12 @@ fn make_call(name: &str, arguments: &[String], scope: &Scope) -> Result<Call, St
                         metrics: Vec::new(),
                     });
                 }
+                let name = &arguments[0];
+                if !name.contains('.') && scope.resolve(name).is_err() {
+                    return Err(format!(
+                        "`{name}` is neither a chart title of the deck of `{program}` nor one of its metrics"
+                    ));
+                }
             }
             let metrics = arguments
                 .iter()
@@ -365,6 +371,87 @@ fn code_ranges(markdown: &str) -> Vec<std::ops::Range<usize>> {
 /// code (`` `{{ value("m") }}` ``, code blocks) is shown as written, so no
 /// text can execute template code.
 pub fn expand_calls(narrative: &Narrative, scope: Scope) -> Result<Expanded, Diagnostic> {
+    expand_all_calls(narrative, scope).map_err(|mut errors| errors.swap_remove(0))
+}
+
+/// What to write instead of a call that failed: the metrics of the program
+/// it names (nearest first), the deck's chart titles, the programs.
+fn call_help(name: &str, arguments: &[String], scope: &Scope) -> String {
+    let nearest = |word: &str, candidates: &mut Vec<&str>| {
+        candidates
+            .sort_by_key(|candidate| (strsim::damerau_levenshtein(word, candidate), *candidate));
+        let shown: Vec<&str> = candidates.iter().take(12).copied().collect();
+        let more = candidates.len().saturating_sub(shown.len());
+        let mut list = shown.join(", ");
+        if more > 0 {
+            list.push_str(&format!(" and {more} more"));
+        }
+        list
+    };
+    let metric_list = |argument: &str| -> Option<String> {
+        let (program, metric) = match (argument.split_once('.'), &scope.program) {
+            (Some((program, metric)), _) => (program.to_string(), metric),
+            (None, Some(program)) => (program.clone(), argument),
+            (None, None) => return None,
+        };
+        let metrics = scope.metrics.get(&program)?;
+        if metrics.iter().any(|known| known == metric) {
+            return None;
+        }
+        let mut candidates: Vec<&str> = metrics.iter().map(String::as_str).collect();
+        Some(format!(
+            "the metrics of {program}, nearest first: {}",
+            nearest(metric, &mut candidates)
+        ))
+    };
+    match name {
+        "chart" => {
+            let titles: Vec<String> = scope
+                .program
+                .as_ref()
+                .and_then(|program| scope.chart_blocks.get(program))
+                .map(|blocks| {
+                    blocks
+                        .iter()
+                        .map(|(_, title)| format!("\"{title}\""))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let metrics = arguments.iter().find_map(|argument| metric_list(argument));
+            let titles = if scope.program.is_none() {
+                String::new()
+            } else if titles.is_empty() {
+                "this program's deck has no chart titles; ".to_string()
+            } else {
+                format!("the deck's chart titles are {}; ", titles.join(", "))
+            };
+            match metrics {
+                Some(metrics) => format!("{titles}chart() takes 1 to 3 metric ids: {metrics}"),
+                None => format!("{titles}chart() takes a deck chart's title or 1 to 3 metric ids"),
+            }
+        }
+        "value" | "delta" | "status" => {
+            match arguments.first().and_then(|argument| metric_list(argument)) {
+                Some(metrics) => metrics,
+                None => "see the README's list of narrative calls (\"Narratives\")".to_string(),
+            }
+        }
+        "table" => {
+            let mut programs: Vec<&str> = scope.metrics.keys().map(String::as_str).collect();
+            let program = arguments.first().map_or("", String::as_str);
+            format!("the programs are {}", nearest(program, &mut programs))
+        }
+        _ => format!(
+            "the calls are {}",
+            CALLS.map(|call| format!("{call}()")).join(", ")
+        ),
+    }
+}
+
+/// Like [`expand_calls`], but every bad call of the narrative is reported,
+/// each with its line and column.
+pub fn expand_all_calls(narrative: &Narrative, scope: Scope) -> Result<Expanded, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
     let body: String = narrative
         .body
         .chars()
@@ -404,25 +491,35 @@ pub fn expand_calls(narrative: &Narrative, scope: Scope) -> Result<Expanded, Dia
         expanded.push_str(&body[position..start]);
         line += body[counted..start].matches('\n').count();
         counted = start;
+        // The column of the call's `{{`, counted in characters.
+        let line_start = body[..start].rfind('\n').map_or(0, |index| index + 1);
+        let column = body[line_start..start].chars().count() + 1;
         let error = |message: String, help: &str| {
             Diagnostic::new(Path::new(&narrative.path), message)
-                .at_line(Some(line))
+                .at(line, column)
                 .with_help(help.to_string())
         };
         match parse_braces(&body[start + 2..end - 2]) {
             Braces::Text => expanded.push_str(&body[start..end]),
             Braces::Malformed(name) => {
-                return Err(error(
+                errors.push(error(
                     format!("`{}` is not a valid call", body[start..end].trim()),
                     &format!(
                         "write calls like {name}(\"metric_id\"), with every argument in quotes"
                     ),
-                ))
+                ));
+                expanded.push_str(&body[start..end]);
             }
             Braces::Call(name, arguments) => {
-                let call = make_call(&name, &arguments, &scope).map_err(|message| {
-                    error(message, "see the README's list of narrative calls")
-                })?;
+                let call = match make_call(&name, &arguments, &scope) {
+                    Ok(call) => call,
+                    Err(message) => {
+                        errors.push(error(message, &call_help(&name, &arguments, &scope)));
+                        expanded.push_str(&body[start..end]);
+                        position = end;
+                        continue;
+                    }
+                };
                 // Charts and tables are blocks: their token says so, for
                 // `markdown_to_html` to keep them out of paragraphs.
                 let start_char = match call {
@@ -439,6 +536,9 @@ pub fn expand_calls(narrative: &Narrative, scope: Scope) -> Result<Expanded, Dia
             }
         }
         position = end;
+    }
+    if !errors.is_empty() {
+        return Err(errors);
     }
     expanded.push_str(&body[position..]);
     let newlines = expanded
@@ -1206,6 +1306,35 @@ mod tests {
                 .contains("program `incidents` has no metric `reportd` (did you mean `reported`?)"),
             "{}",
             error.message
+        );
+    }
+
+    #[test]
+    fn every_bad_call_is_reported_with_its_column_and_the_choices() {
+        let errors = expand_all_calls(
+            &narrative(
+                "a {{ value(\"reportd\") }}\n  {{ chart(\"Volumes\") }} {{ value(\"x\") }}\n",
+            ),
+            scope(),
+        )
+        .unwrap_err();
+        // Body lines 1 and 2 are file lines 5 and 6; the third call starts
+        // after 2 spaces, the 22 characters of the chart call and a space.
+        let places: Vec<_> = errors
+            .iter()
+            .map(|error| (error.line, error.column))
+            .collect();
+        assert_eq!(
+            places,
+            [(Some(5), Some(3)), (Some(6), Some(3)), (Some(6), Some(26))]
+        );
+        assert_eq!(
+            errors[0].help.as_deref(),
+            Some("the metrics of incidents, nearest first: reported, backlog")
+        );
+        assert_eq!(
+            errors[1].help.as_deref(),
+            Some("the deck's chart titles are \"Volume\"; chart() takes 1 to 3 metric ids: the metrics of incidents, nearest first: backlog, reported")
         );
     }
 
