@@ -91,9 +91,8 @@ pub struct EventTable {
     pub header: Vec<String>,
     pub columns: HashMap<String, Column>,
     pub rows: usize,
-    /// The file (index into `files`) and line of each row, for messages.
-    pub row_file: Vec<u16>,
-    pub row_line: Vec<u32>,
+    /// The file and line of each row, for messages.
+    pub places: RowPlaces,
     /// The first and last local day any timestamp of the source falls on:
     /// days outside are not covered by the export, so they are gaps.
     pub first_day: Option<Date>,
@@ -129,16 +128,130 @@ impl EventTable {
 
     /// Where row `row` came from: its file and line.
     pub fn place(&self, row: usize) -> (&Path, usize) {
-        (
-            &self.files[usize::from(self.row_file[row])],
-            self.row_line[row] as usize,
-        )
+        let (file, line) = self.places.get(row);
+        (&self.files[file], line)
     }
 
     /// The instant a local day starts, in milliseconds.
     pub fn day_start(&self, date: Date) -> i64 {
         local_midnight(date, &self.time_zone)
     }
+}
+
+/// The file and line of each row of a source, kept as runs of rows on
+/// consecutive lines of one file: a file without blank lines or line
+/// breaks inside values is one run per parsed chunk, where a file index
+/// and line per row would cost six bytes a row.
+#[derive(Debug, Clone, Default)]
+pub struct RowPlaces {
+    /// (first row, file index, line of the first row), by first row.
+    runs: Vec<(u32, u16, u32)>,
+    rows: usize,
+}
+
+impl RowPlaces {
+    /// Adds the next row, at `line` of file `file`.
+    fn push(&mut self, file: u16, line: u32) {
+        let row = self.rows as u32;
+        let continues = self
+            .runs
+            .last()
+            .is_some_and(|&(first, run_file, first_line)| {
+                run_file == file
+                    && u64::from(first_line) + u64::from(row - first) == u64::from(line)
+            });
+        if !continues {
+            self.runs.push((row, file, line));
+        }
+        self.rows += 1;
+    }
+
+    /// Adds the rows of `other` after these.
+    fn append(&mut self, other: &RowPlaces) {
+        for (index, &(first, file, line)) in other.runs.iter().enumerate() {
+            let end = other
+                .runs
+                .get(index + 1)
+                .map_or(other.rows, |run| run.0 as usize);
+            self.push(file, line);
+            let rest = end - first as usize - 1;
+            self.rows += rest;
+        }
+    }
+
+    /// The file index and line of `row`.
+    pub fn get(&self, row: usize) -> (usize, usize) {
+        let run = self
+            .runs
+            .partition_point(|&(first, _, _)| first as usize <= row)
+            - 1;
+        let (first, file, line) = self.runs[run];
+        (usize::from(file), line as usize + (row - first as usize))
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// The places of the rows `keep` keeps.
+    fn retain(&self, keep: &[bool]) -> RowPlaces {
+        let mut kept = RowPlaces::default();
+        for (index, &(first, file, line)) in self.runs.iter().enumerate() {
+            let end = self
+                .runs
+                .get(index + 1)
+                .map_or(self.rows, |run| run.0 as usize);
+            for (offset, &keeps) in keep[first as usize..end].iter().enumerate() {
+                if keeps {
+                    kept.push(file, line + offset as u32);
+                }
+            }
+        }
+        kept
+    }
+}
+
+/// The ids of a chunk's rows, one after another: the id column is only
+/// checked for repeats, so it is never interned (millions of unique ids
+/// would cost more than every other column).
+#[derive(Default)]
+struct Ids {
+    bytes: Vec<u8>,
+    /// Where each row's id ends in `bytes`.
+    ends: Vec<u32>,
+}
+
+impl Ids {
+    fn get(&self, index: usize) -> &[u8] {
+        let start = if index == 0 {
+            0
+        } else {
+            self.ends[index - 1] as usize
+        };
+        &self.bytes[start..self.ends[index] as usize]
+    }
+}
+
+/// A fast 64-bit hash of an id, to find repeats by sorting; equal hashes
+/// are compared byte by byte, so a collision costs time, never a row.
+fn id_hash(bytes: &[u8]) -> u64 {
+    let mut hash = bytes.len() as u64;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        hash = (hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    let mut last = [0u8; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    hash = (hash.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    // SplitMix64's finaliser spreads every bit over the whole hash.
+    hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    hash ^ (hash >> 31)
 }
 
 /// The instant of local midnight starting `date` in `tz` (moved forward
@@ -212,7 +325,10 @@ fn decompress<'a>(bytes: &'a [u8], path: &Path) -> Result<std::borrow::Cow<'a, [
 /// The columns read from one chunk of lines.
 struct Chunk {
     columns: Vec<ChunkColumn>,
-    lines: Vec<u32>,
+    /// The lines of the rows (file index 0: the caller knows the file).
+    places: RowPlaces,
+    /// The ids, when the source has an id column.
+    ids: Ids,
     errors: Vec<Diagnostic>,
 }
 
@@ -234,12 +350,7 @@ pub fn load_source(
     time_zone: &TimeZone,
 ) -> Result<EventTable, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let mut needs: Vec<(String, ColumnKind)> = needs.to_vec();
-    if let Some(id) = &config.id {
-        if !needs.iter().any(|(name, _)| name == id) {
-            needs.push((id.clone(), ColumnKind::Text));
-        }
-    }
+    let needs: Vec<(String, ColumnKind)> = needs.to_vec();
     let mut header_all: Vec<String> = Vec::new();
     let mut table_columns: Vec<Column> = needs
         .iter()
@@ -254,8 +365,9 @@ pub fn load_source(
         .collect();
     let mut dictionaries: Vec<HashMap<Vec<u8>, u32>> =
         needs.iter().map(|_| HashMap::new()).collect();
-    let mut row_file = Vec::new();
-    let mut row_line = Vec::new();
+    let mut places = RowPlaces::default();
+    // Each chunk's ids, with the row of its first id.
+    let mut ids: Vec<(usize, Ids)> = Vec::new();
     for (file_index, (path, bytes)) in files.iter().enumerate() {
         let text = match decompress(bytes, path) {
             Ok(text) => text,
@@ -299,6 +411,26 @@ pub fn load_source(
                 }
             }
         }
+        let id_position = match &config.id {
+            Some(id) => match header.iter().position(|found| found == id) {
+                Some(position) => Some(position),
+                None => {
+                    errors.push(
+                        Diagnostic::new(
+                            path,
+                            format!("event source `{}` needs a column `{id}`, which this file does not have", config.name),
+                        )
+                        .at_line(Some(1))
+                        .with_help(match closest(id, header.iter().map(String::as_str)) {
+                            Some(suggestion) => format!("did you mean `{suggestion}`? Every file of the source needs its `id` column"),
+                            None => "every file of an event source needs its `id` column; add it to the export or correct `id:` in site.yaml".to_string(),
+                        }),
+                    );
+                    continue;
+                }
+            },
+            None => None,
+        };
         if positions.len() != needs.len() {
             continue;
         }
@@ -313,6 +445,7 @@ pub fn load_source(
                     &body[start..end],
                     first_line,
                     &positions,
+                    id_position,
                     &kinds,
                     &names,
                     time_zone,
@@ -320,18 +453,41 @@ pub fn load_source(
                 )
             })
             .collect();
+        let file_rows: usize = parsed.iter().map(|chunk| chunk.places.len()).sum();
+        // The chunks' parts of each column, so that the columns are joined
+        // one after another and each column's parts are freed before the
+        // next column is allocated (not every column twice at once).
+        let mut parts: Vec<Vec<ChunkColumn>> = (0..needs.len())
+            .map(|_| Vec::with_capacity(parsed.len()))
+            .collect();
         for chunk in parsed {
             if errors.len() < MAX_ERRORS {
                 errors.extend(chunk.errors.into_iter().take(MAX_ERRORS - errors.len()));
             }
-            row_file.extend(std::iter::repeat_n(file_index as u16, chunk.lines.len()));
-            row_line.extend(chunk.lines);
-            for ((column, parsed), dictionary) in table_columns
-                .iter_mut()
-                .zip(chunk.columns)
-                .zip(dictionaries.iter_mut())
-            {
-                match (column, parsed) {
+            let mut chunk_places = chunk.places;
+            for run in &mut chunk_places.runs {
+                run.1 = file_index as u16;
+            }
+            if config.id.is_some() {
+                ids.push((places.len(), chunk.ids));
+            }
+            places.append(&chunk_places);
+            for (part, column) in parts.iter_mut().zip(chunk.columns) {
+                part.push(column);
+            }
+        }
+        for ((column, column_parts), dictionary) in table_columns
+            .iter_mut()
+            .zip(parts)
+            .zip(dictionaries.iter_mut())
+        {
+            match column {
+                Column::Timestamp(all) => all.reserve_exact(file_rows),
+                Column::Number(all) => all.reserve_exact(file_rows),
+                Column::Text { codes, .. } => codes.reserve_exact(file_rows),
+            }
+            for parsed in column_parts {
+                match (&mut *column, parsed) {
                     (Column::Timestamp(all), ChunkColumn::Timestamp(part)) => all.extend(part),
                     (Column::Number(all), ChunkColumn::Number(part)) => all.extend(part),
                     (
@@ -374,7 +530,7 @@ pub fn load_source(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let rows = row_line.len();
+    let rows = places.len();
     let mut table = EventTable {
         name: config.name.clone(),
         files: files.iter().map(|(path, _)| path.clone()).collect(),
@@ -385,15 +541,15 @@ pub fn load_source(
             .zip(table_columns)
             .collect(),
         rows,
-        row_file,
-        row_line,
+        places,
         first_day: None,
         last_day: None,
         time_zone: time_zone.clone(),
         at: config.at.clone(),
     };
     if let Some(id) = &config.id {
-        deduplicate(&mut table, id, config.keep_last)?;
+        deduplicate(&mut table, id, &ids, config.keep_last)?;
+        drop(ids);
     }
     let (mut first, mut last) = (i64::MAX, i64::MIN);
     for column in table.columns.values() {
@@ -444,29 +600,39 @@ fn split_chunks(body: &[u8]) -> Vec<(usize, usize, u32)> {
     chunks
 }
 
+// The parts of one parse, shared by every parallel task.
+#[allow(clippy::too_many_arguments)]
 fn parse_chunk(
     text: &[u8],
     first_line: u32,
     positions: &[usize],
+    id_position: Option<usize>,
     kinds: &[ColumnKind],
     names: &[&str],
     time_zone: &TimeZone,
     path: &Path,
 ) -> Chunk {
+    // At most one row a line: sizing the columns once spares the copies
+    // (and fresh pages) of growing them row by row.
+    let lines = memchr::memchr_iter(b'\n', text).count() + 1;
     let mut columns: Vec<ChunkColumn> = kinds
         .iter()
         .map(|kind| match kind {
-            ColumnKind::Timestamp => ChunkColumn::Timestamp(Vec::new()),
-            ColumnKind::Number => ChunkColumn::Number(Vec::new()),
+            ColumnKind::Timestamp => ChunkColumn::Timestamp(Vec::with_capacity(lines)),
+            ColumnKind::Number => ChunkColumn::Number(Vec::with_capacity(lines)),
             ColumnKind::Text => ChunkColumn::Text {
-                codes: Vec::new(),
+                codes: Vec::with_capacity(lines),
                 values: Vec::new(),
             },
         })
         .collect();
     let mut dictionaries: Vec<HashMap<Vec<u8>, u32>> =
         kinds.iter().map(|_| HashMap::new()).collect();
-    let mut lines = Vec::new();
+    let mut places = RowPlaces::default();
+    let mut ids = Ids::default();
+    if id_position.is_some() {
+        ids.ends.reserve_exact(lines);
+    }
     let mut errors = Vec::new();
     let mut zone = ZoneCache::new(time_zone);
     let mut reader = csv::ReaderBuilder::new()
@@ -490,24 +656,36 @@ fn parse_chunk(
                 break;
             }
         }
-        let line = first_line
-            + record
-                .position()
-                .map_or(0, |position| position.line() as u32)
-                .saturating_sub(1);
+        let Some(position) = record.position() else {
+            continue;
+        };
+        // The reader places a record after blank lines at the first blank
+        // line: count the line ends it skipped.
+        let skipped = text[(position.byte() as usize).min(text.len())..]
+            .iter()
+            .take_while(|&&byte| byte == b'\n' || byte == b'\r')
+            .filter(|&&byte| byte == b'\n')
+            .count() as u32;
+        let line = first_line + (position.line() as u32).saturating_sub(1) + skipped;
         if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
             continue; // a blank line
         }
-        lines.push(line);
+        places.push(0, line);
+        if let Some(position) = id_position {
+            ids.bytes
+                .extend_from_slice(record.get(position).unwrap_or(b"").trim_ascii());
+            ids.ends.push(ids.bytes.len() as u32);
+        }
         for (index, (&position, column)) in positions.iter().zip(columns.iter_mut()).enumerate() {
             let raw = record.get(position).unwrap_or(b"");
             let value = raw.trim_ascii();
-            // Fields are stored without their commas: add one per earlier field.
-            let column_number = record
-                .range(position)
-                .map_or(1, |range| range.start + position + 1);
             let mut bad = |what: &str, help: &str| {
                 if errors.len() < MAX_ERRORS {
+                    // Fields are stored without their commas: add one per
+                    // earlier field.
+                    let column_number = record
+                        .range(position)
+                        .map_or(1, |range| range.start + position + 1);
                     errors.push(
                         Diagnostic::new(
                             path,
@@ -571,58 +749,152 @@ fn parse_chunk(
     }
     Chunk {
         columns,
-        lines,
+        places,
+        ids,
         errors,
     }
 }
 
 /// Removes rows whose id repeats: the later row wins when `keep_last`,
-/// otherwise each repeat is an error naming both lines.
-fn deduplicate(table: &mut EventTable, id: &str, keep_last: bool) -> Result<(), Vec<Diagnostic>> {
-    let Some(Column::Text { codes, values }) = table.columns.get(id) else {
-        return Ok(());
+/// otherwise each repeat is an error naming both lines. `ids` holds each
+/// chunk's ids with the row of its first one.
+///
+/// Repeats are found by sorting the ids' hashes (in parallel), so that
+/// millions of unique ids need neither a dictionary nor a hash table; the
+/// rare equal hashes are compared byte by byte.
+fn deduplicate(
+    table: &mut EventTable,
+    id: &str,
+    ids: &[(usize, Ids)],
+    keep_last: bool,
+) -> Result<(), Vec<Diagnostic>> {
+    let id_of = |row: usize| -> &[u8] {
+        let chunk = ids.partition_point(|(first, _)| *first <= row) - 1;
+        ids[chunk].1.get(row - ids[chunk].0)
     };
-    let mut latest: Vec<u32> = vec![u32::MAX; values.len()];
-    let mut keep = vec![true; table.rows];
-    let mut errors = Vec::new();
-    for (row, &code) in codes.iter().enumerate() {
-        if code == NO_TEXT {
-            let (path, line) = table.place(row);
-            errors.push(
-                Diagnostic::new(path, format!("this row has no `{id}`"))
-                    .at_line(Some(line))
-                    .with_help("every row of the export needs its id"),
-            );
-            continue;
+    // Pass 1: the hashes of every id, sorted, show which hashes repeat
+    // (eight bytes a row; rows without an id are errors).
+    let mut sorted: Vec<u64> = ids
+        .par_iter()
+        .flat_map_iter(|(_, chunk)| {
+            (0..chunk.ends.len())
+                .map(|index| chunk.get(index))
+                .filter(|id| !id.is_empty())
+                .map(id_hash)
+        })
+        .collect();
+    sorted.par_sort_unstable();
+    let repeated: std::collections::HashSet<u64> = sorted
+        .windows(2)
+        .filter(|pair| pair[0] == pair[1])
+        .map(|pair| pair[0])
+        .collect();
+    drop(sorted);
+    // Pass 2: (hash, row) of the rows whose hash repeats, and the rows
+    // without an id.
+    let empty: Vec<usize> = ids
+        .par_iter()
+        .flat_map_iter(|(first, chunk)| {
+            (0..chunk.ends.len())
+                .filter(|&index| chunk.get(index).is_empty())
+                .map(move |index| first + index)
+        })
+        .collect();
+    let mut hashes: Vec<(u64, u32)> = if repeated.is_empty() {
+        Vec::new()
+    } else {
+        ids.par_iter()
+            .flat_map_iter(|(first, chunk)| {
+                let repeated = &repeated;
+                (0..chunk.ends.len()).filter_map(move |index| {
+                    let id = chunk.get(index);
+                    let hash = id_hash(id);
+                    (!id.is_empty() && repeated.contains(&hash))
+                        .then_some((hash, (first + index) as u32))
+                })
+            })
+            .collect()
+    };
+    // Sorting by (hash, row) puts the rows of one id together, in order.
+    hashes.par_sort_unstable();
+    // (row, the previous row with the same id).
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    while start < hashes.len() {
+        let mut end = start + 1;
+        while end < hashes.len() && hashes[end].0 == hashes[start].0 {
+            end += 1;
         }
-        let previous = latest[code as usize];
-        if previous != u32::MAX {
-            if keep_last {
-                keep[previous as usize] = false;
-            } else if errors.len() < MAX_ERRORS {
-                let (first_path, first_line) = table.place(previous as usize);
-                let (path, line) = table.place(row);
-                errors.push(
-                    Diagnostic::new(
-                        path,
-                        format!(
-                            "`{id}` {} appears again (first at {}:{first_line})",
-                            values[code as usize],
-                            first_path.display()
-                        ),
-                    )
-                    .at_line(Some(line))
-                    .with_help(format!("remove the repeated row, or add `duplicates: keep_last` to the event source `{}` in site.yaml when the export appends updates", table.name)),
-                );
+        if end - start > 1 {
+            // One hash, possibly several ids: each row's previous row is
+            // the latest earlier row with the same bytes.
+            let group = &hashes[start..end];
+            for (index, &(_, row)) in group.iter().enumerate() {
+                let bytes = id_of(row as usize);
+                if let Some(&(_, previous)) = group[..index]
+                    .iter()
+                    .rev()
+                    .find(|&&(_, earlier)| id_of(earlier as usize) == bytes)
+                {
+                    repeats.push((row as usize, previous as usize));
+                }
             }
         }
-        latest[code as usize] = row as u32;
+        start = end;
+    }
+    drop(hashes);
+    let mut errors = Vec::new();
+    if !empty.is_empty() || (!repeats.is_empty() && !keep_last) {
+        repeats.sort_unstable();
+        let mut repeats = repeats.iter().peekable();
+        let mut empty = empty.iter().peekable();
+        loop {
+            let next_empty = empty.peek().map(|&&row| row);
+            let next_repeat = repeats.peek().map(|&&(row, _)| row);
+            match (next_empty, next_repeat) {
+                (Some(row), repeat) if repeat.is_none_or(|repeat| row < repeat) => {
+                    empty.next();
+                    let (path, line) = table.place(row);
+                    errors.push(
+                        Diagnostic::new(path, format!("this row has no `{id}`"))
+                            .at_line(Some(line))
+                            .with_help("every row of the export needs its id"),
+                    );
+                }
+                (_, Some(_)) => {
+                    let &(row, previous) = repeats.next().expect("peeked");
+                    if keep_last || errors.len() >= MAX_ERRORS {
+                        continue;
+                    }
+                    let (first_path, first_line) = table.place(previous);
+                    let (path, line) = table.place(row);
+                    errors.push(
+                        Diagnostic::new(
+                            path,
+                            format!(
+                                "`{id}` {} appears again (first at {}:{first_line})",
+                                String::from_utf8_lossy(id_of(row)),
+                                first_path.display()
+                            ),
+                        )
+                        .at_line(Some(line))
+                        .with_help(format!("remove the repeated row, or add `duplicates: keep_last` to the event source `{}` in site.yaml when the export appends updates", table.name)),
+                    );
+                }
+                _ => break,
+            }
+        }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    if keep.iter().all(|&kept| kept) {
+    if repeats.is_empty() {
         return Ok(());
+    }
+    // The later row wins: every row that is some row's previous one goes.
+    let mut keep = vec![true; table.rows];
+    for &(_, previous) in &repeats {
+        keep[previous] = false;
     }
     fn retain<T: Copy>(values: &mut Vec<T>, keep: &[bool]) {
         let mut index = 0;
@@ -638,9 +910,8 @@ fn deduplicate(table: &mut EventTable, id: &str, keep_last: bool) -> Result<(), 
             Column::Text { codes, .. } => retain(codes, &keep),
         }
     }
-    retain(&mut table.row_file, &keep);
-    retain(&mut table.row_line, &keep);
-    table.rows = table.row_line.len();
+    table.places = table.places.retain(&keep);
+    table.rows = table.places.len();
     Ok(())
 }
 
@@ -1093,6 +1364,102 @@ mod tests {
             .message
             .contains("a field may be at most 1,048,576 bytes"));
         assert!(errors[0].message.len() < 200);
+    }
+
+    #[test]
+    fn ids_are_checked_without_being_kept_and_rows_keep_their_lines() {
+        // Blank lines (5) and a value with a line break (rows 7-8) make
+        // the rows' lines irregular: 2, 3, 4, 6, 7, 9, 10.
+        let text = b"id,created,note\n\
+a,2026-11-02 10:00,x\n\
+b,2026-11-02 11:00,x\n\
+c,2026-11-02 12:00,x\n\
+\n\
+a,2026-11-02 13:00,x\n\
+d,2026-11-02 14:00,\"two\nlines\"\n\
+b,2026-11-02 15:00,x\n\
+a,2026-11-02 16:00,x\n";
+        let path = PathBuf::from("data/tickets.csv");
+        let needs = [("created".to_string(), ColumnKind::Timestamp)];
+        let errors = load_source(
+            &config(),
+            &[(path.clone(), &text[..])],
+            &needs,
+            &TimeZone::UTC,
+        )
+        .unwrap_err();
+        // Each repeat names the previous row with that id, in row order.
+        let found: Vec<(Option<usize>, &str)> = errors
+            .iter()
+            .map(|error| (error.line, error.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    Some(6),
+                    "`id` a appears again (first at data/tickets.csv:2)"
+                ),
+                (
+                    Some(9),
+                    "`id` b appears again (first at data/tickets.csv:3)"
+                ),
+                (
+                    Some(10),
+                    "`id` a appears again (first at data/tickets.csv:6)"
+                ),
+            ]
+        );
+        let keep_last = EventSourceConfig {
+            keep_last: true,
+            ..config()
+        };
+        let table = load_source(&keep_last, &[(path, &text[..])], &needs, &TimeZone::UTC).unwrap();
+        // Kept: c (line 4), d (7), b (9), a (10).
+        assert_eq!(table.rows, 4);
+        let lines: Vec<usize> = (0..table.rows).map(|row| table.place(row).1).collect();
+        assert_eq!(lines, [4, 7, 9, 10]);
+        // The id is only checked: it is not kept as a column (ten million
+        // unique ids would cost more than every other column).
+        assert!(!table.columns.contains_key("id"));
+    }
+
+    #[test]
+    fn repeated_ids_are_found_across_chunks_of_a_big_file() {
+        let mut text = String::from("id,created\n");
+        for row in 0..400_000 {
+            text.push_str(&format!("T{row:07},2026-11-02 10:{:02}:00\n", row % 60));
+        }
+        text.push_str("T0000007,2026-11-03 10:00:00\n");
+        assert!(split_chunks(text.as_bytes()).len() > 1);
+        let path = PathBuf::from("data/tickets.csv");
+        let needs = [("created".to_string(), ColumnKind::Timestamp)];
+        let errors = load_source(
+            &config(),
+            &[(path.clone(), text.as_bytes())],
+            &needs,
+            &TimeZone::UTC,
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, Some(400_002));
+        assert!(errors[0]
+            .message
+            .contains("`id` T0000007 appears again (first at data/tickets.csv:9)"));
+        let keep_last = EventSourceConfig {
+            keep_last: true,
+            ..config()
+        };
+        let table = load_source(
+            &keep_last,
+            &[(path, text.as_bytes())],
+            &needs,
+            &TimeZone::UTC,
+        )
+        .unwrap();
+        assert_eq!(table.rows, 400_000);
+        assert_eq!(table.place(7).1, 10);
+        assert_eq!(table.place(399_999).1, 400_002);
     }
 
     #[test]
