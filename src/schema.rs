@@ -106,21 +106,6 @@ fn names_pattern(names: &[&str]) -> String {
     format!("^\\s*(?:{})\\s*$", alternatives.join("|"))
 }
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
 const WEEKDAYS: [&str; 7] = [
     "monday",
     "tuesday",
@@ -137,7 +122,7 @@ pub(crate) fn month(_: &mut SchemaGenerator) -> Schema {
         "description": "The last month of the fiscal year: 1–12 or a month name (default 12: the fiscal year is the calendar year).",
         "anyOf": [
             { "type": "integer", "minimum": 1, "maximum": 12 },
-            { "type": "string", "pattern": names_pattern(&MONTHS) },
+            { "type": "string", "pattern": names_pattern(&crate::load::config::MONTH_NAMES) },
             { "type": "null" }
         ],
         "examples": [12, "june"]

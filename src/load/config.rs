@@ -171,7 +171,8 @@ enum MonthSpec {
     Name(String),
 }
 
-const MONTH_NAMES: [&str; 12] = [
+/// The months by name, for `fiscal_year_end_month` (and its schema).
+pub(crate) const MONTH_NAMES: [&str; 12] = [
     "january",
     "february",
     "march",
