@@ -7,7 +7,8 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use sitrep::error::{is_unsafe_char, Diagnostic, MAX_MESSAGE_CHARS};
+mod safe_diagnostic;
+use safe_diagnostic::assert_safe_to_show;
 
 fuzz_target!(|bytes: &[u8]| {
     match sitrep::load::data::parse_csv(bytes, Path::new("data/fuzz.csv")) {
@@ -28,21 +29,3 @@ fuzz_target!(|bytes: &[u8]| {
         }
     }
 });
-
-/// The message and help are bounded and hold no raw control or invisible
-/// character; shown, the diagnostic is one line and, maybe, a help line.
-fn assert_safe_to_show(diagnostic: &Diagnostic) {
-    let texts = [Some(&diagnostic.message), diagnostic.help.as_ref()];
-    for text in texts.into_iter().flatten() {
-        assert!(
-            text.chars().count() <= MAX_MESSAGE_CHARS + 1,
-            "{} characters: {text:?}",
-            text.chars().count()
-        );
-        assert!(!text.chars().any(is_unsafe_char), "{text:?}");
-    }
-    let shown = diagnostic.to_string();
-    let lines: Vec<&str> = shown.split('\n').collect();
-    assert!(lines.len() <= 2, "{shown:?}");
-    assert!(lines.iter().all(|line| !line.chars().any(is_unsafe_char)), "{shown:?}");
-}
