@@ -142,7 +142,27 @@ pub fn chart_notes(
             text: annotation.text.clone(),
         });
     }
+    notes.marks = merge_marks(notes.marks);
     notes
+}
+
+/// One pin per point: annotations on the same point of the same line
+/// share it, labelled `1,2` with their texts on separate lines.
+fn merge_marks(marks: Vec<AnnotationMark>) -> Vec<AnnotationMark> {
+    let mut merged: Vec<AnnotationMark> = Vec::with_capacity(marks.len());
+    for mark in marks {
+        match merged
+            .iter_mut()
+            .find(|known| known.series == mark.series && known.x == mark.x)
+        {
+            Some(known) => {
+                known.label = format!("{},{}", known.label, mark.label);
+                known.text = format!("{}\n{}", known.text, mark.text);
+            }
+            None => merged.push(mark),
+        }
+    }
+    merged
 }
 
 /// A chart's options as JSON for its page, with the pins of its
@@ -373,6 +393,31 @@ mod tests {
             vec![("A (prior year)", 5, "1"), ("A", 7, "1"), ("A", 5, "2")]
         );
         assert_eq!(notes.marks[2].text, "2026-11-18: outage");
+
+        // Two events in one week share its pin.
+        let mut crowded = program.clone();
+        crowded
+            .annotations
+            .push(note(date(2026, 11, 20), Some("a"), "rollback"));
+        crowded.annotations.sort();
+        let notes = chart_notes(&crowded, &lines, &weeks, &months, true);
+        let shared: Vec<(&str, usize, &str, &str)> = notes
+            .marks
+            .iter()
+            .map(|mark| {
+                (
+                    mark.series.as_str(),
+                    mark.x,
+                    mark.label.as_str(),
+                    mark.text.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shared[2],
+            ("A", 5, "2,3", "2026-11-18: outage\n2026-11-20: rollback")
+        );
+        assert_eq!(notes.marks.len(), 3);
 
         // Without prior-year lines, last year's week gets no pin.
         let notes = chart_notes(&program, &lines, &weeks, &months, false);
