@@ -849,7 +849,7 @@ fn narrative_calling_an_unknown_metric() {
     site.rejects(&[&format!("content/reviews/{WEEK}/index.md:1")]);
 }
 
-/// Narratives run only their five calls (README, "Narratives"): template
+/// Narratives run only their six calls (README, "Narratives"): template
 /// statements that could read files are shown as written.
 #[test]
 fn narrative_template_statements_cannot_read_files() {
