@@ -1,0 +1,432 @@
+//! End-to-end: `sitrep import wbr-app` on wbr-app-style configs and CSVs
+//! written for these tests, then `sitrep build`, with the numbers checked
+//! against values worked out by hand in the comments. Also: import never
+//! overwrites a file and writes nothing when it fails.
+
+#[path = "common/files.rs"]
+mod files;
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+use files::{sitrep, snapshot, write};
+use jiff::civil::{date, Date};
+use serde_json::Value;
+
+fn days(from: Date, to: Date) -> Vec<Date> {
+    let mut all = Vec::new();
+    let mut day = from;
+    while day <= to {
+        all.push(day);
+        day = day.tomorrow().unwrap();
+    }
+    all
+}
+
+#[track_caller]
+fn close(value: &Value, expected: f64) {
+    let actual = value
+        .as_f64()
+        .unwrap_or_else(|| panic!("expected {expected}, got {value}"));
+    assert!(
+        (actual - expected).abs() < 1e-9,
+        "expected {expected}, got {actual}"
+    );
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// `sitrep import wbr-app <config> [args]` run in `folder`; its output.
+fn import(folder: &Path, args: &[&str]) -> std::process::Output {
+    let mut command = sitrep(folder);
+    command
+        .current_dir(folder)
+        .args(["import", "wbr-app"])
+        .args(args);
+    command.output().unwrap()
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+// ---------------------------------------------------------------------------
+// A deck of column and function metrics over a plain wide file, as wbr-app
+// writes them: weeks end on Saturday (25-SEP-2021 is a Saturday), dates as
+// `Sat, 25-Sep-2021`, numbers with thousands separators, a CSV data source
+// whose columns are namespaced (`daily.Clicks`), a database query.
+
+const ADS_CONFIG: &str = r###"setup:
+  week_ending: 25-SEP-2021
+  week_number: 38
+  title: Ads WBR
+  fiscal_year_end_month: DEC
+  tooltip: true
+
+data_sources:
+  MyProdPostgres:
+    extra_metrics:
+      query: >
+        SELECT date AS "Date", "Signups" FROM signups;
+  csv_files:
+    daily:
+      url_or_path: ./daily.csv
+
+metrics:
+  Impressions:
+    column: daily.Impressions
+    aggf: sum
+  Clicks:
+    column: daily.Clicks
+    aggf: sum
+  Clicks Target:
+    column: daily.Clicks__Target
+    aggf: sum
+  Defects/Million:
+    column: daily.Defects
+    aggf: mean
+  Backlog:
+    column: daily.Backlog
+    aggf: last
+  Median Latency:
+    column: daily.Defects
+    aggf: median
+  ClickThruRate:
+    metric_comparison_method: bps
+    function:
+      divide:
+        - metric:
+            name: Clicks
+        - metric:
+            name: Impressions
+  ClickVariance:
+    function:
+      difference:
+        - metric:
+            name: Clicks
+        - metric:
+            name: Clicks Target
+  LatencyShare:
+    function:
+      divide:
+        - metric:
+            name: Median Latency
+        - metric:
+            name: Impressions
+
+deck:
+  - block:
+      ui_type: 6_12Graph
+      title: Clicks
+      y_scaling: "##"
+      metrics:
+        Clicks:
+          line_style: primary
+          graph_prior_year_flag: true
+        Clicks Target:
+          line_style: target
+          graph_prior_year_flag: false
+  - block:
+      ui_type: 6_12Graph
+      title: Click Through Rate
+      y_scaling: "##.2%"
+      metrics:
+        ClickThruRate:
+          graph_prior_year_flag: false
+  - block:
+      ui_type: section
+      title: Quality
+  - block:
+      ui_type: 6_WeeksTable
+      title: Quality by week
+      rows:
+        - row:
+            header: Defects/Million
+            metric: Defects/Million
+            y_scaling: "##.1"
+        - row:
+            header: Backlog
+            metric: Backlog
+        - row:
+            header: ClickVariance
+            metric: ClickVariance
+        - row:
+            header: LatencyShare
+            metric: LatencyShare
+  - block:
+      ui_type: 12_MonthsTable
+      title: Impressions by month
+      rows:
+        - row:
+            header: Impressions
+            metric: Impressions
+            y_scaling: "##MM"
+  - block:
+      ui_type: embedded_content
+      source: "https://dashboards.example.com/ads"
+      height: 700px
+"###;
+
+/// Daily data from 1 September 2020 to the review week's Saturday,
+/// 25 September 2021: Impressions 1,000 a day; Clicks 5 a day, 7 a day in
+/// the review week (19–25 September 2021); Clicks__Target 6 a day; Defects
+/// 10 a day, 17 in the review week; Backlog the day of the month.
+fn ads_csv() -> String {
+    let mut csv = String::from("Date,Impressions,Clicks,Clicks__Target,Defects,Backlog\n");
+    for day in days(date(2020, 9, 1), date(2021, 9, 25)) {
+        let review_week = day >= date(2021, 9, 19);
+        let _ = writeln!(
+            csv,
+            "\"{}\",\"1,000\",{},6,{},{}",
+            day.strftime("%a, %d-%b-%Y"),
+            if review_week { 7 } else { 5 },
+            if review_week { 17 } else { 10 },
+            day.day()
+        );
+    }
+    csv
+}
+
+#[test]
+fn an_ads_deck_imports_and_builds_with_hand_worked_numbers() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    write(root, "wbr/ads.yaml", ADS_CONFIG);
+    write(root, "wbr/daily.csv", &ads_csv());
+    let output = import(root, &["wbr/ads.yaml", "--into", "site"]);
+    let out = stdout(&output);
+    assert!(output.status.success(), "{out}\n{}", stderr(&output));
+
+    // What could not be converted, each with its place in ads.yaml.
+    for expected in [
+        "ads.yaml:3:3: `week_number: 38`",
+        "ads.yaml:6:3: `tooltip: true`",
+        "ads.yaml:10:5: query `extra_metrics` of `MyProdPostgres`: database sources are not read by a build: use `sitrep pull`",
+        "ads.yaml:35:5: metric `Median Latency`: `aggf: median` has no sitrep counterpart",
+        "metric `LatencyShare`: it is made from `Median Latency`, which was not converted",
+        "`LatencyShare` in the deck: left out",
+        "`y_scaling: ##MM`: sitrep does not scale to millions (MM)",
+        "an `embedded_content` block",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
+    let site = root.join("site");
+    assert_eq!(
+        fs::read_to_string(site.join("site.yaml")).unwrap(),
+        "# Imported from ads.yaml by `sitrep import wbr-app`.\ntitle: \"Ads WBR\"\nweek_ends_on: saturday\nfiscal_year_end_month: 12\n"
+    );
+    let program = fs::read_to_string(site.join("content/programs/ads.yaml")).unwrap();
+    for expected in [
+        "  clicks_target:\n    name: \"Clicks Target\"\n    column: Clicks__Target\n    aggregate: sum\n",
+        "  defects_million:\n    name: \"Defects/Million\"\n    column: Defects\n    aggregate: mean\n    decimals: 1\n",
+        "  clickthrurate:\n    name: ClickThruRate\n    divide: [clicks, impressions]\n    compare: bps\n    unit: percent\n    decimals: 2\n",
+        "  clickvariance:\n    name: ClickVariance\n    difference: [clicks, clicks_target]\n",
+        "  - chart:\n      - { metric: clicks }\n      - { metric: clicks_target, style: target }\n    title: Clicks\n",
+        "    title: \"Click Through Rate\"\n    prior_year: false\n",
+        "  - section: Quality\n",
+        "  - table: 6w\n    title: \"Quality by week\"\n    metrics:\n      - defects_million\n      - backlog\n      - clickvariance\n",
+        "  - table: 12m\n",
+    ] {
+        assert!(program.contains(expected), "missing {expected:?} in:\n{program}");
+    }
+    assert!(!program.contains("median"), "{program}");
+    assert!(!program.contains("latencyshare"), "{program}");
+    assert!(fs::read_to_string(site.join("sources/extra_metrics.sql"))
+        .unwrap()
+        .contains("SELECT date AS \"Date\", \"Signups\" FROM signups;"));
+    assert_eq!(
+        fs::read_to_string(site.join("data/daily.csv")).unwrap(),
+        ads_csv(),
+        "the CSV is copied byte for byte"
+    );
+    assert!(site.join("content/reviews/2021-09-25/ads.md").is_file());
+    assert!(site.join("content/reviews/2021-09-25/index.md").is_file());
+
+    let built = sitrep(&site).arg("build").output().unwrap();
+    assert!(built.status.success(), "{}", stderr(&built));
+    let data = read_json(&site.join("public/2021-09-25/data.json"));
+    let metric = |id: &str| data["programs"]["ads"]["metrics"][id].clone();
+
+    // Clicks: the review week 19–25 Sep 2021 is 7 × 7 = 49; the week before
+    // 7 × 5 = 35: WoW (49 − 35) / 35 = 40%. The prior-year week, 364 days
+    // earlier (20–26 Sep 2020), 35: YoY 40% too.
+    let clicks = metric("clicks");
+    close(&clicks["box"]["last_week"], 49.0);
+    close(&clicks["box"]["previous_week"], 35.0);
+    close(&clicks["box"]["wow"], 40.0);
+    close(&clicks["box"]["py_week"], 35.0);
+    close(&clicks["box"]["yoy"], 40.0);
+    // MTD 1–25 Sep 2021: 18 days × 5 + 7 × 7 = 139; a year earlier
+    // 1–25 Sep 2020: 25 × 5 = 125; YoY (139 − 125) / 125 = 11.2%.
+    close(&clicks["box"]["mtd"], 139.0);
+    close(&clicks["box"]["py_mtd"], 125.0);
+    close(&clicks["box"]["mtd_yoy"], 11.2);
+    // YTD 1 Jan–25 Sep 2021: 268 days, 261 × 5 + 7 × 7 = 1,354. The prior
+    // year's YTD starts on 1 Jan 2020, before the data: incomplete, so no
+    // value and no YoY (wbr-app would compare with the 25 days it has).
+    close(&clicks["box"]["ytd"], 1354.0);
+    assert_eq!(clicks["box"]["ytd_yoy"], Value::Null, "{}", clicks["box"]);
+    // Months: Sep 2020 … Aug 2021 (September 2021 is not over on the 25th);
+    // August 2021 is 31 × 5 = 155.
+    assert_eq!(clicks["months"].as_array().unwrap().len(), 12);
+    assert_eq!(clicks["months"][0]["month"], "2020-09");
+    assert_eq!(clicks["months"][11]["month"], "2021-08");
+    close(&clicks["months"][11]["value"], 155.0);
+
+    // Click-through rate, compared in basis points: 49 / 7,000 = 0.007
+    // against 35 / 7,000 = 0.005: (0.007 − 0.005) × 10,000 = 20 bps.
+    let ctr = metric("clickthrurate");
+    close(&ctr["box"]["last_week"], 0.007);
+    close(&ctr["box"]["wow"], 20.0);
+    assert_eq!(ctr["box"]["wow_kind"], "bps");
+    assert_eq!(ctr["unit"], "percent");
+
+    // Variance to plan: 49 − 7 × 6 = 7; the week before 35 − 42 = −7, a
+    // negative base: the change is the difference, 7 − (−7) = 14.
+    let variance = metric("clickvariance");
+    close(&variance["box"]["last_week"], 7.0);
+    close(&variance["box"]["wow"], 14.0);
+    assert_eq!(variance["box"]["wow_kind"], "absolute");
+
+    // Mean of the week's days: 17; last of the week: the 25th's backlog, 25.
+    close(&metric("defects_million")["box"]["last_week"], 17.0);
+    close(&metric("backlog")["box"]["last_week"], 25.0);
+    // August 2021's impressions: 31 × 1,000.
+    close(&metric("impressions")["months"][11]["value"], 31000.0);
+
+    // The page shows the rate as wbr-app's ##.2% did.
+    let page = fs::read_to_string(site.join("public/2021-09-25/ads/index.html"))
+        .or_else(|_| fs::read_to_string(site.join("public/ads/2021-09-25/index.html")))
+        .unwrap();
+    assert!(page.contains("0.70%"), "CTR 0.007 as 0.70%");
+}
+
+// ---------------------------------------------------------------------------
+// Nothing overwritten, nothing written on error.
+
+const SMALL_CONFIG: &str = "setup:
+  week_ending: 26-SEP-2021
+metrics:
+  Tickets:
+    column: Tickets
+    aggf: sum
+deck:
+  - block:
+      ui_type: 6_12Graph
+      title: Tickets
+      metrics:
+        Tickets:
+          line_style: primary
+";
+
+#[test]
+fn a_second_import_overwrites_nothing_and_lists_every_file_in_the_way() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    write(root, "small.yaml", SMALL_CONFIG);
+    write(root, "tickets.csv", "Date,Tickets\n2021-09-20,3\n");
+    let first = import(root, &["small.yaml", "--csv", "tickets.csv"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    // The default folder is named after the config; weeks end on Sunday
+    // (26-SEP-2021 is a Sunday), so the week is an ISO week.
+    let site = root.join("small");
+    assert!(site.join("content/reviews/2021-W38/small.md").is_file());
+    assert!(fs::read_to_string(site.join("site.yaml"))
+        .unwrap()
+        .contains("week_ends_on: sunday\n"));
+    fs::write(site.join("data/tickets.csv"), "mine").unwrap();
+    let before = snapshot(root);
+
+    let second = import(root, &["small.yaml", "--csv", "tickets.csv"]);
+    assert!(!second.status.success());
+    let err = stderr(&second);
+    // The folder is a site now: the import would add the program again.
+    for path in [
+        "data/tickets.csv",
+        "content/programs/small.yaml",
+        "content/reviews/2021-W38/small.md",
+    ] {
+        assert!(
+            err.contains(&format!(
+                "{path}: already exists; sitrep never overwrites a file"
+            )),
+            "{path} in:\n{err}"
+        );
+    }
+    assert_eq!(snapshot(root), before, "nothing changed");
+}
+
+#[test]
+fn a_config_error_names_file_line_and_column_and_writes_nothing() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    let config = SMALL_CONFIG.replace("        Tickets:\n", "        Tickts:\n");
+    write(root, "small.yaml", &config);
+    let before = snapshot(root);
+    let output = import(root, &["small.yaml"]);
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(
+        err.contains("small.yaml:12:9: the deck shows `Tickts`, which `metrics` does not define"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(snapshot(root), before);
+    assert!(!root.join("small").exists());
+
+    // A missing CSV source: also an error, at the source's line.
+    let config = SMALL_CONFIG.replacen(
+        "metrics:",
+        "data_sources:\n  csv_files:\n    daily:\n      url_or_path: ./nowhere.csv\nmetrics:",
+        1,
+    );
+    write(root, "small.yaml", &config);
+    let output = import(root, &["small.yaml"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("small.yaml:5:5: cannot read"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!root.join("small").exists());
+}
+
+#[test]
+fn an_existing_site_gains_a_program_and_keeps_its_files() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    write(
+        root,
+        "site/site.yaml",
+        "title: T&S WBR\nweek_ends_on: saturday\nfiscal_year_end_month: 6\n",
+    );
+    write(root, "ads.yaml", ADS_CONFIG);
+    write(root, "daily.csv", &ads_csv());
+    let before = fs::read_to_string(root.join("site/site.yaml")).unwrap();
+    let output = import(root, &["ads.yaml", "--into", "site"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("ads.yaml:5:3: `fiscal_year_end_month`: the site's own fiscal year is kept"),
+        "{out}"
+    );
+    assert_eq!(
+        fs::read_to_string(root.join("site/site.yaml")).unwrap(),
+        before
+    );
+    assert!(root.join("site/content/programs/ads.yaml").is_file());
+    assert!(
+        !root.join("site/.gitignore").exists(),
+        "only new sites get one"
+    );
+    let built = sitrep(&root.join("site")).arg("build").output().unwrap();
+    assert!(built.status.success(), "{}", stderr(&built));
+}
