@@ -430,3 +430,250 @@ fn an_existing_site_gains_a_program_and_keeps_its_files() {
     let built = sitrep(&root.join("site")).arg("build").output().unwrap();
     assert!(built.status.success(), "{}", stderr(&built));
 }
+
+// ---------------------------------------------------------------------------
+// A latency deck over a wide file with a text column and one row per
+// country and day, read by filter metrics; growth series, every block
+// type, legends, line styles, the fiscal-year month axis, annotations.
+
+const LATENCY_CONFIG: &str = r###"setup:
+  week_ending: 25-SEP-2021
+  title: Platform WBR
+  fiscal_year_end_month: JUN
+
+annotations:
+  - ./events.csv
+
+metrics:
+  USLatency:
+    filter:
+      base_column: latency
+      query: "latency_country == 'US'"
+    aggf: mean
+  US Requests:
+    filter:
+      base_column: requests
+      query: "`latency_country` == \"US\""
+    aggf: sum
+  Requests:
+    column: requests
+    aggf: sum
+  Requests Plan:
+    column: requests_plan
+    aggf: sum
+  NonUSRequests:
+    filter:
+      base_column: requests
+      query: "latency_country != 'US'"
+    aggf: sum
+  USShare:
+    metric_comparison_method: bps
+    function:
+      divide:
+        - metric:
+            name: US Requests
+        - metric:
+            name: Requests
+
+deck:
+  - block:
+      ui_type: section
+      title: Traffic
+  - block:
+      ui_type: 6_12Graph
+      title: Requests
+      y_scaling: "##"
+      x_axis_monthly_display: fiscal_year
+      metrics:
+        Requests:
+          legend_name: All requests
+        US Requests:
+          line_style: secondary
+          legend_name: US
+        Requests Plan:
+          line_style: target
+          graph_prior_year_flag: false
+          legend_name: Plan
+  - block:
+      ui_type: 6_12Graph
+      title: Request growth
+      y_scaling: "##.1%"
+      metrics:
+        RequestsYOY:
+          graph_prior_year_flag: false
+  - block:
+      ui_type: 6_WeeksTable
+      title: Requests by week
+      rows:
+        - row:
+            header: Requests
+            style: "font-weight: bold;"
+        - row:
+            header: Actual
+            metric: Requests
+        - row:
+            header: WOW
+            metric: RequestsWOW
+            y_scaling: "##.1%"
+        - row:
+            header: ""
+        - row:
+            header: US share
+            metric: USShare
+            y_scaling: "##.2bps"
+        - row:
+            header: Non-US
+            metric: NonUSRequests
+  - block:
+      ui_type: 12_MonthsTable
+      title: Requests by month
+      x_axis_monthly_display: fiscal_year
+      rows:
+        - row:
+            header: Requests
+            metric: Requests
+        - row:
+            header: YOY
+            metric: RequestsYOY
+        - row:
+            header: MOM
+            metric: RequestsMOM
+            y_scaling: "##.1%"
+"###;
+
+const LATENCY_PROGRAM: &str = r###"# Imported from platform.yaml by `sitrep import wbr-app`.
+name: "Platform WBR"
+owner: unassigned   # who answers for these numbers
+metrics:
+  uslatency:
+    name: USLatency
+    column: latency
+    where: { latency_country: US }
+    aggregate: mean
+  us_requests:
+    name: "US Requests"
+    column: requests
+    where: { latency_country: US }
+    aggregate: sum
+    decimals: 0
+  requests:
+    name: Requests
+    column: requests
+    aggregate: sum
+    decimals: 0
+  requests_plan:
+    name: "Requests Plan"
+    column: requests_plan
+    aggregate: sum
+    decimals: 0
+  usshare:
+    name: USShare
+    divide: [us_requests, requests]
+    compare: bps
+    unit: percent
+    decimals: 4
+  requests_yoy:
+    name: RequestsYOY
+    change: requests
+    over: yoy
+    decimals: 1
+  requests_wow:
+    name: RequestsWOW
+    change: requests
+    over: wow
+    decimals: 1
+  requests_mom:
+    name: RequestsMOM
+    change: requests
+    over: mom
+    decimals: 1
+deck:
+  - section: Traffic
+  - chart:
+      - { metric: requests, legend: "All requests" }
+      - { metric: us_requests, legend: US, style: secondary }
+      - { metric: requests_plan, legend: Plan, style: target }
+    title: Requests
+    x_axis: fiscal_year
+  - chart: requests_yoy
+    title: "Request growth"
+    prior_year: false
+  - table: 6w
+    title: "Requests by week"
+    metrics:
+      - { header: Requests }
+      - requests
+      - requests_wow
+      - { spacer: true }
+      - usshare
+  - table: 12m
+    title: "Requests by month"
+    metrics:
+      - requests
+      - requests_yoy
+      - requests_mom
+    x_axis: fiscal_year
+"###;
+
+/// One row per country and day, 1 Sep 2020 – 25 Sep 2021: US 100 requests
+/// a day (130 in the review week, 19–25 Sep 2021) at 200 ms (260 in the
+/// review week); DE 50 requests a day at 300 ms. The plan is 160 a day on
+/// the US rows and an explicit 0 on the DE rows (an empty cell would be a
+/// missing day of the DE group, not a zero).
+fn latency_csv() -> String {
+    let mut csv = String::from("Date,latency_country,latency,requests,requests_plan\n");
+    for day in days(date(2020, 9, 1), date(2021, 9, 25)) {
+        let review_week = day >= date(2021, 9, 19);
+        let (latency, requests) = if review_week { (260, 130) } else { (200, 100) };
+        let _ = writeln!(csv, "{day},US,{latency},{requests},160");
+        let _ = writeln!(csv, "{day},DE,300,50,0");
+    }
+    csv
+}
+
+const EVENTS: &str = "Date,MetricName,EventDescription
+2021-09-20,Requests,US launch of the new app
+2021-09-22,USLatency,Cache outage in us-east
+";
+
+fn latency_site(root: &Path) -> std::process::Output {
+    write(root, "platform.yaml", LATENCY_CONFIG);
+    write(root, "latency.csv", &latency_csv());
+    write(root, "events.csv", EVENTS);
+    import(root, &["platform.yaml", "--csv", "latency.csv"])
+}
+
+#[test]
+fn a_latency_deck_becomes_filter_metrics_growth_series_and_every_block() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    let output = latency_site(root);
+    let out = stdout(&output);
+    assert!(output.status.success(), "{out}\n{}", stderr(&output));
+    let site = root.join("platform");
+    assert_eq!(
+        fs::read_to_string(site.join("content/programs/platform.yaml")).unwrap(),
+        LATENCY_PROGRAM
+    );
+    assert_eq!(
+        fs::read_to_string(site.join("site.yaml")).unwrap(),
+        "# Imported from platform.yaml by `sitrep import wbr-app`.\ntitle: \"Platform WBR\"\nweek_ends_on: saturday\nfiscal_year_end_month: 6\nannotations: [\"data/annotations.csv\"]\n"
+    );
+    assert_eq!(
+        fs::read_to_string(site.join("data/annotations.csv")).unwrap(),
+        EVENTS
+    );
+    assert_eq!(
+        fs::read_to_string(site.join("data/latency.csv")).unwrap(),
+        latency_csv()
+    );
+    for expected in [
+        "platform.yaml:29:7: metric `NonUSRequests`: the query uses `!=`; sitrep's `where` picks rows equal to a value only",
+        "platform.yaml:86:11: `NonUSRequests` in the deck: left out",
+        "platform.yaml:82:11: `y_scaling: ##.2bps`: sitrep has no basis-point unit for values: shown as a percent with the same digits",
+        "platform.yaml:70:11: `style` of table rows (CSS)",
+        "row headers of 6_WeeksTable \"Requests by week\" (\"Actual\" for `Requests`, …): sitrep labels a table row with its metric's name",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
+}
