@@ -1,0 +1,150 @@
+//! wbr-app's data and deck shapes end to end (issue 13): wide files with
+//! text columns and several rows per date, `change` metrics (growth
+//! series), table rows and chart legends. Every number is worked out by
+//! hand in the comments.
+
+#[path = "common/files.rs"]
+mod files;
+
+use std::fs;
+use std::path::Path;
+use std::process::Output;
+
+use files::{sitrep, write};
+use serde_json::Value;
+
+const SITE_YAML: &str = "title: wbr-app data\n";
+const WEEK: &str = "2026-W47"; // Monday 16 – Sunday 22 November 2026
+
+fn run(root: &Path, args: &[&str]) -> Output {
+    sitrep(root).args(args).output().unwrap()
+}
+
+fn build(root: &Path) -> Value {
+    let output = run(root, &["build"]);
+    assert!(
+        output.status.success(),
+        "build failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(
+        &fs::read_to_string(root.join(format!("public/{WEEK}/data.json"))).unwrap(),
+    )
+    .unwrap()
+}
+
+fn build_error(root: &Path) -> String {
+    let output = run(root, &["build"]);
+    assert!(!output.status.success(), "build succeeded");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn site(root: &Path, program: &str, csv: &str) {
+    write(root, "site.yaml", SITE_YAML);
+    write(root, "content/programs/ops.yaml", program);
+    write(
+        root,
+        &format!("content/reviews/{WEEK}/index.md"),
+        "---\ntitle: Week 47\n---\nThe week.\n",
+    );
+    write(root, "data/wbr.csv", csv);
+}
+
+/// One wide row per day from `start` to `end`: `date,<text>,<values>`.
+fn days(start: &str, end: &str, row: impl Fn(jiff::civil::Date) -> String) -> String {
+    let (mut day, end): (jiff::civil::Date, jiff::civil::Date) =
+        (start.parse().unwrap(), end.parse().unwrap());
+    let mut text = String::new();
+    while day <= end {
+        text.push_str(&format!("{day},{}\n", row(day)));
+        day = day.tomorrow().unwrap();
+    }
+    text
+}
+
+fn metric<'a>(numbers: &'a Value, id: &str) -> &'a Value {
+    &numbers["programs"]["ops"]["metrics"][id]
+}
+
+fn week(numbers: &Value, id: &str, slot: usize) -> Option<f64> {
+    metric(numbers, id)["weeks"][slot]["value"].as_f64()
+}
+
+const BY_COUNTRY: &str = "\
+name: Operations
+owner: A. Owner
+metrics:
+  latency: { column: latency }
+  latency_us: { column: latency, where: { Country: US } }
+  latency_de: { column: latency, where: { Country: DE } }
+";
+
+/// US from 2 November, DE from Wednesday 18 November, FR only after the
+/// review week (23 November): a version knows nothing of FR.
+fn by_country_csv() -> String {
+    let mut csv = String::from("date,Country,latency\n");
+    csv.push_str(&days("2026-11-02", "2026-11-29", |_| "US,10".to_string()));
+    csv.push_str(&days("2026-11-18", "2026-11-29", |_| "DE,100".to_string()));
+    csv.push_str(&days("2026-11-23", "2026-11-29", |_| "FR,1000".to_string()));
+    csv
+}
+
+#[test]
+fn a_wide_file_with_a_text_column_reads_like_a_long_file() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    site(root, BY_COUNTRY, &by_country_csv());
+    let numbers = build(root);
+    // W46 (9–15 Nov): US only, 7 × 10 = 70; DE has no row yet.
+    assert_eq!(week(&numbers, "latency", 4), Some(70.0));
+    // W47: US 7 × 10 = 70, DE counts from Wednesday 18: 5 × 100 = 500;
+    // 70 + 500 = 570. FR's rows are dated after the week: nothing.
+    assert_eq!(week(&numbers, "latency", 5), Some(570.0));
+    assert_eq!(week(&numbers, "latency_us", 5), Some(70.0));
+    // DE alone misses Monday and Tuesday: a gap, never 500.
+    let de = &metric(&numbers, "latency_de")["weeks"][5];
+    assert_eq!(de["value"], Value::Null, "{de}");
+    assert_eq!(de["missing"], 2, "{de}");
+}
+
+#[test]
+fn a_metric_reading_a_text_column_is_told_to_use_where() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    let program = format!("{BY_COUNTRY}  country: {{ column: Country }}\n");
+    site(root, &program, &by_country_csv());
+    let stderr = build_error(root);
+    assert!(
+        stderr.contains("`Country` is a text column of data/wbr.csv, a dimension that picks rows, not a value: `US` in column `Country` is not a number (line 2)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`where: { Country: <value> }`"), "{stderr}");
+}
+
+#[test]
+fn a_repeated_header_name_is_an_error_only_when_read() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    let csv = format!(
+        "date,tickets,notes,notes\n{}",
+        days("2026-11-02", "2026-11-22", |_| "5,,".to_string())
+    );
+    let program = "name: Operations\nowner: A. Owner\nmetrics:\n  tickets: { column: tickets }\n";
+    site(root, program, &csv);
+    // 7 × 5 = 35; the repeated `notes` is read by no metric.
+    assert_eq!(week(&build(root), "tickets", 5), Some(35.0));
+
+    write(
+        root,
+        "content/programs/ops.yaml",
+        &format!("{program}  notes: {{ column: notes }}\n"),
+    );
+    let stderr = build_error(root);
+    assert!(
+        stderr.contains(
+            "column `notes` appears twice in the header of data/wbr.csv (columns 3 and 4)"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("rename one of the two columns"), "{stderr}");
+}
