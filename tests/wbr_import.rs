@@ -397,6 +397,14 @@ fn a_config_error_names_file_line_and_column_and_writes_nothing() {
         stderr(&output)
     );
     assert!(!root.join("small").exists());
+
+    // A CSV named on the command line that is not there.
+    write(root, "small.yaml", SMALL_CONFIG);
+    let output = import(root, &["small.yaml", "--csv", "gone.csv"]);
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(err.contains("error: gone.csv: cannot read"), "{err}");
+    assert!(!root.join("small").exists());
 }
 
 #[test]

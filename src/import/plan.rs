@@ -114,6 +114,14 @@ fn read_copy(path: &Path, from: &Path, place: Place, errors: &mut Diagnostics) -
                 None
             }
         },
+        // A file named on the command line has no place in the config.
+        Err(error) if place.line == 0 => {
+            errors.push(
+                Diagnostic::new(path, format!("cannot read: {error}"))
+                    .with_help("check the path given to --csv"),
+            );
+            None
+        }
         Err(error) => {
             errors.push(
                 Diagnostic::new(from, format!("cannot read {}: {error}", path.display()))
