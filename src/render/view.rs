@@ -431,7 +431,7 @@ pub fn chart_view(
             let metric = &program.metrics[*index];
             let aggregate = match &metric.definition.source {
                 MetricSource::Column { aggregate, .. } => Some(*aggregate),
-                MetricSource::Derived { .. } => None,
+                MetricSource::Derived { .. } | MetricSource::Change { .. } => None,
                 MetricSource::Events(query) => query
                     .additive()
                     .then_some(crate::load::program::Aggregate::Sum),
