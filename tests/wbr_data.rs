@@ -200,3 +200,76 @@ fn growth_series_build_into_data_json_and_pages() {
     assert!(page.contains("Orders WoW"), "{page}");
     assert!(page.contains("20.0%"), "no +20.0% on the page");
 }
+
+#[test]
+fn tables_take_change_rows_headers_and_spacers_and_charts_take_legends() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    let program = format!(
+        "{GROWTH}deck:
+  - chart: [{{ metric: orders, legend: \"Orders (US)\" }}]
+    x_axis: fiscal_year
+  - table: 12m
+    rows: [yoy, mom]
+    metrics: [{{ header: \"Volume\" }}, orders, {{ spacer: true }}]
+  - table: 6w
+    rows: [wow]
+    metrics: [orders]
+"
+    );
+    site(root, &program, &growth_csv());
+    let numbers = build(root);
+    // The chart's x_axis gives `orders` the fiscal year's months: January
+    // to December 2026, November and December not complete yet.
+    let orders = metric(&numbers, "orders");
+    assert_eq!(orders["month_axis"], "fiscal_year");
+    assert_eq!(orders["months"][0]["month"], "2026-01");
+    // The weeks carry the week before for the WoW row: W47's is W46, 70.
+    assert_eq!(orders["weeks"][5]["previous_value"], 70.0);
+    let page = fs::read_to_string(root.join(format!("public/{WEEK}/ops/index.html"))).unwrap();
+    assert!(page.contains("Orders (US)"), "no legend name");
+    assert!(
+        page.contains(
+            "<tr class=\"table-header\"><th scope=\"colgroup\" colspan=\"15\">Volume</th></tr>"
+        ),
+        "no header row"
+    );
+    assert!(page.contains("<tr class=\"table-spacer\""), "no spacer row");
+    // The MoM row: October 2026 (310) against September (300): +3.3%;
+    // January 2026 (310) against December 2025 (310): 0.0%.
+    let mom_row = page
+        .split("<tr>")
+        .find(|row| row.contains("<th scope=\"row\">orders MoM</th>"))
+        .expect("a MoM row");
+    assert!(mom_row.contains("+3.3%"), "{mom_row}");
+    assert!(mom_row.contains("0.0%"), "{mom_row}");
+    // The 6-week WoW row ends with W47 against W46: (84 − 70) / 70 = +20.0%.
+    let wow_row = page
+        .split("<tr>")
+        .find(|row| row.contains("<th scope=\"row\">orders WoW</th>"))
+        .expect("a WoW row");
+    assert!(wow_row.contains("+20.0%"), "{wow_row}");
+}
+
+#[test]
+fn new_keys_are_checked_like_the_others() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    site(
+        root,
+        &format!("{GROWTH}deck:\n  - table: 6w\n    rows: [mom]\n    metrics: [orders]\n"),
+        &growth_csv(),
+    );
+    let stderr = build_error(root);
+    assert!(
+        stderr.contains("a `6w` table has no `mom` rows"),
+        "{stderr}"
+    );
+    write(
+        root,
+        "content/programs/ops.yaml",
+        "name: O\nowner: A\nmetrics:\n  orders: { column: orders, where: { Country: US } }\n  g: { chnage: orders, over: wow }\n",
+    );
+    let stderr = build_error(root);
+    assert!(stderr.contains("did you mean `change`"), "{stderr}");
+}

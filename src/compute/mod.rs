@@ -168,6 +168,11 @@ pub struct PeriodNumbers {
     pub missing: u32,
     pub py_value: Option<f64>,
     pub target: Option<f64>,
+    /// The value of the period before (the week before a week, the month
+    /// before a month), for the WoW and MoM rows of tables. Numbers
+    /// published before it existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_value: Option<f64>,
 }
 
 /// Writes a date as `2026-11-22`, as jiff does, without its general
@@ -605,6 +610,7 @@ fn compute_metric(
             value: current,
             missing,
         } = values[slot];
+        let is_month = month.is_some();
         PeriodNumbers {
             month,
             start: period.start,
@@ -613,6 +619,15 @@ fn compute_metric(
             missing,
             py_value: value(prior),
             target: evaluator.target(metric, period),
+            previous_value: {
+                let over = if is_month {
+                    ChangeOver::Mom
+                } else {
+                    ChangeOver::Wow
+                };
+                period::change_base(evaluator.calendar, over, period)
+                    .and_then(|base| evaluator_values.at(index, base).value)
+            },
         }
     };
 

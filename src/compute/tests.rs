@@ -1329,6 +1329,7 @@ fn period_dates_serialise_as_iso_dates_and_read_back() {
             missing: 0,
             py_value: None,
             target: None,
+            previous_value: None,
         };
         let json = serde_json::to_string(&period).unwrap();
         assert!(json.contains(&format!("\"start\":{text}")), "{json}");
@@ -1359,6 +1360,7 @@ fn numbers_read_back_from_json_are_the_numbers_written() {
             missing: 0,
             py_value: None,
             target: None,
+            previous_value: None,
         };
         let read: PeriodNumbers =
             serde_json::from_str(&serde_json::to_string(&period).unwrap()).unwrap();

@@ -103,6 +103,16 @@ pub enum Operation {
     Product,
 }
 
+impl ChangeOver {
+    pub fn key(self) -> &'static str {
+        match self {
+            ChangeOver::Wow => "wow",
+            ChangeOver::Mom => "mom",
+            ChangeOver::Yoy => "yoy",
+        }
+    }
+}
+
 impl Operation {
     pub fn key(self) -> &'static str {
         match self {
@@ -842,7 +852,28 @@ pub fn parse_program(
     let deck = match file.deck {
         None => None,
         Some(blocks) => match super::deck::parse_deck(blocks, &ids, &lines, path) {
-            Ok(deck) => Some(deck),
+            Ok((deck, axes)) => {
+                // A chart's `x_axis` (wbr-app's per-block
+                // `x_axis_monthly_display`) sets the months of its metrics:
+                // a metric has one set of months, so two charts (or the
+                // metric itself) asking for different ones is an error.
+                if metrics.len() == ids.len() {
+                    for (line, axis, indexes) in axes {
+                        for index in indexes {
+                            let metric = &mut metrics[index];
+                            match metric.month_axis {
+                                Some(other) if other != axis => errors.push(
+                                    Diagnostic::new(path, format!("a chart's `x_axis` asks for other months than metric `{}` already has", metric.id))
+                                        .at_line(line)
+                                        .with_help("a metric shows one set of months: give its charts and its own `x_axis` the same value"),
+                                ),
+                                _ => metric.month_axis = Some(axis),
+                            }
+                        }
+                    }
+                }
+                Some(deck)
+            }
             Err(problems) => {
                 errors.extend(problems);
                 None
