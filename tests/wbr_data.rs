@@ -148,3 +148,128 @@ fn a_repeated_header_name_is_an_error_only_when_read() {
     );
     assert!(stderr.contains("rename one of the two columns"), "{stderr}");
 }
+
+const GROWTH: &str = "\
+name: Operations
+owner: A. Owner
+metrics:
+  orders: { column: orders, where: { Country: US }, better: up }
+  orders_wow: { name: Orders WoW, change: orders, over: wow }
+  orders_yoy: { change: orders, over: yoy }
+  orders_mom: { change: orders, over: mom }
+";
+
+/// US orders: 10 a day, 12 a day in W47; DE rows (100 a day) are read by
+/// no metric here and add nothing to the US series.
+fn growth_csv() -> String {
+    let mut csv = String::from("date,Country,orders\n");
+    csv.push_str(&days("2025-10-01", "2026-11-22", |day| {
+        let value = if day >= "2026-11-16".parse().unwrap() {
+            12
+        } else {
+            10
+        };
+        format!("US,{value}")
+    }));
+    csv.push_str(&days("2026-11-01", "2026-11-22", |_| "DE,100".to_string()));
+    csv
+}
+
+#[test]
+fn growth_series_build_into_data_json_and_pages() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    site(root, GROWTH, &growth_csv());
+    let numbers = build(root);
+    // W47: 7 × 12 = 84 against W46 7 × 10 = 70: (84 − 70) / 70 = 0.2.
+    let wow = metric(&numbers, "orders_wow");
+    assert!((week(&numbers, "orders_wow", 5).unwrap() - 0.2).abs() < 1e-12);
+    assert_eq!(wow["unit"], "percent");
+    assert_eq!(wow["better"], "up");
+    assert_eq!(wow["months"][11]["value"], Value::Null);
+    // Against 2025-W47 (17–23 Nov 2025, 70): (84 − 70) / 70 = 0.2 too; the
+    // MTD: 15 × 10 + 7 × 12 = 234 against 22 × 10 = 220: 14 / 220.
+    let yoy = metric(&numbers, "orders_yoy");
+    assert!((yoy["box"]["last_week"].as_f64().unwrap() - 0.2).abs() < 1e-12);
+    assert!((yoy["box"]["mtd"].as_f64().unwrap() - 14.0 / 220.0).abs() < 1e-12);
+    // October 2026 (310) against September (300): 10 / 300.
+    let mom = metric(&numbers, "orders_mom");
+    assert!((mom["months"][11]["value"].as_f64().unwrap() - 10.0 / 300.0).abs() < 1e-12);
+    // The deck shows the series like any metric: +20.0%.
+    let page = fs::read_to_string(root.join(format!("public/{WEEK}/ops/index.html"))).unwrap();
+    assert!(page.contains("Orders WoW"), "{page}");
+    assert!(page.contains("20.0%"), "no +20.0% on the page");
+}
+
+#[test]
+fn tables_take_change_rows_headers_and_spacers_and_charts_take_legends() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    let program = format!(
+        "{GROWTH}deck:
+  - chart: [{{ metric: orders, legend: \"Orders (US)\" }}]
+    x_axis: fiscal_year
+  - table: 12m
+    rows: [yoy, mom]
+    metrics: [{{ header: \"Volume\" }}, orders, {{ spacer: true }}]
+  - table: 6w
+    rows: [wow]
+    metrics: [orders]
+"
+    );
+    site(root, &program, &growth_csv());
+    let numbers = build(root);
+    // The chart's x_axis gives `orders` the fiscal year's months: January
+    // to December 2026, November and December not complete yet.
+    let orders = metric(&numbers, "orders");
+    assert_eq!(orders["month_axis"], "fiscal_year");
+    assert_eq!(orders["months"][0]["month"], "2026-01");
+    // The weeks carry the week before for the WoW row: W47's is W46, 70.
+    assert_eq!(orders["weeks"][5]["previous_value"], 70.0);
+    let page = fs::read_to_string(root.join(format!("public/{WEEK}/ops/index.html"))).unwrap();
+    assert!(page.contains("Orders (US)"), "no legend name");
+    assert!(
+        page.contains(
+            "<tr class=\"table-header\"><th scope=\"colgroup\" colspan=\"15\">Volume</th></tr>"
+        ),
+        "no header row"
+    );
+    assert!(page.contains("<tr class=\"table-spacer\""), "no spacer row");
+    // The MoM row: October 2026 (310) against September (300): +3.3%;
+    // January 2026 (310) against December 2025 (310): 0.0%.
+    let mom_row = page
+        .split("<tr>")
+        .find(|row| row.contains("<th scope=\"row\">orders MoM</th>"))
+        .expect("a MoM row");
+    assert!(mom_row.contains("+3.3%"), "{mom_row}");
+    assert!(mom_row.contains("0.0%"), "{mom_row}");
+    // The 6-week WoW row ends with W47 against W46: (84 − 70) / 70 = +20.0%.
+    let wow_row = page
+        .split("<tr>")
+        .find(|row| row.contains("<th scope=\"row\">orders WoW</th>"))
+        .expect("a WoW row");
+    assert!(wow_row.contains("+20.0%"), "{wow_row}");
+}
+
+#[test]
+fn new_keys_are_checked_like_the_others() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    site(
+        root,
+        &format!("{GROWTH}deck:\n  - table: 6w\n    rows: [mom]\n    metrics: [orders]\n"),
+        &growth_csv(),
+    );
+    let stderr = build_error(root);
+    assert!(
+        stderr.contains("a `6w` table has no `mom` rows"),
+        "{stderr}"
+    );
+    write(
+        root,
+        "content/programs/ops.yaml",
+        "name: O\nowner: A\nmetrics:\n  orders: { column: orders, where: { Country: US } }\n  g: { chnage: orders, over: wow }\n",
+    );
+    let stderr = build_error(root);
+    assert!(stderr.contains("did you mean `change`"), "{stderr}");
+}

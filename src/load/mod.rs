@@ -1051,7 +1051,7 @@ fn bind_program(
         let at = |message: String| Diagnostic::new(path, message).at_line(metric.line);
         let mut events = None;
         let series = match &metric.source {
-            MetricSource::Derived { .. } => None,
+            MetricSource::Derived { .. } | MetricSource::Change { .. } => None,
             MetricSource::Events(query) => {
                 // A missing table was reported when loading it.
                 if let Some(table) = event_sources.tables.get(&query.source) {
