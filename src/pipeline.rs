@@ -364,7 +364,7 @@ fn build_from(
                 let mut files = rendered.files;
                 files.push(OutputFile::new(
                     PathBuf::from(id).join("data.json"),
-                    to_compact_json(numbers),
+                    to_compact_json(&crate::render::annotations::DataJson::new(&site, numbers)),
                 ));
                 writer.write_unit(id, &files)?;
                 Ok(CachedVersion {

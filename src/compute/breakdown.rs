@@ -316,6 +316,7 @@ fn variant(program: &Program, breakdown: &Breakdown, pick: Pick) -> Option<Progr
         breakdowns: Vec::new(),
         path: program.path.clone(),
         fingerprint: program.fingerprint,
+        annotations: Vec::new(),
     })
 }
 

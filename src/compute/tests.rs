@@ -73,6 +73,7 @@ fn program(id: &str, yaml: &str, columns: &Columns) -> Program {
         breakdowns: Vec::new(),
         path,
         fingerprint: definition.fingerprint,
+        annotations: Vec::new(),
     }
 }
 
@@ -87,6 +88,7 @@ fn site_of(config: SiteConfig, programs: &[(&str, &str)], columns: &Columns) -> 
         reviews: Vec::new(),
         data_files: Vec::new(),
         theme: None,
+        annotations: Vec::new(),
         warnings: Vec::new(),
     }
 }

@@ -43,6 +43,21 @@ pub struct SiteConfig {
     pub time_zone: jiff::tz::TimeZone,
     /// The event sources (ticket exports) metrics can read.
     pub events: Vec<EventSourceConfig>,
+    /// The annotation files `annotations:` lists, site-relative; `None`:
+    /// `data/annotations.csv` when it exists.
+    pub annotations: Option<Vec<PathBuf>>,
+    /// The line of `annotations:` in site.yaml.
+    pub annotations_line: Option<usize>,
+}
+
+impl SiteConfig {
+    /// The annotation files the site reads: those listed, or the default
+    /// one (which may not exist).
+    pub fn annotation_files(&self) -> Vec<PathBuf> {
+        self.annotations
+            .clone()
+            .unwrap_or_else(|| vec![PathBuf::from(super::annotations::DEFAULT_FILE)])
+    }
 }
 
 /// `database:` in site.yaml. Only the name of the environment variable
@@ -66,6 +81,8 @@ impl Default for SiteConfig {
             database: None,
             time_zone: jiff::tz::TimeZone::UTC,
             events: Vec::new(),
+            annotations: None,
+            annotations_line: None,
         }
     }
 }
@@ -120,6 +137,8 @@ struct SiteFile {
     #[serde(default)]
     #[schemars(extend("propertyNames" = { "pattern": crate::schema::SAFE_NAME_PATTERN }))]
     events: indexmap::IndexMap<String, EventSourceFile>,
+    /// Optional: annotation CSV files (`date,metric,text`, or wbr-app's `Date,MetricName,EventDescription`) inside the project (default `data/annotations.csv` when it exists).
+    annotations: Option<Vec<String>>,
 }
 
 /// Where `sitrep pull` connects: only the name of the environment variable
@@ -341,6 +360,31 @@ pub fn parse_site_config(text: &str, path: &Path) -> Result<SiteConfig, Vec<Diag
             at: source.at,
             line,
         });
+    }
+    if let Some(files) = file.annotations {
+        let line = at("annotations");
+        config.annotations_line = line;
+        let mut paths = Vec::with_capacity(files.len());
+        for file in files {
+            let relative = PathBuf::from(file.trim());
+            let inside = relative.components().count() > 0
+                && relative
+                    .components()
+                    .all(|part| matches!(part, Component::Normal(_)));
+            let csv = relative
+                .extension()
+                .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"));
+            if inside && csv {
+                paths.push(relative);
+            } else {
+                errors.push(
+                    Diagnostic::new(path, format!("`{file}` in `annotations:` is not a CSV file inside the site project"))
+                        .at_line(line)
+                        .with_help("list CSV files by their path in the project, e.g. `annotations: [data/annotations.csv]`"),
+                );
+            }
+        }
+        config.annotations = Some(paths);
     }
     if errors.is_empty() {
         Ok(config)

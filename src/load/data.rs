@@ -1148,6 +1148,26 @@ fn parse_dates(
         .collect()
 }
 
+/// Reads a column of dates spelt as data files spell them (one spelling
+/// per file, see [`parse_dates`]): `rows` are (line, date text); errors
+/// point at `column` (1-based). For files other than data files, such as
+/// annotations.
+pub(crate) fn parse_date_column(
+    rows: &[(usize, Vec<String>)],
+    path: &Path,
+    column: usize,
+) -> (Vec<Option<Date>>, Vec<Diagnostic>) {
+    let mut errors = FileErrors::new(path);
+    let dates = parse_dates(rows, path, &mut errors);
+    let mut errors = errors.finish();
+    for error in &mut errors {
+        if error.column.is_some() {
+            error.column = Some(column);
+        }
+    }
+    (dates, errors)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -142,7 +142,7 @@ impl InputFiles {
             .values()
             .flat_map(|listing| &listing.files)
             .collect();
-        let files: BTreeMap<PathBuf, Result<Vec<u8>, Diagnostic>> = wanted
+        let mut files: BTreeMap<PathBuf, Result<Vec<u8>, Diagnostic>> = wanted
             .into_par_iter()
             .filter_map(|path| match read_file(project, path) {
                 Ok(bytes) => Some((path.clone(), Ok(bytes))),
@@ -151,6 +151,16 @@ impl InputFiles {
                 Err(ReadError::Diagnostic(diagnostic)) => Some((path.clone(), Err(diagnostic))),
             })
             .collect();
+        // Annotation files may lie outside the folders listed.
+        for path in config.iter().flat_map(SiteConfig::annotation_files) {
+            if let std::collections::btree_map::Entry::Vacant(entry) = files.entry(path) {
+                match read_file(project, entry.key()) {
+                    Ok(bytes) => drop(entry.insert(Ok(bytes))),
+                    Err(ReadError::Missing) => {}
+                    Err(ReadError::Diagnostic(diagnostic)) => drop(entry.insert(Err(diagnostic))),
+                }
+            }
+        }
         let settings_problem = config.as_ref().is_ok_and(|config| {
             config
                 .theme
@@ -254,6 +264,15 @@ impl InputFiles {
         }
         if let Some(listing) = self.listings.get(DATA_FOLDER) {
             listing.files.hash(&mut shared);
+        }
+        // Every version shows the annotations dated up to its week,
+        // published ones too.
+        for path in self.config.iter().flat_map(SiteConfig::annotation_files) {
+            path.hash(&mut shared);
+            match self.files.get(&path) {
+                Some(Ok(bytes)) => bytes.hash(&mut shared),
+                Some(Err(_)) | None => 0u8.hash(&mut shared),
+            }
         }
         let mut data = std::hash::DefaultHasher::new();
         hash_folder(DATA_FOLDER, &mut data);

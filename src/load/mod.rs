@@ -2,6 +2,7 @@
 //! problem found is reported together, and programs are bound to the data
 //! columns they name.
 
+pub mod annotations;
 pub mod breakdown;
 pub mod config;
 pub mod data;
@@ -97,6 +98,8 @@ pub struct Site {
     pub data_files: Vec<DataFile>,
     /// The site's own theme folder, when `site.yaml` names one.
     pub theme: Option<ThemeFiles>,
+    /// Every annotation, by date (each program holds its own too).
+    pub annotations: Vec<annotations::Annotation>,
     /// Problems that do not stop a build, such as a review week that has no
     /// data yet.
     pub warnings: Vec<Diagnostic>,
@@ -120,6 +123,9 @@ pub struct Program {
     pub path: String,
     /// A hash of the program's YAML text.
     pub fingerprint: u64,
+    /// The annotations that explain its charts (its metrics', its own and
+    /// the site-wide ones), by date.
+    pub annotations: Vec<annotations::Annotation>,
 }
 
 impl Program {
@@ -233,12 +239,21 @@ impl Site {
         let (definitions, program_files) = load_programs(inputs, &mut program_errors);
         let dimensions = dimension_names(&definitions);
         let errors_before_data = errors.len();
-        let data = load_data(inputs, &config.events, &dimensions, &mut errors);
+        let annotation_files = config.annotation_files();
+        let data = load_data(
+            inputs,
+            &config.events,
+            &dimensions,
+            &annotation_files,
+            &mut errors,
+        );
         // A data file with errors has no columns yet: metrics reading them
         // are checked once it loads, instead of reporting missing columns.
         let data_complete = errors.len() == errors_before_data;
         errors.extend(program_errors);
         let event_sources = load_event_sources(inputs, &config, &definitions, &mut errors);
+        let annotations =
+            load_annotations(inputs, &config, &definitions, &program_files, &mut errors);
         let reviews = load_reviews(inputs, &config, &program_files, plan, &mut errors);
         let mut programs = Vec::with_capacity(definitions.len());
         let mut warnings = Vec::new();
@@ -251,8 +266,13 @@ impl Site {
                 &config.calendar,
                 &event_sources,
             ) {
-                Ok(program) => {
+                Ok(mut program) => {
                     warnings.extend(percent_warnings(&program, &data));
+                    program.annotations = annotations
+                        .iter()
+                        .filter(|note| note.program.as_ref().is_none_or(|id| *id == program.id))
+                        .cloned()
+                        .collect();
                     programs.push(program);
                 }
                 Err(problems) => problems
@@ -293,6 +313,7 @@ impl Site {
                 reviews,
                 data_files: data.files,
                 theme,
+                annotations,
                 warnings,
             })
             .map_err(Error::from)
@@ -443,11 +464,14 @@ fn load_data(
     inputs: &InputFiles,
     event_sources: &[events::EventSourceConfig],
     dimensions: &HashSet<String>,
+    annotation_files: &[PathBuf],
     errors: &mut Diagnostics,
 ) -> DataSet {
     let mut files = inputs.list(DATA_FOLDER, Some("csv"), errors);
     // Event exports are read by their sources, not as daily series.
     files.retain(|path| !event_sources.iter().any(|source| source.contains(path)));
+    // Annotations are notes, not series.
+    files.retain(|path| !annotation_files.contains(path));
     let parsed: Vec<_> = files
         .par_iter()
         .map(|path| {
@@ -1196,7 +1220,55 @@ fn bind_program(
         breakdowns,
         path: path.to_string_lossy().replace('\\', "/"),
         fingerprint: definition.fingerprint,
+        annotations: Vec::new(),
     })
+}
+
+/// Reads the site's annotation files and looks up what each annotation
+/// explains; sorted by date, then program, metric and text.
+fn load_annotations(
+    inputs: &InputFiles,
+    config: &SiteConfig,
+    definitions: &[(ProgramDefinition, PathBuf)],
+    program_files: &[String],
+    errors: &mut Diagnostics,
+) -> Vec<annotations::Annotation> {
+    let programs: Vec<&ProgramDefinition> =
+        definitions.iter().map(|(program, _)| program).collect();
+    // A program file that did not load may hold the names an annotation
+    // uses: its own errors come first.
+    let all_known = programs.len() == program_files.len();
+    let mut found = Vec::new();
+    for path in config.annotation_files() {
+        let bytes = match inputs.bytes(&path) {
+            Ok(bytes) => bytes,
+            Err(ReadError::Missing) => {
+                if config.annotations.is_some() {
+                    errors.push(
+                        Diagnostic::new(SITE_FILE, format!("the annotation file {} does not exist", path.display()))
+                            .at_line(config.annotations_line)
+                            .with_help("create it with the header `date,metric,text`, or remove it from `annotations:`"),
+                    );
+                }
+                continue;
+            }
+            Err(ReadError::Diagnostic(diagnostic)) => {
+                errors.push(diagnostic);
+                continue;
+            }
+        };
+        let parsed = annotations::parse(bytes, &path);
+        let (resolved, problems) = annotations::resolve(&parsed, &path, &programs, all_known);
+        parsed
+            .errors
+            .into_iter()
+            .chain(problems)
+            .for_each(|problem| errors.push(problem));
+        found.extend(resolved);
+    }
+    found.sort();
+    found.dedup();
+    found
 }
 
 /// A `percent` metric's values are fractions (0.95 is 95%). When most of a

@@ -270,3 +270,56 @@ pub fn six_twelve_chart(series: &[ChartSeries], labels: Vec<String>, prior_year:
     }
     chart
 }
+
+/// An annotation's pin on a chart: on the point `x` of the line named
+/// `series`, labelled `label` (its number in the list under the chart),
+/// with `text` as its tooltip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnnotationMark {
+    pub series: String,
+    pub x: usize,
+    pub label: String,
+    pub text: String,
+}
+
+/// Pins annotations on built chart options (`serde_json::to_value` of a
+/// [`six_twelve_chart`]) as ECharts `markPoint`s, on the series of the
+/// mark's name that has a value at `x` (its weekly or its monthly half,
+/// so the pin sits on the line and its axis). A point without a value gets
+/// no pin. Styled by options only: no function, so it works under a strict
+/// Content-Security-Policy.
+pub fn mark_annotations(options: &mut serde_json::Value, marks: &[AnnotationMark]) {
+    let Some(series) = options
+        .get_mut("series")
+        .and_then(serde_json::Value::as_array_mut)
+    else {
+        return;
+    };
+    for mark in marks {
+        let Some(line) = series.iter_mut().find(|line| {
+            line["name"] == mark.series.as_str() && line["data"][mark.x].as_f64().is_some()
+        }) else {
+            continue;
+        };
+        let y = line["data"][mark.x].clone();
+        let Some(line) = line.as_object_mut() else {
+            continue;
+        };
+        let pins = line.entry("markPoint").or_insert_with(|| {
+            serde_json::json!({
+                "symbol": "pin",
+                "symbolSize": 30,
+                "label": { "show": true, "fontSize": 11 },
+                "tooltip": { "trigger": "item", "formatter": "{b}" },
+                "data": [],
+            })
+        });
+        if let Some(data) = pins["data"].as_array_mut() {
+            data.push(serde_json::json!({
+                "name": mark.text,
+                "value": mark.label,
+                "coord": [mark.x, y],
+            }));
+        }
+    }
+}

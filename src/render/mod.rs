@@ -2,6 +2,7 @@
 //! deck per program, the archive and the landing page, plus the theme's
 //! static files and the chart runtime under `assets/`.
 
+pub mod annotations;
 pub mod chart;
 pub mod format;
 pub mod narrative;
@@ -417,6 +418,25 @@ fn call_html(
         Call::Status { metric } => {
             let (_, _, metric_numbers) = lookup(&metric.program, &metric.metric)?;
             status_html(metric_numbers.status)
+        }
+        Call::Annotations { metric } => {
+            let (program, _, metric_numbers) = lookup(&metric.program, &metric.metric)?;
+            let line = annotations::Line {
+                metric: &metric.metric,
+                name: &metric_numbers.name,
+            };
+            let notes = annotations::chart_notes(
+                program,
+                &[line],
+                &metric_numbers.weeks,
+                &metric_numbers.months,
+                true,
+            );
+            if notes.list.is_empty() {
+                "<p class=\"annotations annotations-none\">No noteworthy events.</p>".to_string()
+            } else {
+                annotations::list_html(&notes.list)
+            }
         }
         Call::Chart {
             program,

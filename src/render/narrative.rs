@@ -61,6 +61,10 @@ pub enum Call {
         program: String,
         period: String,
     },
+    /// The "Noteworthy events" list of a metric's 6-12 chart.
+    Annotations {
+        metric: MetricRef,
+    },
 }
 
 /// What calls may refer to.
@@ -140,7 +144,7 @@ fn check_kind(kind: &str, allowed: &[&str], function: &str) -> Result<(), miniji
 }
 
 /// The calls a narrative can make.
-pub const CALLS: [&str; 5] = ["value", "delta", "status", "chart", "table"];
+pub const CALLS: [&str; 6] = ["value", "delta", "status", "chart", "table", "annotations"];
 
 /// What one `{{ … }}` holds.
 #[derive(Debug, PartialEq)]
@@ -252,6 +256,12 @@ fn make_call(name: &str, arguments: &[String], scope: &Scope) -> Result<Call, St
         "status" => {
             arity(1..=1, "one metric")?;
             Ok(Call::Status {
+                metric: scope.resolve(&arguments[0]).map_err(invalid)?,
+            })
+        }
+        "annotations" => {
+            arity(1..=1, "one metric")?;
+            Ok(Call::Annotations {
                 metric: scope.resolve(&arguments[0]).map_err(invalid)?,
             })
         }
@@ -430,7 +440,7 @@ fn call_help(name: &str, arguments: &[String], scope: &Scope) -> String {
                 None => format!("{titles}chart() takes a deck chart's title or 1 to 3 metric ids"),
             }
         }
-        "value" | "delta" | "status" => {
+        "value" | "delta" | "status" | "annotations" => {
             match arguments.first().and_then(|argument| metric_list(argument)) {
                 Some(metrics) => metrics,
                 None => "see the README's list of narrative calls (\"Narratives\")".to_string(),
@@ -523,7 +533,9 @@ pub fn expand_all_calls(narrative: &Narrative, scope: Scope) -> Result<Expanded,
                 // Charts and tables are blocks: their token says so, for
                 // `markdown_to_html` to keep them out of paragraphs.
                 let start_char = match call {
-                    Call::Chart { .. } | Call::Table { .. } => BLOCK_TOKEN_START,
+                    Call::Chart { .. } | Call::Table { .. } | Call::Annotations { .. } => {
+                        BLOCK_TOKEN_START
+                    }
                     _ => TOKEN_START,
                 };
                 calls.push(call);

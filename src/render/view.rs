@@ -388,6 +388,9 @@ pub struct ChartView {
     /// The chart's ECharts options as JSON, escaped so that it can sit
     /// inside `<script type="application/json">` as it is.
     pub options_json: String,
+    /// The "Noteworthy events" list under the chart, escaped; empty
+    /// without annotations.
+    pub annotations_html: String,
     pub table: TableView,
     pub metrics: Vec<MetricView>,
 }
@@ -487,7 +490,14 @@ pub fn chart_view(
         week_label(calendar, week)
     });
     let chart = six_twelve_chart(&chart_series, labels, prior_year);
-    let options_json = script_safe_json(&chart);
+    let (options_json, annotations_html) = super::annotations::annotated_chart(
+        &chart,
+        program,
+        numbers,
+        series,
+        subject_numbers,
+        prior_year,
+    );
 
     // The same numbers as a table: one row per period, per metric the
     // current and prior year, and the subject's target.
@@ -572,6 +582,7 @@ pub fn chart_view(
         table: TableView::new(format!("{title}: weekly and monthly values"), columns, rows),
         title,
         options_json,
+        annotations_html,
         metrics,
     })
 }

@@ -150,6 +150,7 @@ pub fn breakdown_chart(
         ),
         title,
         options_json,
+        annotations_html: String::new(),
         metrics: Vec::new(),
     })
 }
