@@ -500,10 +500,10 @@ pub fn map_program(
                 for row in rows {
                     let _ = writeln!(deck, "      - {row}");
                 }
-                if period == "12m" {
-                    x_axis(&mut deck, block, &mut notes);
-                } else if let Some((_, place)) = &block.x_axis {
-                    note(&mut notes, *place, "`x_axis_monthly_display` of a 6_WeeksTable".to_string(), "a table of weeks has no month axis".to_string());
+                match &block.x_axis {
+                    Some((axis, place)) if period == "12m" && axis == "fiscal_year" => note(&mut notes, *place, "`x_axis_monthly_display: fiscal_year` of a 12_MonthsTable".to_string(), "a sitrep table shows the months of the site's `x_axis` (set `x_axis: fiscal_year` in site.yaml for every month axis)".to_string()),
+                    Some((_, place)) if period == "6w" => note(&mut notes, *place, "`x_axis_monthly_display` of a 6_WeeksTable".to_string(), "a table of weeks has no month axis".to_string()),
+                    _ => {}
                 }
                 if let Some((_, place)) = &block.y_scaling {
                     note(&mut notes, *place, "`y_scaling` of a table block".to_string(), "wbr-app formats table values by row: give each row its own `y_scaling`".to_string());
