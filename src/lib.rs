@@ -16,6 +16,7 @@ pub mod calendar;
 pub mod compute;
 pub mod confined;
 pub mod error;
+pub mod import;
 pub mod load;
 pub mod pipeline;
 pub mod pull;

@@ -58,6 +58,9 @@ enum Command {
     /// Create things in a site project.
     #[command(subcommand)]
     New(NewCommand),
+    /// Turn another tool's files into a sitrep site.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Serve the site on 127.0.0.1, rebuilding and reloading on every change.
     Serve {
         /// The port to listen on (0: any free port).
@@ -159,6 +162,27 @@ enum NewCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Make a site (or a program of an existing site) from a wbr-app
+    /// config, its CSV files and its annotations; never overwrites a file,
+    /// and lists what could not be converted and why.
+    #[command(name = "wbr-app")]
+    WbrApp {
+        /// The wbr-app YAML config.
+        #[arg(value_name = "CONFIG")]
+        config: PathBuf,
+        /// The site folder (default: a new folder named after the config);
+        /// an existing site gains a program.
+        #[arg(long, value_name = "DIR")]
+        into: Option<PathBuf>,
+        /// A CSV file wbr-app was given in its page (the config does not
+        /// name it), copied into data/; repeat for more.
+        #[arg(long, value_name = "FILE")]
+        csv: Vec<PathBuf>,
+    },
+}
+
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 const WARNING: Style = AnsiColor::Yellow.on_default().bold();
 const GOOD: Style = AnsiColor::Green.on_default().bold();
@@ -252,6 +276,29 @@ fn main() -> ExitCode {
                 created.week.unwrap_or_default()
             );
         }),
+        Command::Import(ImportCommand::WbrApp { config, into, csv }) => {
+            sitrep::import::import_wbr_app(root, &config, into.as_deref(), &csv).map(|imported| {
+                for file in &imported.files {
+                    println!("  created {}", file.display());
+                }
+                if !imported.not_converted.is_empty() {
+                    println!("\nNot converted ({}):", imported.not_converted.len());
+                    for line in &imported.not_converted {
+                        println!("  - {line}");
+                    }
+                }
+                println!(
+                    "\n{GOOD}Imported{GOOD:#} {} into {} as the program {}, first review week {}. Next:",
+                    config.display(),
+                    imported.dir.display(),
+                    imported.program,
+                    imported.week
+                );
+                for step in &imported.next {
+                    println!("  {step}");
+                }
+            })
+        }
         Command::Serve { port, bind, open } => {
             if !bind.is_loopback() {
                 eprintln!(

@@ -596,6 +596,87 @@ fn key_of(trimmed: &str) -> Option<&str> {
     (!key.is_empty()).then_some(key)
 }
 
+/// A YAML document as plain data, for files sitrep reads but does not
+/// define (`sitrep import` reads other tools' configs): mappings keep
+/// their order, scalars keep their text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tree {
+    Null,
+    Bool(bool),
+    /// A number, as written.
+    Number(String),
+    String(String),
+    List(Vec<Tree>),
+    /// Keys in the file's order; a key that is not text is written as text.
+    Map(Vec<(String, Tree)>),
+}
+
+impl Tree {
+    /// The text of a scalar (a number or a boolean as written).
+    pub fn as_text(&self) -> Option<String> {
+        match self {
+            Tree::String(text) | Tree::Number(text) => Some(text.clone()),
+            Tree::Bool(value) => Some(value.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The value of `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Tree> {
+        match self {
+            Tree::Map(entries) => entries
+                .iter()
+                .find(|(name, _)| name == key)
+                .map(|(_, value)| value),
+            _ => None,
+        }
+    }
+
+    /// What kind of value this is, in the user's words.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Tree::Null => "empty",
+            Tree::Bool(_) => "a true/false value",
+            Tree::Number(_) => "a number",
+            Tree::String(_) => "text",
+            Tree::List(_) => "a list",
+            Tree::Map(_) => "a mapping of keys",
+        }
+    }
+}
+
+/// Parses `text` (the contents of `path`) into a [`Tree`].
+pub fn parse_tree(text: &str, path: &Path) -> Result<Tree, Diagnostic> {
+    check_nesting(text, path)?;
+    let value: serde_yaml::Value =
+        serde_yaml::from_str(text).map_err(|error| diagnostic_for(&error, path))?;
+    Ok(tree_of(value))
+}
+
+fn tree_of(value: serde_yaml::Value) -> Tree {
+    use serde_yaml::Value;
+    match value {
+        Value::Null => Tree::Null,
+        Value::Bool(value) => Tree::Bool(value),
+        Value::Number(number) => Tree::Number(number.to_string()),
+        Value::String(text) => Tree::String(text),
+        Value::Sequence(items) => Tree::List(items.into_iter().map(tree_of).collect()),
+        Value::Mapping(entries) => Tree::Map(
+            entries
+                .into_iter()
+                .map(|(key, value)| {
+                    let key = match tree_of(key) {
+                        Tree::Null => String::new(),
+                        other => other.as_text().unwrap_or_default(),
+                    };
+                    (key, tree_of(value))
+                })
+                .collect(),
+        ),
+        Value::Tagged(tagged) => tree_of(tagged.value),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

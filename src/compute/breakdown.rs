@@ -246,6 +246,7 @@ fn point(
         missing: value.missing,
         py_value: prior.value,
         target: None,
+        previous_value: None,
     };
     if is_month && period.end > as_of {
         let future = crate::calendar::days_between(as_of, period.end) as u32;
@@ -333,6 +334,7 @@ mod tests {
             missing: 0,
             py_value: None,
             target: None,
+            previous_value: None,
         };
         BreakdownSeries {
             value: value.to_string(),

@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, Period, ReviewWeek};
 use crate::load::config::MonthAxis;
-use crate::load::program::{Better, Compare, Grain, Initiative, InitiativeStatus, Unit};
+use crate::load::program::{
+    Better, ChangeOver, Compare, Grain, Initiative, InitiativeStatus, MetricSource, Unit,
+};
 use crate::load::{Program, Site};
 use compare::{compare, Change, ChangeKind};
 use period::{Evaluator, PeriodValue};
@@ -166,6 +168,11 @@ pub struct PeriodNumbers {
     pub missing: u32,
     pub py_value: Option<f64>,
     pub target: Option<f64>,
+    /// The value of the period before (the week before a week, the month
+    /// before a month), for the WoW and MoM rows of tables. Numbers
+    /// published before it existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_value: Option<f64>,
 }
 
 /// Writes a date as `2026-11-22`, as jiff does, without its general
@@ -514,6 +521,7 @@ fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbe
         let definition = &metric.definition;
         let numbers = compute_metric(
             &evaluator,
+            &values,
             index,
             &periods,
             values.of(index),
@@ -584,6 +592,7 @@ fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbe
 
 fn compute_metric(
     evaluator: &Evaluator,
+    evaluator_values: &period::PeriodValues,
     index: usize,
     periods: &ReviewPeriods,
     values: &[PeriodValue],
@@ -601,6 +610,7 @@ fn compute_metric(
             value: current,
             missing,
         } = values[slot];
+        let is_month = month.is_some();
         PeriodNumbers {
             month,
             start: period.start,
@@ -609,6 +619,15 @@ fn compute_metric(
             missing,
             py_value: value(prior),
             target: evaluator.target(metric, period),
+            previous_value: {
+                let over = if is_month {
+                    ChangeOver::Mom
+                } else {
+                    ChangeOver::Wow
+                };
+                period::change_base(evaluator.calendar, over, period)
+                    .and_then(|base| evaluator_values.at(index, base).value)
+            },
         }
     };
 
@@ -640,11 +659,24 @@ fn compute_metric(
 
     let how = definition.compare;
     let last_week = value(periods.week);
-    let previous_week = value(periods.previous_week);
-    let py_week = value(periods.prior_year_week);
-    let [(mtd, py_mtd), (qtd, py_qtd), (ytd, py_ytd)] = periods
+    let mut previous_week = value(periods.previous_week);
+    let mut py_week = value(periods.prior_year_week);
+    let [(mut mtd, mut py_mtd), (mut qtd, mut py_qtd), (mut ytd, mut py_ytd)] = periods
         .to_date
         .map(|(slot, prior)| (value(slot), value(prior)));
+    if let MetricSource::Change { of, over } = definition.source {
+        // A growth series' box: the review week's change, and for `yoy`
+        // the change of each period to date against the same dates a
+        // year earlier (its source's MTD YoY, …). Changes of changes are
+        // left out (n/a), and `wow`/`mom` have no periods to date.
+        let source = evaluator.program.metrics[of].definition.compare;
+        let values = evaluator_values.of(of);
+        [mtd, qtd, ytd] = periods.to_date.map(|(slot, prior)| match over {
+            ChangeOver::Yoy => period::change_value(values[slot], values[prior], source).value,
+            ChangeOver::Wow | ChangeOver::Mom => None,
+        });
+        (previous_week, py_week, py_mtd, py_qtd, py_ytd) = (None, None, None, None, None);
+    }
     let summary = SummaryBox::new(
         how,
         (last_week, previous_week, py_week),

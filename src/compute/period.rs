@@ -2,12 +2,13 @@
 //! aggregated, or a gap that says how many are missing.
 
 use std::cell::OnceCell;
+use std::collections::HashMap;
 
 use jiff::civil::Date;
 
 use crate::calendar::{add_days, Calendar, Period};
 use crate::load::data::DailySeries;
-use crate::load::program::{Aggregate, Grain, MetricSource, Operation};
+use crate::load::program::{Aggregate, ChangeOver, Compare, Grain, MetricSource, Operation};
 use crate::load::{Metric, Program, Target};
 
 /// A period's value, or a gap.
@@ -195,6 +196,11 @@ impl<'a> Evaluator<'a> {
         PeriodValues {
             evaluator: self,
             periods,
+            slots: periods
+                .iter()
+                .enumerate()
+                .map(|(slot, period)| (*period, slot))
+                .collect(),
             known: (0..self.program.metrics.len())
                 .map(|_| OnceCell::new())
                 .collect(),
@@ -210,7 +216,7 @@ impl<'a> Evaluator<'a> {
                 if match &metric.definition.source {
                     MetricSource::Column { aggregate, .. } => *aggregate == Aggregate::Sum,
                     MetricSource::Events(query) => query.additive(),
-                    MetricSource::Derived { .. } => false,
+                    MetricSource::Derived { .. } | MetricSource::Change { .. } => false,
                 } && self.calendar.week_of(period.start) != period =>
             {
                 None
@@ -239,10 +245,64 @@ impl<'a> Evaluator<'a> {
 pub struct PeriodValues<'a> {
     evaluator: &'a Evaluator<'a>,
     periods: &'a [Period],
+    /// Each period's place in `periods`.
+    slots: HashMap<Period, usize>,
     known: Vec<OnceCell<Vec<PeriodValue>>>,
 }
 
 impl PeriodValues<'_> {
+    /// Metric `index`'s value over `period`: from the list when it is
+    /// there, otherwise worked out for that period alone (the base of a
+    /// growth series, such as the month before the first of 12).
+    pub fn at(&self, index: usize, period: Period) -> PeriodValue {
+        if let Some(&slot) = self.slots.get(&period) {
+            return self.of(index)[slot];
+        }
+        let evaluator = self.evaluator;
+        let metric = &evaluator.program.metrics[index];
+        match (&metric.definition.source, &metric.series) {
+            (MetricSource::Column { aggregate, .. }, Some(series)) => series_value(
+                series,
+                metric.definition.grain,
+                *aggregate,
+                period,
+                evaluator.as_of,
+                evaluator.calendar,
+            ),
+            (MetricSource::Column { .. }, None) => PeriodValue::NOT_APPLICABLE,
+            (
+                MetricSource::Derived {
+                    operation,
+                    operands,
+                },
+                _,
+            ) => {
+                let values: Vec<PeriodValue> = operands
+                    .iter()
+                    .map(|&operand| self.at(operand, period))
+                    .collect();
+                combine(*operation, &values)
+            }
+            (MetricSource::Events(_), _) => match &metric.events {
+                Some(events) => events.value(period, evaluator.as_of),
+                None => PeriodValue::NOT_APPLICABLE,
+            },
+            (MetricSource::Change { of, over }, _) => self.change_at(*of, *over, period),
+        }
+    }
+
+    /// The value of a growth series of metric `of` for `period`: the
+    /// source's change from the base period `over` names, as
+    /// [`change_value`] expresses it; not applicable for a period `over`
+    /// does not compare (a month of a week-over-week series).
+    fn change_at(&self, of: usize, over: ChangeOver, period: Period) -> PeriodValue {
+        let Some(base) = change_base(self.evaluator.calendar, over, period) else {
+            return PeriodValue::NOT_APPLICABLE;
+        };
+        let how = self.evaluator.program.metrics[of].definition.compare;
+        change_value(self.at(of, period), self.at(of, base), how)
+    }
+
     /// Metric `index`'s value over each period, in the order of the list.
     pub fn of(&self, index: usize) -> &[PeriodValue] {
         self.known[index].get_or_init(|| {
@@ -294,8 +354,58 @@ impl PeriodValues<'_> {
                 (MetricSource::Column { .. }, None) => {
                     vec![PeriodValue::NOT_APPLICABLE; self.periods.len()]
                 }
+                (MetricSource::Change { of, over }, _) => self
+                    .periods
+                    .iter()
+                    .map(|&period| self.change_at(*of, *over, period))
+                    .collect(),
             }
         })
+    }
+}
+
+/// The period a growth series compares `period` with, or `None` when
+/// `over` does not compare such a period:
+/// - `wow`: a week (of the calendar's weeks) with the week before;
+/// - `mom`: a calendar month with the month before;
+/// - `yoy`: a week with the same week 52 weeks earlier, a month with the
+///   whole month a year earlier, and any other period (month, quarter or
+///   year to date) with the same dates a year earlier (BRIEF §3 "Prior
+///   year").
+pub fn change_base(calendar: &Calendar, over: ChangeOver, period: Period) -> Option<Period> {
+    let is_week = calendar.week_of(period.start) == period;
+    let is_month = Period::month_of(period.start) == period;
+    match over {
+        ChangeOver::Wow => is_week.then(|| calendar.weeks_before(period, 1)),
+        ChangeOver::Mom => is_month.then(|| Period::month_of(add_days(period.start, -1))),
+        ChangeOver::Yoy if is_week => Some(calendar.prior_year_week(period)),
+        ChangeOver::Yoy if is_month => Some(Period::month_of(crate::calendar::one_year_earlier(
+            period.start,
+        ))),
+        ChangeOver::Yoy => Some(period.one_year_earlier()),
+    }
+}
+
+/// A growth series' value: the change from `base` to `current` exactly
+/// as the comparisons compute it (`compute::compare::compare`), as a
+/// fraction for percent changes (+12.5% is 0.125) and in basis points for
+/// `compare: bps` sources. Against a zero or negative base a percent change
+/// means nothing, and the comparisons' fallback (the absolute difference in
+/// the source's unit) cannot share a line of percentages: the point has no
+/// value (wbr-app draws nothing there either). A current period with gaps
+/// keeps its count of missing days.
+pub fn change_value(current: PeriodValue, base: PeriodValue, how: Compare) -> PeriodValue {
+    use crate::compute::compare::{compare, ChangeKind};
+    if current.value.is_none() {
+        return PeriodValue::incomplete(current.missing);
+    }
+    match compare(current.value, base.value, how) {
+        Some(change) => match change.kind {
+            ChangeKind::Percent => PeriodValue::known(change.value / 100.0),
+            ChangeKind::Bps => PeriodValue::known(change.value),
+            ChangeKind::Absolute => PeriodValue::NOT_APPLICABLE,
+        },
+        None => PeriodValue::NOT_APPLICABLE,
     }
 }
 

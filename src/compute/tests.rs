@@ -39,7 +39,9 @@ fn program(id: &str, yaml: &str, columns: &Columns) -> Program {
         .map(|definition| {
             let series = match &definition.source {
                 MetricSource::Column { column: name, .. } => Some(column(name)),
-                MetricSource::Derived { .. } | MetricSource::Events(_) => None,
+                MetricSource::Derived { .. }
+                | MetricSource::Events(_)
+                | MetricSource::Change { .. } => None,
             };
             let target = match &definition.target {
                 None => None,
@@ -1329,6 +1331,7 @@ fn period_dates_serialise_as_iso_dates_and_read_back() {
             missing: 0,
             py_value: None,
             target: None,
+            previous_value: None,
         };
         let json = serde_json::to_string(&period).unwrap();
         assert!(json.contains(&format!("\"start\":{text}")), "{json}");
@@ -1359,9 +1362,169 @@ fn numbers_read_back_from_json_are_the_numbers_written() {
             missing: 0,
             py_value: None,
             target: None,
+            previous_value: None,
         };
         let read: PeriodNumbers =
             serde_json::from_str(&serde_json::to_string(&period).unwrap()).unwrap();
         assert_eq!(read.value.unwrap().to_bits(), value.to_bits(), "{value}");
     }
+}
+
+// ------------------------------------------------- growth series (change)
+
+const GROWTH: &str = "\
+name: P
+owner: O
+metrics:
+  tickets: { column: tickets, better: down }
+  tickets_wow: { change: tickets, over: wow }
+  tickets_mom: { change: tickets, over: mom }
+  tickets_yoy: { change: tickets, over: yoy }
+  incidents: { column: incidents }
+  incidents_wow: { change: incidents, over: wow }
+  rate: { column: rate, aggregate: mean, compare: bps }
+  rate_wow: { change: rate, over: wow }
+";
+
+/// Tickets: 10 a day from October 2024, except 8 a day in the prior-year
+/// week of 2026-W47 (17–23 Nov 2025) and 12 a day in W47 itself (16–22 Nov
+/// 2026); 1000 a day after W47, which a W47 version must never see.
+/// Incidents: 0 a day in W46, 5 in W47. Rate: 0.90 a day in W46, 0.95 in
+/// W47.
+fn growth_columns() -> Columns {
+    let tickets = series(date(2024, 10, 1), date(2026, 11, 30), |day| {
+        Some(
+            if (date(2025, 11, 17)..=date(2025, 11, 23)).contains(&day) {
+                8.0
+            } else if (date(2026, 11, 16)..=date(2026, 11, 22)).contains(&day) {
+                12.0
+            } else if day > date(2026, 11, 22) {
+                1000.0
+            } else {
+                10.0
+            },
+        )
+    });
+    let in_w47 = |day: Date| day >= date(2026, 11, 16);
+    let incidents = series(date(2026, 11, 9), date(2026, 11, 22), |day| {
+        Some(if in_w47(day) { 5.0 } else { 0.0 })
+    });
+    let rate = series(date(2026, 11, 9), date(2026, 11, 22), |day| {
+        Some(if in_w47(day) { 0.95 } else { 0.90 })
+    });
+    vec![
+        ("tickets", tickets),
+        ("incidents", incidents),
+        ("rate", rate),
+    ]
+}
+
+#[test]
+fn week_over_week_is_each_weeks_change_as_a_fraction() {
+    let site = site(GROWTH, &growth_columns());
+    let numbers = review(&site, "2026-W47");
+    let wow = metric(&numbers, "tickets_wow");
+    // W47: 7 × 12 = 84 against W46: 7 × 10 = 70: (84 − 70) / 70 = 0.2.
+    close(wow.weeks[5].value, 0.2);
+    // W46 against W45: 70 against 70: 0.
+    close(wow.weeks[4].value, 0.0);
+    close(wow.summary.last_week, 0.2);
+    // The prior-year line: 2025-W47 (17–23 Nov 2025, 7 × 8 = 56) against
+    // the week before it (70): (56 − 70) / 70 = −0.2.
+    close(wow.weeks[5].py_value, -0.2);
+    // No monthly points, no periods to date, no changes of changes.
+    assert!(wow.months.iter().all(|month| month.value.is_none()));
+    assert_eq!((wow.summary.mtd, wow.summary.ytd), (None, None));
+    assert_eq!((wow.summary.wow, wow.summary.yoy), (None, None));
+    // Unit percent (a fraction), `better` from the source.
+    assert_eq!((wow.unit, wow.better), (Unit::Percent, Better::Down));
+}
+
+#[test]
+fn month_over_month_is_each_months_change() {
+    let site = site(GROWTH, &growth_columns());
+    let numbers = review(&site, "2026-W47");
+    let mom = metric(&numbers, "tickets_mom");
+    // Weeks have no month-over-month change.
+    assert!(mom.weeks.iter().all(|week| week.value.is_none()));
+    assert_eq!(mom.summary.last_week, None);
+    // The 12 trailing months as of Sunday 22 Nov 2026: Nov 2025 – Oct 2026.
+    assert_eq!(mom.months[11].month.as_deref(), Some("2026-10"));
+    // October 2026: 31 × 10 = 310 against September: 30 × 10 = 300:
+    // (310 − 300) / 300 = 1/30.
+    close(mom.months[11].value, 1.0 / 30.0);
+    // November 2025: 23 × 10 + 7 × 8 = 286 against October 2025 (the month
+    // before the first of the 12): 31 × 10 = 310: (286 − 310) / 310.
+    close(mom.months[0].value, -24.0 / 310.0);
+}
+
+#[test]
+fn year_over_year_compares_weeks_months_and_periods_to_date() {
+    let site = site(GROWTH, &growth_columns());
+    let numbers = review(&site, "2026-W47");
+    let yoy = metric(&numbers, "tickets_yoy");
+    // W47: 84 against 2025-W47 (52 weeks earlier, 17–23 Nov 2025): 56:
+    // (84 − 56) / 56 = 0.5.
+    close(yoy.weeks[5].value, 0.5);
+    close(yoy.summary.last_week, 0.5);
+    // November 2025 (286) against November 2024 (30 × 10 = 300):
+    // (286 − 300) / 300 = −14/300.
+    close(yoy.months[0].value, -14.0 / 300.0);
+    // October 2026 against October 2025: 310 against 310: 0.
+    close(yoy.months[11].value, 0.0);
+    // MTD 1–22 Nov 2026: 15 × 10 + 7 × 12 = 234; the same dates of 2025:
+    // 16 × 10 + 6 × 8 = 208 (17–22 Nov); (234 − 208) / 208 = 0.125. The
+    // 1000-a-day rows after 22 Nov 2026 are not seen.
+    close(yoy.summary.mtd, 0.125);
+    // The source's own box says the same in percent: +12.5%.
+    close(metric(&numbers, "tickets").summary.mtd_yoy, 12.5);
+    assert_eq!(yoy.summary.mtd_yoy, None);
+}
+
+#[test]
+fn a_growth_series_has_no_value_against_a_zero_base() {
+    let site = site(GROWTH, &growth_columns());
+    let numbers = review(&site, "2026-W47");
+    let wow = metric(&numbers, "incidents_wow");
+    // W47: 35 against W46: 0. A percent change from zero means nothing,
+    // and an absolute +35 cannot share a line of fractions: no value, and
+    // not a gap of missing days either.
+    assert_eq!(wow.weeks[5].value, None);
+    assert_eq!(wow.weeks[5].missing, 0);
+    // W46 against W45, which has no rows: n/a too.
+    assert_eq!(wow.weeks[4].value, None);
+}
+
+#[test]
+fn a_growth_series_of_a_bps_metric_is_in_basis_points() {
+    let site = site(GROWTH, &growth_columns());
+    let numbers = review(&site, "2026-W47");
+    let wow = metric(&numbers, "rate_wow");
+    // Mean 0.95 against mean 0.90: (0.95 − 0.90) × 10000 = 500 bps.
+    assert_eq!(wow.unit, Unit::Bps);
+    let value = wow.weeks[5].value.unwrap();
+    assert!((value - 500.0).abs() < 1e-6, "{value}");
+}
+
+#[test]
+fn a_growth_series_never_sees_rows_after_its_week() {
+    // The W47 version's W47 change is 0.2 with or without the rows of W48
+    // (1000 a day): they do not exist for it.
+    let mut columns = growth_columns();
+    let numbers = review(&site(GROWTH, &columns), "2026-W47");
+    columns[0].1 = series(date(2024, 10, 1), date(2026, 11, 22), |day| {
+        columns[0].1.get(day)
+    });
+    let trimmed = review(&site(GROWTH, &columns), "2026-W47");
+    assert_eq!(
+        metric(&numbers, "tickets_wow").weeks,
+        metric(&trimmed, "tickets_wow").weeks
+    );
+    close(metric(&numbers, "tickets_wow").weeks[5].value, 0.2);
+    // The W48 version sees them: (7 × 1000 − 84) / 84.
+    let w48 = review(&site(GROWTH, &growth_columns()), "2026-W48");
+    close(
+        metric(&w48, "tickets_wow").weeks[5].value,
+        (7000.0 - 84.0) / 84.0,
+    );
 }

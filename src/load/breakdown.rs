@@ -92,6 +92,15 @@ pub fn bind_breakdown(
         let definition = &metrics[index].definition;
         let cut = match &definition.source {
             MetricSource::Derived { .. } => Cut::Derived,
+            MetricSource::Change { .. } => {
+                return Err((
+                    format!(
+                        "metric `{}` is a growth series, which cannot be split `by` a dimension",
+                        definition.id
+                    ),
+                    "split the metric it is the change of instead".to_string(),
+                ))
+            }
             MetricSource::Events(query) => {
                 // An event metric that did not bind was reported already.
                 let Some(events) = &metrics[index].events else {

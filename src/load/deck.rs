@@ -7,6 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::config::MonthAxis;
+use super::program::ChangeOver;
 use crate::error::{closest, Diagnostic};
 use crate::yaml;
 
@@ -36,6 +38,16 @@ pub enum TablePeriod {
     TwelveMonths,
 }
 
+/// A line of a table: a metric (with the block's change rows under it),
+/// a header row spanning the table, or an empty row (wbr-app's
+/// 6_WeeksTable).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableLine {
+    Metric(usize),
+    Header(String),
+    Spacer,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeckBlock {
     Section {
@@ -48,12 +60,20 @@ pub enum DeckBlock {
         series: Vec<(usize, SeriesStyle)>,
         prior_year: bool,
         decimals: Option<u8>,
+        /// Per series, the name its legend shows instead of the metric's
+        /// (wbr-app's `legend_name`); empty when none has one.
+        legends: Vec<Option<String>>,
     },
     Table {
         period: TablePeriod,
         title: Option<String>,
+        /// The metrics of the table, by index.
         metrics: Vec<usize>,
         decimals: Option<u8>,
+        /// The table's rows: metrics, header rows and spacers, in order.
+        lines: Vec<TableLine>,
+        /// Change rows under each metric (`rows: [yoy, mom]`).
+        changes: Vec<ChangeOver>,
     },
     /// One metric split by a dimension: one series per value (the `top`
     /// largest in the review week, the rest as "Other"), drawn as a 6-12
@@ -99,8 +119,14 @@ pub(crate) struct DeckBlockFile {
     table: Option<TablePeriod>,
     /// With `chart` or `table`: its title.
     title: Option<String>,
-    /// With `table`: the metrics, by id.
-    metrics: Option<Vec<String>>,
+    /// With `table`: the metrics by id, header rows (`{ header: "Quality" }`) and empty rows (`{ spacer: true }`).
+    metrics: Option<Vec<TableEntry>>,
+    /// With `table`: change rows under each metric: `yoy` and `mom` for `12m`, `wow` and `yoy` for `6w`.
+    rows: Option<Vec<ChangeOver>>,
+    /// With `chart`: the months its metrics show (`trailing_12_months` or `fiscal_year`), overriding theirs and the site's.
+    // Not required, no default shown.
+    #[schemars(default, skip_serializing_if = "Option::is_none")]
+    x_axis: Option<MonthAxis>,
     /// With `chart`: show the prior year's values too (default true).
     prior_year: Option<bool>,
     /// With `chart` or `table`: digits after the decimal point.
@@ -112,6 +138,31 @@ pub(crate) struct DeckBlockFile {
     /// With `by`: how many values to show before "Other" (default 5).
     #[schemars(range(min = 1, max = MAX_TOP))]
     top: Option<usize>,
+}
+
+/// A line of a table: a metric id, `{ header: "…" }` or `{ spacer: true }`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+enum TableEntry {
+    Metric(String),
+    Header(TableHeader),
+    Spacer(TableSpacer),
+}
+
+/// A header row spanning the table.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct TableHeader {
+    /// The header's text.
+    header: String,
+}
+
+/// An empty row.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct TableSpacer {
+    /// `true`.
+    spacer: bool,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -138,7 +189,12 @@ struct StyledSeries {
     /// How it is drawn (default primary).
     #[serde(default)]
     style: SeriesStyle,
+    /// The name its legend and table show (default: the metric's name).
+    legend: Option<String>,
 }
+
+/// A deck's blocks, and the month axes its charts set for their metrics.
+pub(crate) type ParsedDeck = (Vec<DeckBlock>, Vec<(Option<usize>, MonthAxis, Vec<usize>)>);
 
 /// Checks a deck against the program's metric ids.
 pub(crate) fn parse_deck(
@@ -146,9 +202,11 @@ pub(crate) fn parse_deck(
     metric_ids: &[&str],
     lines: &yaml::KeyLines,
     path: &Path,
-) -> Result<Vec<DeckBlock>, Vec<Diagnostic>> {
+) -> Result<ParsedDeck, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut deck = Vec::with_capacity(blocks.len());
+    // Charts with their own `x_axis`: line, axis, metrics.
+    let mut axes: Vec<(Option<usize>, MonthAxis, Vec<usize>)> = Vec::new();
     let index_of: HashMap<&str, usize> = metric_ids
         .iter()
         .enumerate()
@@ -206,6 +264,8 @@ pub(crate) fn parse_deck(
                 ("decimals", block.decimals.is_some()),
                 ("by", block.by.is_some()),
                 ("top", block.top.is_some()),
+                ("rows", block.rows.is_some()),
+                ("x_axis", block.x_axis.is_some()),
             ];
             for (key, is_present) in present {
                 if is_present && !allowed.contains(&key) {
@@ -265,9 +325,9 @@ pub(crate) fn parse_deck(
                 });
             }
         } else if let Some(chart) = &block.chart {
-            misplaced(&["title", "prior_year", "decimals"], &mut errors);
-            let specs: Vec<(&str, SeriesStyle)> = match chart {
-                ChartMetrics::One(id) => vec![(id.as_str(), SeriesStyle::Primary)],
+            misplaced(&["title", "prior_year", "decimals", "x_axis"], &mut errors);
+            let specs: Vec<(&str, SeriesStyle, Option<String>)> = match chart {
+                ChartMetrics::One(id) => vec![(id.as_str(), SeriesStyle::Primary, None)],
                 ChartMetrics::Many(specs) => specs
                     .iter()
                     .enumerate()
@@ -279,8 +339,11 @@ pub(crate) fn parse_deck(
                             } else {
                                 SeriesStyle::Secondary
                             },
+                            None,
                         ),
-                        SeriesSpec::Styled(styled) => (styled.metric.as_str(), styled.style),
+                        SeriesSpec::Styled(styled) => {
+                            (styled.metric.as_str(), styled.style, styled.legend.clone())
+                        }
                     })
                     .collect(),
             };
@@ -293,18 +356,35 @@ pub(crate) fn parse_deck(
             }
             let series: Vec<(usize, SeriesStyle)> = specs
                 .iter()
-                .filter_map(|(id, style)| resolve(id, &mut errors).map(|index| (index, *style)))
+                .filter_map(|(id, style, _)| resolve(id, &mut errors).map(|index| (index, *style)))
                 .collect();
+            let legends = if specs.iter().any(|(_, _, legend)| legend.is_some()) {
+                specs.iter().map(|(_, _, legend)| legend.clone()).collect()
+            } else {
+                Vec::new()
+            };
+            if let Some(axis) = block.x_axis {
+                axes.push((line, axis, series.iter().map(|(index, _)| *index).collect()));
+            }
             deck.push(DeckBlock::Chart {
                 title: block.title.clone(),
                 series,
                 prior_year: block.prior_year.unwrap_or(true),
                 decimals: block.decimals,
+                legends,
             });
         } else if let (Some(period), Some(by)) = (block.table, &block.by) {
             misplaced(&["title", "metrics", "decimals", "by", "top"], &mut errors);
-            let ids = block.metrics.as_deref().unwrap_or_default();
-            let [id] = ids else {
+            let ids: Vec<&str> = block
+                .metrics
+                .iter()
+                .flatten()
+                .filter_map(|entry| match entry {
+                    TableEntry::Metric(id) => Some(id.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let [id] = ids.as_slice() else {
                 errors.push(
                     error(format!(
                         "deck block {}: a table `by` a dimension shows one metric, this one has {}",
@@ -330,25 +410,65 @@ pub(crate) fn parse_deck(
                 });
             }
         } else if let Some(period) = block.table {
-            misplaced(&["title", "metrics", "decimals"], &mut errors);
-            let Some(ids) = &block.metrics else {
+            misplaced(&["title", "metrics", "decimals", "rows"], &mut errors);
+            let Some(entries) = &block.metrics else {
                 errors.push(error("a table needs `metrics: [...]`".to_string()));
                 continue;
             };
-            let metrics = ids
-                .iter()
-                .filter_map(|id| resolve(id, &mut errors))
-                .collect();
+            let mut lines = Vec::with_capacity(entries.len());
+            for entry in entries {
+                match entry {
+                    TableEntry::Metric(id) => {
+                        if let Some(index) = resolve(id, &mut errors) {
+                            lines.push(TableLine::Metric(index));
+                        }
+                    }
+                    TableEntry::Header(header) => {
+                        lines.push(TableLine::Header(header.header.clone()))
+                    }
+                    TableEntry::Spacer(TableSpacer { spacer: true }) => {
+                        lines.push(TableLine::Spacer)
+                    }
+                    TableEntry::Spacer(TableSpacer { spacer: false }) => {}
+                }
+            }
+            let changes = block.rows.clone().unwrap_or_default();
+            let allowed = match period {
+                TablePeriod::SixWeeks => [ChangeOver::Wow, ChangeOver::Yoy],
+                TablePeriod::TwelveMonths => [ChangeOver::Yoy, ChangeOver::Mom],
+            };
+            if let Some(wrong) = changes.iter().find(|change| !allowed.contains(change)) {
+                let (name, allowed) = match period {
+                    TablePeriod::SixWeeks => ("6w", "`wow` and `yoy`"),
+                    TablePeriod::TwelveMonths => ("12m", "`yoy` and `mom`"),
+                };
+                errors.push(
+                    error(format!(
+                        "deck block {}: a `{name}` table has no `{}` rows",
+                        index + 1,
+                        wrong.key()
+                    ))
+                    .with_help(format!("its change rows are {allowed}")),
+                );
+            }
             deck.push(DeckBlock::Table {
                 period,
                 title: block.title.clone(),
-                metrics,
+                metrics: lines
+                    .iter()
+                    .filter_map(|line| match line {
+                        TableLine::Metric(index) => Some(*index),
+                        _ => None,
+                    })
+                    .collect(),
                 decimals: block.decimals,
+                lines,
+                changes,
             });
         }
     }
     if errors.is_empty() {
-        Ok(deck)
+        Ok((deck, axes))
     } else {
         Err(errors)
     }

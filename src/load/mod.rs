@@ -233,13 +233,24 @@ impl Site {
             .theme
             .as_ref()
             .and_then(|name| load_theme(inputs, name, &mut errors));
+        // Programs first: the columns their `where` clauses and breakdowns
+        // name are dimensions of wide files even when all numbers.
+        let mut program_errors = Diagnostics::default();
+        let (definitions, program_files) = load_programs(inputs, &mut program_errors);
+        let dimensions = dimension_names(&definitions);
         let errors_before_data = errors.len();
         let annotation_files = config.annotation_files();
-        let data = load_data(inputs, &config.events, &annotation_files, &mut errors);
+        let data = load_data(
+            inputs,
+            &config.events,
+            &dimensions,
+            &annotation_files,
+            &mut errors,
+        );
         // A data file with errors has no columns yet: metrics reading them
         // are checked once it loads, instead of reporting missing columns.
         let data_complete = errors.len() == errors_before_data;
-        let (definitions, program_files) = load_programs(inputs, &mut errors);
+        errors.extend(program_errors);
         let event_sources = load_event_sources(inputs, &config, &definitions, &mut errors);
         let annotations =
             load_annotations(inputs, &config, &definitions, &program_files, &mut errors);
@@ -430,9 +441,29 @@ fn review_week_gaps(data: &DataSet, week: &crate::calendar::ReviewWeek) -> Vec<D
         .collect()
 }
 
+/// The names the programs' `where` clauses and breakdowns (`by`) pick rows
+/// by: in a wide file these columns are dimensions.
+fn dimension_names(definitions: &[(ProgramDefinition, PathBuf)]) -> HashSet<String> {
+    let mut names = HashSet::new();
+    for (definition, _) in definitions {
+        for metric in &definition.metrics {
+            if let MetricSource::Column { filter, .. } = &metric.source {
+                names.extend(filter.iter().map(|(key, _)| key.clone()));
+            }
+        }
+        for block in definition.deck.iter().flatten() {
+            if let DeckBlock::Breakdown { by, .. } = block {
+                names.insert(by.clone());
+            }
+        }
+    }
+    names
+}
+
 fn load_data(
     inputs: &InputFiles,
     event_sources: &[events::EventSourceConfig],
+    dimensions: &HashSet<String>,
     annotation_files: &[PathBuf],
     errors: &mut Diagnostics,
 ) -> DataSet {
@@ -450,7 +481,7 @@ fn load_data(
                 }
                 ReadError::Diagnostic(diagnostic) => vec![diagnostic],
             })?;
-            data::parse_csv(bytes, path)
+            data::parse_csv_with(bytes, path, dimensions)
         })
         .collect();
     let mut data = DataSet::default();
@@ -1044,7 +1075,7 @@ fn bind_program(
         let at = |message: String| Diagnostic::new(path, message).at_line(metric.line);
         let mut events = None;
         let series = match &metric.source {
-            MetricSource::Derived { .. } => None,
+            MetricSource::Derived { .. } | MetricSource::Change { .. } => None,
             MetricSource::Events(query) => {
                 // A missing table was reported when loading it.
                 if let Some(table) = event_sources.tables.get(&query.source) {
@@ -1359,6 +1390,32 @@ fn column_series(
     filter: &[(String, String)],
     aggregate: Aggregate,
 ) -> Result<DailySeries, (String, String)> {
+    if let Some((file, duplicate)) = data.duplicates.get(name) {
+        return Err((
+            format!(
+                "column `{name}` appears twice in the header of {} (columns {} and {}), so sitrep cannot tell which one to read",
+                data.files[*file].path, duplicate.positions.0, duplicate.positions.1
+            ),
+            "rename one of the two columns in the file's header (or remove one)".to_string(),
+        ));
+    }
+    if let (None, Some((file, text))) = (data.columns.get(name), data.text_columns.get(name)) {
+        let file = &data.files[*file].path;
+        let why = match &text.first_text {
+            Some(cell) => format!(
+                ": {}{}",
+                cell.message,
+                cell.line
+                    .map(|line| format!(" (line {line})"))
+                    .unwrap_or_default()
+            ),
+            None => " named by a `where`".to_string(),
+        };
+        return Err((
+            format!("`{name}` is a text column of {file}, a dimension that picks rows, not a value{why}"),
+            format!("read a numeric column of {file} and pick rows with `where: {{ {name}: <value> }}`; or, if `{name}` holds numbers, fix the cells that are not"),
+        ));
+    }
     let Some(column) = data.columns.get(name) else {
         let help = match closest(name, data.columns.keys().map(String::as_str)) {
             Some(suggestion) => format!("did you mean `{suggestion}`?"),
@@ -1373,8 +1430,8 @@ fn column_series(
     let wide = column.parts.len() == 1 && column.parts[0].dimensions.is_empty();
     if wide && !filter.is_empty() {
         return Err((
-            format!("`where` picks rows of long files, but `{name}` is a column of the wide file {file}"),
-            "remove `where`".to_string(),
+            format!("`where` picks rows by a long file's dimensions or a wide file's text columns, but {file} has neither (`{name}` is one of its columns)"),
+            "remove `where`, or add the text column it names to the file".to_string(),
         ));
     }
     for (dimension, _) in filter {
@@ -1385,7 +1442,7 @@ fn column_series(
         {
             return Err((
                 format!("{file} has no dimension `{dimension}`"),
-                "`where` keys are the columns after `value` in the file's header".to_string(),
+                "`where` keys are the columns after `value` of a long file, or the text columns of a wide file".to_string(),
             ));
         }
     }

@@ -60,6 +60,8 @@ pub enum Unit {
     Minutes,
     Currency,
     Ratio,
+    /// Basis points (0.01%): the unit of a growth series of a `compare: bps` metric.
+    Bps,
 }
 
 /// Which direction is good, for status colours and delta colours.
@@ -101,6 +103,16 @@ pub enum Operation {
     Product,
 }
 
+impl ChangeOver {
+    pub fn key(self) -> &'static str {
+        match self {
+            ChangeOver::Wow => "wow",
+            ChangeOver::Mom => "mom",
+            ChangeOver::Yoy => "yoy",
+        }
+    }
+}
+
 impl Operation {
     pub fn key(self) -> &'static str {
         match self {
@@ -110,6 +122,18 @@ impl Operation {
             Operation::Product => "product",
         }
     }
+}
+
+/// The periods a growth series (`change` metric) compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeOver {
+    /// Week over week: each week against the week before; no monthly points.
+    Wow,
+    /// Month over month: each month against the month before; no weekly points.
+    Mom,
+    /// Year over year: each week, month and period to date against its prior-year period.
+    Yoy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
@@ -139,6 +163,9 @@ pub enum MetricSource {
     /// Rows of an event source (tickets, contacts, audits) counted or
     /// measured per period.
     Events(EventQuery),
+    /// A growth series: the change of metric `of` (by index) per period,
+    /// as the comparisons compute it (BRIEF §3 "Growth series").
+    Change { of: usize, over: ChangeOver },
 }
 
 /// A metric's target: a constant, or a data column aggregated per period.
@@ -282,15 +309,18 @@ struct MetricFile {
     mean: Option<MeanSpec>,
     /// With `events`: the timestamp column that places a row in a period (default: the counted timestamp, the duration's or backlog's start, or the source's `at`).
     at: Option<String>,
+    /// A growth series: the change of this metric (by id) per period, with `over`.
+    change: Option<String>,
+    /// With `change`: `wow` (each week against the one before), `mom` (each month against the one before) or `yoy` (each week, month and period to date against the prior year).
+    over: Option<ChangeOver>,
     /// Derived: the first metric minus the others.
     difference: Option<Vec<String>>,
     /// Derived: the product of these metrics.
     product: Option<Vec<String>>,
-    #[serde(default)]
-    unit: Unit,
-    /// Which direction is good, for status and change colours (default none).
-    #[serde(default)]
-    better: Better,
+    /// How values are shown (default count; for a `change` metric, percent, or bps for a `compare: bps` source).
+    unit: Option<Unit>,
+    /// Which direction is good, for status and change colours (default none; a `change` metric's is its source's).
+    better: Option<Better>,
     /// How changes between periods are expressed (default percent).
     #[serde(default)]
     compare: Compare,
@@ -484,6 +514,28 @@ pub fn parse_program(
             ("at", metric.at.is_some()),
             ("sum", matches!(metric.sum, Some(SumSpec::Column(_)))),
         ];
+        if let Some(of) = &metric.change {
+            if let Some(metric) = change_metric(
+                metric_id,
+                of,
+                metric,
+                &file.metrics,
+                &index_of,
+                line,
+                &error,
+                &mut errors,
+            ) {
+                metrics.push(metric);
+            }
+            continue;
+        }
+        if let Some(key) = metric.over.map(|_| "over") {
+            errors.push(
+                error(Some(key), format!("`over` of metric `{metric_id}` belongs to a growth series, but the metric has no `change`"))
+                    .with_help("add `change: <metric id>`, or remove `over`"),
+            );
+            continue;
+        }
         if let Some(source) = &metric.events {
             match event_query(metric, source) {
                 Ok(query) => {
@@ -513,7 +565,7 @@ pub fn parse_program(
                             ..
                         }
                     );
-                    if duration && !matches!(metric.unit, Unit::Hours | Unit::Minutes) {
+                    if duration && !matches!(metric.unit, Some(Unit::Hours | Unit::Minutes)) {
                         errors.push(
                             error(Some("duration"), format!("duration metric `{metric_id}` needs `unit: hours` or `unit: minutes`"))
                                 .with_help("add the unit its values are shown in"),
@@ -534,8 +586,8 @@ pub fn parse_program(
                         description: metric.description.clone(),
                         source: MetricSource::Events(query),
                         grain: Grain::Day,
-                        unit: metric.unit,
-                        better: metric.better,
+                        unit: metric.unit.unwrap_or_default(),
+                        better: metric.better.unwrap_or_default(),
                         compare: metric.compare,
                         target: match metric.target {
                             Some(TargetSpec::Constant(value)) if value.is_finite() => Some(TargetDefinition::Constant(value)),
@@ -679,7 +731,12 @@ pub fn parse_program(
                 let aggregate = match (&source, spec.aggregate) {
                     (_, Some(aggregate)) => aggregate,
                     (MetricSource::Column { aggregate, .. }, None) => *aggregate,
-                    (MetricSource::Derived { .. } | MetricSource::Events(_), None) => {
+                    (
+                        MetricSource::Derived { .. }
+                        | MetricSource::Events(_)
+                        | MetricSource::Change { .. },
+                        None,
+                    ) => {
                         errors.push(
                             error(Some("target"), format!("the target column of derived metric `{metric_id}` needs an `aggregate`"))
                                 .with_help("e.g. `target: { column: sla_target, aggregate: mean }`"),
@@ -725,8 +782,8 @@ pub fn parse_program(
             description: metric.description.clone(),
             source,
             grain: metric.grain.unwrap_or_default(),
-            unit: metric.unit,
-            better: metric.better,
+            unit: metric.unit.unwrap_or_default(),
+            better: metric.better.unwrap_or_default(),
             compare: metric.compare,
             target,
             tolerance: metric.tolerance,
@@ -795,7 +852,28 @@ pub fn parse_program(
     let deck = match file.deck {
         None => None,
         Some(blocks) => match super::deck::parse_deck(blocks, &ids, &lines, path) {
-            Ok(deck) => Some(deck),
+            Ok((deck, axes)) => {
+                // A chart's `x_axis` (wbr-app's per-block
+                // `x_axis_monthly_display`) sets the months of its metrics:
+                // a metric has one set of months, so two charts (or the
+                // metric itself) asking for different ones is an error.
+                if metrics.len() == ids.len() {
+                    for (line, axis, indexes) in axes {
+                        for index in indexes {
+                            let metric = &mut metrics[index];
+                            match metric.month_axis {
+                                Some(other) if other != axis => errors.push(
+                                    Diagnostic::new(path, format!("a chart's `x_axis` asks for other months than metric `{}` already has", metric.id))
+                                        .at_line(line)
+                                        .with_help("a metric shows one set of months: give its charts and its own `x_axis` the same value"),
+                                ),
+                                _ => metric.month_axis = Some(axis),
+                            }
+                        }
+                    }
+                }
+                Some(deck)
+            }
             Err(problems) => {
                 errors.extend(problems);
                 None
@@ -926,6 +1004,113 @@ fn event_query(
     })
 }
 
+/// A growth series (`change: <metric>` with `over: wow | mom | yoy`). Its
+/// unit defaults to percent (the change as a fraction), or bps for a
+/// `compare: bps` source; `better` is the source's. It has no target and no
+/// other source.
+#[allow(clippy::too_many_arguments)]
+fn change_metric(
+    metric_id: &str,
+    of: &str,
+    metric: &MetricFile,
+    all: &IndexMap<String, MetricFile>,
+    index_of: &HashMap<&str, usize>,
+    line: Option<usize>,
+    error: &dyn Fn(Option<&str>, String) -> Diagnostic,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<MetricDefinition> {
+    let present = [
+        ("column", metric.column.is_some()),
+        ("where", metric.filter.is_some()),
+        ("aggregate", metric.aggregate.is_some()),
+        ("grain", metric.grain.is_some()),
+        ("divide", metric.divide.is_some()),
+        ("sum", metric.sum.is_some()),
+        ("difference", metric.difference.is_some()),
+        ("product", metric.product.is_some()),
+        ("events", metric.events.is_some()),
+        ("count", metric.count.is_some()),
+        ("duration", metric.duration.is_some()),
+        ("open", metric.open.is_some()),
+        ("percentile", metric.percentile.is_some()),
+        ("within", metric.within.is_some()),
+        ("mean", metric.mean.is_some()),
+        ("at", metric.at.is_some()),
+        ("target", metric.target.is_some()),
+        ("tolerance", metric.tolerance.is_some()),
+        ("sla", metric.sla),
+    ];
+    let before = errors.len();
+    for (key, _) in present.iter().filter(|(_, present)| *present) {
+        errors.push(
+            error(Some(key), format!("`{key}` does not apply to growth series `{metric_id}`"))
+                .with_help("a `change` metric is its source's change per period; remove it (put targets on the source metric)"),
+        );
+    }
+    let Some(over) = metric.over else {
+        errors.push(
+            error(Some("change"), format!("growth series `{metric_id}` needs `over`"))
+                .with_help("add `over: wow` (week over week), `over: mom` (month over month) or `over: yoy` (year over year)"),
+        );
+        return None;
+    };
+    let Some(&source) = index_of.get(of) else {
+        let mut diagnostic = error(
+            Some("change"),
+            format!("metric `{metric_id}` is the change of `{of}`, which is not a metric of this program"),
+        );
+        diagnostic = match closest(of, index_of.keys().copied()) {
+            Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+            None => diagnostic.with_help("define it under `metrics:` first"),
+        };
+        errors.push(diagnostic);
+        return None;
+    };
+    let (_, source_file) = all.get_index(source).expect("index of a key");
+    if source_file.change.is_some() {
+        errors.push(
+            error(
+                Some("change"),
+                format!(
+                    "growth series `{metric_id}` is the change of `{of}`, itself a growth series"
+                ),
+            )
+            .with_help(format!(
+                "take the change of the metric `{of}` is the change of"
+            )),
+        );
+        return None;
+    }
+    if errors.len() > before {
+        return None;
+    }
+    let unit = metric.unit.unwrap_or(match source_file.compare {
+        Compare::Bps => Unit::Bps,
+        Compare::Percent => Unit::Percent,
+    });
+    Some(MetricDefinition {
+        id: metric_id.to_string(),
+        name: metric.name.clone().unwrap_or_else(|| metric_id.to_string()),
+        description: metric.description.clone(),
+        source: MetricSource::Change { of: source, over },
+        grain: Grain::Day,
+        unit,
+        better: metric
+            .better
+            .unwrap_or_else(|| source_file.better.unwrap_or_default()),
+        // A growth series' own box shows no changes (see
+        // `compute::compute_metric`): `compare` means nothing for it.
+        compare: Compare::Percent,
+        target: None,
+        tolerance: None,
+        sla: false,
+        key: metric.key,
+        month_axis: metric.x_axis,
+        decimals: metric.decimals,
+        line,
+    })
+}
+
 /// Metric ids appear in narrative calls such as `value("program.metric")`,
 /// so they cannot contain dots, quotes or spaces.
 fn is_metric_id(id: &str) -> bool {
@@ -959,11 +1144,14 @@ fn find_cycle(metrics: &[MetricDefinition]) -> Option<Vec<usize>> {
         }
         marks[index] = Mark::OnPath;
         path.push(index);
-        if let MetricSource::Derived { operands, .. } = &metrics[index].source {
-            for &operand in operands {
-                if let Some(cycle) = visit(operand, metrics, marks, path) {
-                    return Some(cycle);
-                }
+        let operands: &[usize] = match &metrics[index].source {
+            MetricSource::Derived { operands, .. } => operands,
+            MetricSource::Change { of, .. } => std::slice::from_ref(of),
+            _ => &[],
+        };
+        for &operand in operands {
+            if let Some(cycle) = visit(operand, metrics, marks, path) {
+                return Some(cycle);
             }
         }
         path.pop();
@@ -1044,6 +1232,34 @@ initiatives:
         let errors = parse(&text).unwrap_err();
         assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
         assert_eq!(errors[0].line, Some(4 + 3 * count + 1), "{errors:?}");
+    }
+
+    #[test]
+    fn growth_series_are_checked() {
+        let text = "name: X\nowner: Y\nmetrics:\n  t: { column: t, compare: bps, better: up }\n  w: { change: t, over: wow }\n  n: { change: t }\n  g: { change: t, over: yoy, target: 0.1 }\n  c: { change: w, over: mom }\n  u: { change: tt, over: yoy }\n  o: { column: t, over: wow }\n";
+        let errors = parse(text).unwrap_err();
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "growth series `n` needs `over`",
+                "`target` does not apply to growth series `g`",
+                "growth series `c` is the change of `w`, itself a growth series",
+                "metric `u` is the change of `tt`, which is not a metric of this program",
+                "`over` of metric `o` belongs to a growth series, but the metric has no `change`",
+            ]
+        );
+        let program = parse("name: X\nowner: Y\nmetrics:\n  t: { column: t, compare: bps, better: up }\n  w: { change: t, over: wow }\n").unwrap();
+        // A bps source gives a series in bps; `better` is the source's.
+        assert_eq!(program.metrics[1].unit, Unit::Bps);
+        assert_eq!(program.metrics[1].better, Better::Up);
+        assert_eq!(
+            program.metrics[1].source,
+            MetricSource::Change {
+                of: 0,
+                over: ChangeOver::Wow
+            }
+        );
     }
 
     #[test]

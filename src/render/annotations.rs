@@ -253,6 +253,7 @@ mod tests {
             value: Some(1.0),
             missing: 0,
             py_value: Some(1.0),
+            previous_value: None,
             target: None,
         }
     }

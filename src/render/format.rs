@@ -29,6 +29,7 @@ impl NumberFormat {
             Unit::Percent => 1,
             Unit::Hours | Unit::Minutes => 1,
             Unit::Ratio => 2,
+            Unit::Bps => 0,
             // Whole counts print whole; averages of counts keep one digit.
             Unit::Count | Unit::Currency if value.fract() == 0.0 => 0,
             Unit::Count | Unit::Currency if value.abs() >= 1000.0 => 0,
@@ -80,6 +81,7 @@ impl NumberFormat {
             Unit::Percent => "%",
             Unit::Hours => " h",
             Unit::Minutes => " min",
+            Unit::Bps => " bps",
             Unit::Currency | Unit::Count | Unit::Ratio => "",
         });
         text
@@ -155,6 +157,7 @@ impl NumberFormat {
             Unit::Percent => "%",
             Unit::Hours => " h",
             Unit::Minutes => " min",
+            Unit::Bps => " bps",
             Unit::Count | Unit::Currency | Unit::Ratio => "",
         }
     }

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use crate::compute::{Comparison, ReviewNumbers, VersionSummary};
 use crate::error::{Diagnostic, Diagnostics};
-use crate::load::deck::{DeckBlock, SeriesStyle, TablePeriod};
+use crate::load::deck::{DeckBlock, SeriesStyle, TableLine, TablePeriod};
 use crate::load::narrative::Narrative;
 use crate::load::Site;
 use crate::write::OutputFile;
@@ -28,7 +28,7 @@ use pages::{
     archive_page, landing_page, status_html, DataFileView, NarrativeView, Provenance, VersionPages,
 };
 use theme::Theme;
-use view::{chart_view, number_format, period_table, push_delta, ChartSpec};
+use view::{chart_view, number_format, period_table, push_delta, ChartSpec, TableSpec};
 
 /// Renders the pages of a loaded site, one version at a time.
 pub struct Renderer<'a> {
@@ -451,12 +451,14 @@ fn call_html(
                     series,
                     prior_year,
                     decimals,
+                    legends,
                 }) => {
                     let spec = ChartSpec {
                         series,
                         title: title.as_deref(),
                         prior_year: *prior_year,
                         decimals: *decimals,
+                        legends,
                     };
                     chart_view(calendar, program, program_numbers, spec, dom_id)
                 }
@@ -479,6 +481,7 @@ fn call_html(
                         title: None,
                         prior_year: true,
                         decimals: None,
+                        legends: &[],
                     };
                     chart_view(calendar, program, program_numbers, spec, dom_id)
                 }
@@ -500,7 +503,15 @@ fn call_html(
                 TablePeriod::SixWeeks
             };
             let all: Vec<usize> = (0..program.metrics.len()).collect();
-            let table = period_table(calendar, program, program_numbers, &all, period, None, None);
+            let lines: Vec<TableLine> = all.iter().map(|&index| TableLine::Metric(index)).collect();
+            let spec = TableSpec {
+                lines: &lines,
+                changes: &[],
+                period,
+                title: None,
+                decimals: None,
+            };
+            let table = period_table(calendar, program, program_numbers, spec);
             theme.render(
                 "partials/table.html",
                 minijinja::context! { table => table, title => "", anchor => "" },

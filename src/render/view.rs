@@ -12,7 +12,8 @@ use crate::calendar::Calendar;
 use crate::compute::status::Status;
 use crate::compute::unusual::Judgement;
 use crate::compute::{Comparison, MetricNumbers, PeriodNumbers, ProgramNumbers};
-use crate::load::deck::{DeckBlock, SeriesStyle, TablePeriod};
+use crate::load::deck::{DeckBlock, SeriesStyle, TableLine, TablePeriod};
+use crate::load::program::ChangeOver;
 use crate::load::program::{Grain, MetricSource};
 use crate::load::Program;
 
@@ -315,6 +316,28 @@ fn table_html(caption: &str, columns: &[String], rows: &[Vec<Cell>]) -> String {
     }
     html.push_str("</tr></thead>\n<tbody>");
     for row in rows {
+        if let [cell] = row.as_slice() {
+            match cell.class {
+                "table-header" => {
+                    let _ = write!(
+                        html,
+                        "\n<tr class=\"table-header\"><th scope=\"colgroup\" colspan=\"{}\">{}</th></tr>",
+                        columns.len(),
+                        escape_html(&cell.text)
+                    );
+                    continue;
+                }
+                "table-spacer" => {
+                    let _ = write!(
+                        html,
+                        "\n<tr class=\"table-spacer\" aria-hidden=\"true\"><td colspan=\"{}\"></td></tr>",
+                        columns.len()
+                    );
+                    continue;
+                }
+                _ => {}
+            }
+        }
         html.push_str("\n<tr>");
         for (position, cell) in row.iter().enumerate() {
             let text = escape_html(&cell.text);
@@ -410,6 +433,8 @@ pub struct ChartSpec<'a> {
     pub title: Option<&'a str>,
     pub prior_year: bool,
     pub decimals: Option<u8>,
+    /// Per series, a name for its legend instead of the metric's.
+    pub legends: &'a [Option<String>],
 }
 
 pub fn chart_view(
@@ -424,23 +449,37 @@ pub fn chart_view(
         title,
         prior_year,
         decimals,
+        legends,
     } = spec;
     let (subject, _) = *series.first()?;
     let metric_numbers = |index: usize| numbers.metrics.get(&program.metrics[index].definition.id);
     let subject_numbers = metric_numbers(subject)?;
+    // A series with a `legend` shows it as its name, in the chart and in
+    // its table: a copy of its numbers renamed.
+    let renamed: Vec<Option<MetricNumbers>> = series
+        .iter()
+        .enumerate()
+        .map(|(position, (index, _))| {
+            let legend = legends.get(position).cloned().flatten()?;
+            let mut copy = metric_numbers(*index)?.clone();
+            copy.name = legend;
+            Some(copy)
+        })
+        .collect();
     let chart_series: Vec<ChartSeries> = series
         .iter()
-        .filter_map(|(index, style)| {
+        .zip(&renamed)
+        .filter_map(|((index, style), renamed)| {
             let metric = &program.metrics[*index];
             let aggregate = match &metric.definition.source {
                 MetricSource::Column { aggregate, .. } => Some(*aggregate),
-                MetricSource::Derived { .. } => None,
+                MetricSource::Derived { .. } | MetricSource::Change { .. } => None,
                 MetricSource::Events(query) => query
                     .additive()
                     .then_some(crate::load::program::Aggregate::Sum),
             };
             Some(ChartSeries {
-                numbers: metric_numbers(*index)?,
+                numbers: renamed.as_ref().or_else(|| metric_numbers(*index))?,
                 style: *style,
                 format: number_format(program, *index, decimals),
                 additive: is_additive(aggregate),
@@ -548,19 +587,54 @@ pub fn chart_view(
     })
 }
 
-/// A 6-week or 12-month table of several metrics: one row per metric.
+/// What a table block shows.
+pub struct TableSpec<'a> {
+    pub lines: &'a [TableLine],
+    pub changes: &'a [ChangeOver],
+    pub period: TablePeriod,
+    pub title: Option<&'a str>,
+    pub decimals: Option<u8>,
+}
+
+/// A 6-week or 12-month table of several metrics: one row per metric,
+/// each followed by its change rows (`rows: [yoy, mom]`), with header and
+/// empty rows where the deck puts them.
 pub fn period_table(
     calendar: &Calendar,
     program: &Program,
     numbers: &ProgramNumbers,
-    metrics: &[usize],
-    period: TablePeriod,
-    title: Option<&str>,
-    decimals: Option<u8>,
+    spec: TableSpec,
 ) -> TableView {
+    let TableSpec {
+        lines,
+        changes,
+        period,
+        title,
+        decimals,
+    } = spec;
     let mut columns = vec!["Metric".to_string()];
     let mut rows = Vec::new();
-    for (position, &index) in metrics.iter().enumerate() {
+    let mut first = true;
+    for line in lines {
+        let index = match line {
+            TableLine::Metric(index) => *index,
+            TableLine::Header(text) => {
+                rows.push(vec![Cell {
+                    text: text.clone(),
+                    class: "table-header",
+                    note: None,
+                }]);
+                continue;
+            }
+            TableLine::Spacer => {
+                rows.push(vec![Cell {
+                    text: String::new(),
+                    class: "table-spacer",
+                    note: None,
+                }]);
+                continue;
+            }
+        };
         let Some(metric) = numbers.metrics.get(&program.metrics[index].definition.id) else {
             continue;
         };
@@ -569,7 +643,7 @@ pub fn period_table(
             TablePeriod::SixWeeks => &metric.weeks,
             TablePeriod::TwelveMonths => &metric.months,
         };
-        if position == 0 {
+        if std::mem::take(&mut first) {
             columns.extend(periods.iter().map(|point| match period {
                 TablePeriod::SixWeeks => week_label(calendar, point),
                 TablePeriod::TwelveMonths => month_label(point),
@@ -606,11 +680,33 @@ pub fn period_table(
                 row.push(Cell::delta(delta(change, &format, metric.better)));
             }
         }
+        let width = row.len() + 1;
         row.push(Cell::plain(metric.target.map_or_else(
             || "–".to_string(),
             |target| format.value(Some(target)),
         )));
         rows.push(row);
+        // Each change row: the metric's change per period, as its summary
+        // box and the growth series compute it; blank under the summary
+        // columns (wbr-app leaves them empty too).
+        for change in changes {
+            let label = match change {
+                ChangeOver::Wow => "WoW",
+                ChangeOver::Mom => "MoM",
+                ChangeOver::Yoy => "YoY",
+            };
+            let mut row = vec![Cell::plain(format!("{} {label}", metric.name))];
+            row.extend(periods.iter().map(|point| {
+                let base = match change {
+                    ChangeOver::Yoy => point.py_value,
+                    ChangeOver::Wow | ChangeOver::Mom => point.previous_value,
+                };
+                let change = crate::compute::compare::compare(point.value, base, metric.compare);
+                Cell::delta(delta(change, &format, metric.better))
+            }));
+            row.resize_with(width, || Cell::plain(""));
+            rows.push(row);
+        }
     }
     let caption = title.map(str::to_string).unwrap_or_else(|| match period {
         TablePeriod::SixWeeks => format!("{}: last 6 weeks", program.name),
@@ -631,6 +727,7 @@ pub fn deck_blocks(program: &Program) -> std::borrow::Cow<'_, [DeckBlock]> {
                     series: vec![(index, SeriesStyle::Primary)],
                     prior_year: true,
                     decimals: None,
+                    legends: Vec::new(),
                 })
                 .collect(),
         ),
@@ -709,12 +806,14 @@ pub fn deck_view(
                 series,
                 prior_year,
                 decimals,
+                legends,
             } => {
                 let spec = ChartSpec {
                     series,
                     title: title.as_deref(),
                     prior_year: *prior_year,
                     decimals: *decimals,
+                    legends,
                 };
                 let mut view = chart_view(
                     calendar,
@@ -729,18 +828,23 @@ pub fn deck_view(
             DeckBlock::Table {
                 period,
                 title,
-                metrics,
                 decimals,
+                lines,
+                changes,
+                ..
             } => Some(BlockView::Table {
                 title: title.clone().unwrap_or_default(),
                 table: period_table(
                     calendar,
                     program,
                     numbers,
-                    metrics,
-                    *period,
-                    title.as_deref(),
-                    *decimals,
+                    TableSpec {
+                        lines,
+                        changes,
+                        period: *period,
+                        title: title.as_deref(),
+                        decimals: *decimals,
+                    },
                 ),
                 anchor,
             }),

@@ -98,7 +98,7 @@ pub fn breakdown_chart(
     let first = lines.first()?;
     let additive = is_additive(match &program.metrics[spec.metric].definition.source {
         MetricSource::Column { aggregate, .. } => Some(*aggregate),
-        MetricSource::Derived { .. } => None,
+        MetricSource::Derived { .. } | MetricSource::Change { .. } => None,
         MetricSource::Events(query) => query.additive().then_some(Aggregate::Sum),
     });
     let format = number_format(program, spec.metric, spec.decimals);
