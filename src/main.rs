@@ -42,6 +42,10 @@ enum Command {
         /// Print only warnings and errors.
         #[arg(long, short = 'q')]
         quiet: bool,
+        /// Build draft (unpublished) weeks too; by default they are left
+        /// out, as `serve` does not.
+        #[arg(long)]
+        drafts: bool,
     },
     /// Validate every input and report all problems, writing nothing.
     Check,
@@ -183,13 +187,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = cli.root.as_path();
     let result = match cli.command {
-        Command::Build { output, quiet } => {
+        Command::Build { output, quiet, drafts } => {
             let progress = StageProgress {
                 started: Instant::now(),
                 shown: AtomicBool::new(false),
             };
             let reporter: &dyn Progress = if quiet || !std::io::stderr().is_terminal() { &Silent } else { &progress };
-            sitrep::pipeline::build(root, output.as_deref(), reporter).map(|summary| {
+            let options = sitrep::pipeline::BuildOptions { drafts };
+            sitrep::pipeline::build_with(root, output.as_deref(), options, reporter).map(|summary| {
                 print_warnings(&summary.warnings);
                 print_restatements(&summary.restatements);
                 if !quiet {
@@ -210,6 +215,14 @@ fn main() -> ExitCode {
                         summary.files.unchanged,
                         summary.files.removed,
                     );
+                    if summary.drafts_left_out > 0 {
+                        println!(
+                            "{} draft week{} left out; build with --drafts to include {}",
+                            summary.drafts_left_out,
+                            plural(summary.drafts_left_out),
+                            if summary.drafts_left_out == 1 { "it" } else { "them" }
+                        );
+                    }
                 }
             })
         }
