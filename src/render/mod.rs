@@ -3,6 +3,7 @@
 //! static files and the chart runtime under `assets/`.
 
 pub mod chart;
+pub mod digest;
 pub mod format;
 pub mod narrative;
 pub mod pages;

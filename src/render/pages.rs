@@ -243,7 +243,7 @@ pub fn exceptions_summary(exceptions: &[Exception]) -> String {
     text
 }
 
-fn kind_label(kind: ExceptionKind) -> &'static str {
+pub fn kind_label(kind: ExceptionKind) -> &'static str {
     match kind {
         ExceptionKind::SlaBreach => "SLA breach",
         ExceptionKind::Red => "Red",
@@ -648,12 +648,12 @@ impl VersionPages<'_> {
             program: None,
         };
         #[derive(Serialize)]
-        struct PrintedProgram<'a> {
+        struct PrintedProgram {
             card: Option<ProgramCard>,
             /// `print-<n>`: the named page of its sheets.
             page_name: String,
             deck: Vec<BlockView>,
-            narrative: Option<&'a NarrativeView>,
+            narrative: Option<NarrativeView>,
         }
         let mut furniture = format!(
             "/* The running heads of the printed week {id} (made by sitrep). */\n\
@@ -701,21 +701,48 @@ impl VersionPages<'_> {
                     },
                 })
                 .collect();
+            let narrative = self
+                .narratives
+                .get(&program.id)
+                .map(|narrative| NarrativeView {
+                    html: prefix_ids(&narrative.html, &program.id),
+                    ..narrative.clone()
+                });
             programs.push(PrintedProgram {
                 card: self.program_card(program, "../"),
                 page_name,
                 deck,
-                narrative: self.narratives.get(&program.id),
+                narrative,
             });
         }
         let context = context! {
-            narrative => &self.summary,
+            narrative_title => self.summary.as_ref().and_then(|summary| summary.title.clone()),
             printed => programs,
             exceptions => self.exceptions_view("../"),
             ..minijinja::value::merge_maps([self.restatement_context(None), self.base_context(page)])
         };
         Ok((theme.render("print.html", context)?, furniture))
     }
+}
+
+/// A program narrative's markup for the print view, where several
+/// narratives share one page: its ids, and the same-page links and
+/// references to them, get `prefix-` in front (as the deck's do). sitrep
+/// writes these attributes itself; text that looks like one is escaped.
+fn prefix_ids(html: &str, prefix: &str) -> String {
+    let mut html = html.to_string();
+    for attribute in [
+        " id=\"",
+        " href=\"#",
+        " data-chart=\"",
+        " aria-labelledby=\"",
+        " aria-describedby=\"",
+        " for=\"",
+    ] {
+        html = html.replace(attribute, &format!("{attribute}{prefix}-"));
+    }
+    // `#` alone is the top of the page.
+    html.replace(&format!(" href=\"#{prefix}-\""), " href=\"#\"")
 }
 
 /// `text` as a CSS string literal: quotes, backslashes and line breaks
