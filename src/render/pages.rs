@@ -445,7 +445,10 @@ impl VersionPages<'_> {
         let context = context! {
             narrative => &self.summary,
             programs => cards,
-            exceptions => self.exceptions_view(""),
+            // The whole list, most serious first, as themes have it; and
+            // the same ranked for the page: shown, "and N more", cleared.
+            exceptions => self.exception_views(&self.numbers.exceptions, "", false),
+            ranked_exceptions => self.exceptions_view(""),
             initiatives_at_risk => initiatives_at_risk,
             ..minijinja::value::merge_maps([self.restatement_context(None), self.base_context(page)])
         };
@@ -718,7 +721,7 @@ impl VersionPages<'_> {
         let context = context! {
             narrative_title => self.summary.as_ref().and_then(|summary| summary.title.clone()),
             printed => programs,
-            exceptions => self.exceptions_view("../"),
+            ranked_exceptions => self.exceptions_view("../"),
             ..minijinja::value::merge_maps([self.restatement_context(None), self.base_context(page)])
         };
         Ok((theme.render("print.html", context)?, furniture))
