@@ -15,6 +15,7 @@ use super::format::Tone;
 use super::narrative::escape_html;
 use super::pages::{exceptions_summary, held_label, kind_label};
 use super::view::{metric_view, number_format, MetricView, StatusView};
+use crate::compute::status::Status;
 use crate::compute::{compute_review, Exception, ReviewNumbers};
 use crate::error::{Diagnostic, Diagnostics, Error};
 use crate::load::{Program, Site};
@@ -58,7 +59,28 @@ pub fn digest(root: &Path, week: Option<&str>) -> Result<Digest, Error> {
             &fresh
         }
     };
-    Ok(render(&site, numbers))
+    // The status an owner set in a narrative's front matter wins, as on
+    // the site.
+    let overrides = Overrides {
+        week: review
+            .summary
+            .as_ref()
+            .and_then(|summary| summary.front_matter.status),
+        programs: review
+            .narratives
+            .iter()
+            .filter_map(|narrative| {
+                Some((narrative.program.clone()?, narrative.front_matter.status?))
+            })
+            .collect(),
+    };
+    Ok(render(&site, numbers, &overrides))
+}
+
+/// Statuses set by owners in narratives' front matter.
+struct Overrides {
+    week: Option<Status>,
+    programs: Vec<(String, Status)>,
 }
 
 /// A program's key numbers: its key metrics, else the first three rated.
@@ -161,9 +183,9 @@ const NUMBER_CELL: &str = "padding:6px 8px;border-bottom:1px solid #d8dee4;text-
 const HEADING: &str = "margin:20px 0 8px;font-size:18px;color:#1f2328;";
 const LINK: &str = "color:#0b5cad;";
 
-fn render(site: &Site, numbers: &ReviewNumbers) -> Digest {
+fn render(site: &Site, numbers: &ReviewNumbers, overrides: &Overrides) -> Digest {
     let week = &numbers.version;
-    let status = StatusView::new(numbers.status);
+    let status = StatusView::new(overrides.week.or(numbers.status));
     let draft = !numbers.published;
     let title = &site.config.title;
     let week_href = format!("{}/index.html", week.id);
@@ -283,7 +305,12 @@ fn render(site: &Site, numbers: &ReviewNumbers) -> Digest {
         let Some(program_numbers) = numbers.programs.get(&program.id) else {
             continue;
         };
-        let program_status = StatusView::new(program_numbers.status);
+        let set = overrides
+            .programs
+            .iter()
+            .find(|(id, _)| *id == program.id)
+            .map(|(_, status)| *status);
+        let program_status = StatusView::new(set.or(program_numbers.status));
         let href = format!("{}/{}/index.html", week.id, program.id);
         let _ = writeln!(
             html,
