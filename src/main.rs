@@ -42,6 +42,11 @@ enum Command {
         /// Print only warnings and errors.
         #[arg(long, short = 'q')]
         quiet: bool,
+        /// Build draft (unpublished) weeks too; by default they are left
+        /// out (`serve` shows them). Setting SITREP_BUILD_DRAFTS=1 does the
+        /// same.
+        #[arg(long)]
+        drafts: bool,
     },
     /// Validate every input and report all problems, writing nothing.
     Check,
@@ -125,6 +130,21 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         pass_env: Vec<String>,
     },
+    /// Write the e-mail digest of a review week: self-contained, e-mail-safe
+    /// HTML (or its plain-text part) with the week's status, exceptions and
+    /// each program's key numbers. site.yaml has no base URL, so its links
+    /// into the site are relative to the site's root folder.
+    Digest {
+        /// The review week (default: the newest published week).
+        #[arg(value_name = "WEEK")]
+        week: Option<String>,
+        /// Write it to FILE instead of standard output.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Write the plain-text part instead of HTML.
+        #[arg(long)]
+        text: bool,
+    },
     /// Write the JSON Schemas of site.yaml and program files into schemas/
     /// of the site project, for editors with a YAML language server; or
     /// print one of them.
@@ -207,13 +227,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = cli.root.as_path();
     let result = match cli.command {
-        Command::Build { output, quiet } => {
+        Command::Build { output, quiet, drafts } => {
             let progress = StageProgress {
                 started: Instant::now(),
                 shown: AtomicBool::new(false),
             };
             let reporter: &dyn Progress = if quiet || !std::io::stderr().is_terminal() { &Silent } else { &progress };
-            sitrep::pipeline::build(root, output.as_deref(), reporter).map(|summary| {
+            let from_environment = std::env::var("SITREP_BUILD_DRAFTS").is_ok_and(|value| value == "1" || value == "true");
+            let options = sitrep::pipeline::BuildOptions { drafts: drafts || from_environment };
+            sitrep::pipeline::build_with(root, output.as_deref(), options, reporter).map(|summary| {
                 print_warnings(&summary.warnings);
                 print_restatements(&summary.restatements);
                 if !quiet {
@@ -234,6 +256,14 @@ fn main() -> ExitCode {
                         summary.files.unchanged,
                         summary.files.removed,
                     );
+                    if summary.drafts_left_out > 0 {
+                        println!(
+                            "{} draft week{} left out; build with --drafts to include {}",
+                            summary.drafts_left_out,
+                            plural(summary.drafts_left_out),
+                            if summary.drafts_left_out == 1 { "it" } else { "them" }
+                        );
+                    }
                 }
             })
         }
@@ -352,6 +382,27 @@ fn main() -> ExitCode {
                 Ok(summary) => return report_pull(&summary, dry_run),
                 Err(error) => Err(error),
             }
+        }
+        Command::Digest { week, output, text } => {
+            let chosen = week.is_none();
+            sitrep::render::digest::digest(root, week.map(|week| read_week(&week)).as_deref()).and_then(|digest| {
+                let body = if text { digest.text } else { digest.html };
+                eprintln!(
+                    "Digest of week {}{}",
+                    digest.week,
+                    match (chosen, digest.draft) {
+                        (true, _) => " (the newest published week)",
+                        (false, true) => " (a draft)",
+                        (false, false) => "",
+                    }
+                );
+                match output {
+                    Some(path) => std::fs::write(&path, body).map_err(|error| {
+                        sitrep::error::Diagnostics::from(Diagnostic::new(&path, format!("cannot write the digest: {error}"))).into()
+                    }),
+                    None => write_stdout(body.as_bytes(), "the digest"),
+                }
+            })
         }
         Command::Schema { kind, output } => {
             use sitrep::schema::{write_schemas, SchemaKind, SCHEMA_FOLDER};

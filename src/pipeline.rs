@@ -50,6 +50,16 @@ pub struct BuildSummary {
     pub warnings: Vec<Diagnostic>,
     pub restatements: Vec<Restatement>,
     pub elapsed: Duration,
+    /// Draft weeks this build left out (built without `drafts`).
+    pub drafts_left_out: usize,
+}
+
+/// How to build.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildOptions {
+    /// Build draft (unpublished) weeks too, as `serve` does; a production
+    /// build leaves them out, like Hugo.
+    pub drafts: bool,
 }
 
 /// What the last build of an output folder made, from which inputs.
@@ -110,18 +120,30 @@ fn read_cache(output: &Path) -> Option<BuildCache> {
 /// setting, relative to `root`). Nothing is published unless every input
 /// is valid, and the published site changes only once the new pages are
 /// complete. Versions whose inputs did not change keep their pages.
+/// Draft weeks are left out; see [`build_with`].
 pub fn build(
     root: &Path,
     output: Option<&Path>,
     progress: &dyn Progress,
 ) -> Result<BuildSummary, Error> {
-    let result = build_site(root, output, progress);
+    build_with(root, output, BuildOptions::default(), progress)
+}
+
+/// [`build`] with options (`drafts`: draft weeks too).
+pub fn build_with(
+    root: &Path,
+    output: Option<&Path>,
+    options: BuildOptions,
+    progress: &dyn Progress,
+) -> Result<BuildSummary, Error> {
+    let result = build_site(root, output, options, progress);
     crate::pull::Manifest::explain(root, result, |summary| &mut summary.warnings)
 }
 
 fn build_site(
     root: &Path,
     output: Option<&Path>,
+    options: BuildOptions,
     progress: &dyn Progress,
 ) -> Result<BuildSummary, Error> {
     let started = Instant::now();
@@ -141,7 +163,7 @@ fn build_site(
     let lock = lock_output(&output)?;
     let mut rerender = HashSet::new();
     loop {
-        match build_from(&inputs, &output, &lock, &rerender, progress)? {
+        match build_from(&inputs, &output, &lock, &rerender, options, progress)? {
             Built::Done(summary) => {
                 return Ok(BuildSummary {
                     elapsed: started.elapsed(),
@@ -230,7 +252,8 @@ fn resolve(path: &Path) -> PathBuf {
 
 enum Built {
     Done(Box<BuildSummary>),
-    /// Kept versions whose narratives link to pages this build drops.
+    /// Kept versions to render again: their narratives link to pages this
+    /// build drops, or their restatements changed.
     LinksLost(Vec<String>),
 }
 
@@ -241,16 +264,27 @@ fn build_from(
     output: &Path,
     lock: &OutputLock,
     rerender: &HashSet<String>,
+    options: BuildOptions,
     progress: &dyn Progress,
 ) -> Result<Built, Error> {
     let keys = inputs.keys();
+    let is_published =
+        |name: &String| inputs.has(&Path::new(REVIEWS_FOLDER).join(name).join(NUMBERS_FILE));
+    // Drafts left out are neither loaded nor built; a draft's pages left by
+    // an earlier build with drafts go with the other units not built.
+    let drafts_left_out: HashSet<String> = keys
+        .folders
+        .keys()
+        .filter(|name| !options.drafts && !is_published(name))
+        .cloned()
+        .collect();
     let version_keys: BTreeMap<&String, u64> = keys
         .folders
         .iter()
+        .filter(|(name, _)| !drafts_left_out.contains(*name))
         .map(|(name, folder)| {
-            let numbers = Path::new(REVIEWS_FOLDER).join(name).join(NUMBERS_FILE);
             // Published pages show frozen numbers: the data does not matter.
-            let key = if inputs.has(&numbers) {
+            let key = if is_published(name) {
                 crate::fingerprint(&(keys.shared, folder))
             } else {
                 crate::fingerprint(&(keys.shared, keys.data, folder))
@@ -287,12 +321,15 @@ fn build_from(
         && !data_changed
     {
         // Nothing changed since the last build.
-        return Ok(Built::Done(Box::new(cached_summary(output, &previous))));
+        return Ok(Built::Done(Box::new(BuildSummary {
+            drafts_left_out: drafts_left_out.len(),
+            ..cached_summary(output, &previous)
+        })));
     }
 
     progress.stage("loading inputs");
     let plan = LoadPlan {
-        skip_narratives: kept.clone(),
+        skip_narratives: kept.union(&drafts_left_out).cloned().collect(),
         skip_numbers: if data_changed {
             HashSet::new()
         } else {
@@ -300,10 +337,15 @@ fn build_from(
         },
     };
     let site = Site::from_inputs(inputs, &plan)?;
-
-    let versions: Vec<VersionPlan> = site
+    let reviews: Vec<&Review> = site
         .reviews
         .iter()
+        .filter(|review| !drafts_left_out.contains(&review.week.id))
+        .collect();
+
+    let versions: Vec<VersionPlan> = reviews
+        .iter()
+        .copied()
         .map(|review| match previous.versions.get(&review.week.id) {
             Some(cached) if kept.contains(&review.week.id) => VersionPlan::Keep { review, cached },
             _ => VersionPlan::Render(review),
@@ -334,6 +376,22 @@ fn build_from(
     if !lost.is_empty() {
         return Ok(Built::LinksLost(lost));
     }
+    // A kept published week whose restatements changed (the data moved
+    // again) lists them on its pages: it is rendered again.
+    let restated_again: Vec<String> = versions
+        .par_iter()
+        .filter_map(|version| match version {
+            VersionPlan::Keep { review, cached }
+                if restated(&site, review, &cached.restatements) != cached.restatements =>
+            {
+                Some(cached.summary.version.id.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    if !restated_again.is_empty() {
+        return Ok(Built::LinksLost(restated_again));
+    }
 
     // Each version is computed, rendered and written in one go, so that a
     // build holds a few versions in memory at a time, not the archive.
@@ -342,12 +400,9 @@ fn build_from(
     let results: Vec<Result<CachedVersion, Error>> = versions
         .par_iter()
         .map(|version| match version {
-            VersionPlan::Keep { review, cached } => {
+            VersionPlan::Keep { cached, .. } => {
                 writer.keep(cached.files);
-                Ok(CachedVersion {
-                    restatements: restated(&site, review, &cached.restatements),
-                    ..(*cached).clone()
-                })
+                Ok((*cached).clone())
             }
             VersionPlan::Render(review) => {
                 let id = &review.week.id;
@@ -359,7 +414,10 @@ fn build_from(
                         &fresh
                     }
                 };
-                let rendered = renderer.version(numbers).map_err(Diagnostics)?;
+                let restatements = restated(&site, review, &[]);
+                let rendered = renderer
+                    .version(numbers, &restatements)
+                    .map_err(Diagnostics)?;
                 let pages = rendered.files.len();
                 let mut files = rendered.files;
                 files.push(OutputFile::new(
@@ -374,7 +432,7 @@ fn build_from(
                     charts: rendered.charts,
                     files: files.len(),
                     links: rendered.links,
-                    restatements: restated(&site, review, &[]),
+                    restatements,
                 })
             }
         })
@@ -389,7 +447,7 @@ fn build_from(
         ..BuildCache::default()
     };
     let mut summaries = Vec::with_capacity(results.len());
-    for (review, result) in site.reviews.iter().zip(results) {
+    for (review, result) in reviews.iter().zip(results) {
         match result {
             Ok(entry) => {
                 summaries.push(entry.summary.clone());
@@ -400,7 +458,7 @@ fn build_from(
         }
     }
     errors.into_result(())?;
-    let mut site_files = renderer.site_files(&summaries)?;
+    let mut site_files = renderer.site_files(&summaries, drafts_left_out.len())?;
     site_files.extend(version_lists(&summaries));
     cache.site_files = site_files
         .iter()
@@ -428,6 +486,7 @@ fn build_from(
             ..files
         },
         rendered: cache.versions.len() - kept.len(),
+        drafts_left_out: drafts_left_out.len(),
         ..summary
     })))
 }
@@ -489,6 +548,7 @@ fn summary_of(output: &Path, cache: &BuildCache) -> BuildSummary {
         warnings: cache.warnings.clone(),
         restatements: versions.flat_map(|v| v.restatements.clone()).collect(),
         elapsed: Duration::ZERO,
+        drafts_left_out: 0,
     }
 }
 
@@ -527,8 +587,12 @@ fn check_site(site: &Site) -> Result<Vec<Restatement>, Error> {
                     &fresh
                 }
             };
-            let problems = renderer.version(numbers).err().unwrap_or_default();
-            (problems, numbers.summary(), restated(site, review, &[]))
+            let restatements = restated(site, review, &[]);
+            let problems = renderer
+                .version(numbers, &restatements)
+                .err()
+                .unwrap_or_default();
+            (problems, numbers.summary(), restatements)
         })
         .collect();
     let mut errors = Diagnostics::default();
@@ -541,7 +605,7 @@ fn check_site(site: &Site) -> Result<Vec<Restatement>, Error> {
         summaries.push(summary);
         restated_numbers.extend(restated);
     }
-    if let Err(more) = renderer.site_files(&summaries) {
+    if let Err(more) = renderer.site_files(&summaries, 0) {
         errors.extend(more);
     }
     errors.into_result(restated_numbers).map_err(Error::from)
@@ -702,8 +766,21 @@ pub fn publish(
         .chain(&review.narratives)
         .flat_map(crate::scaffold::placeholders)
         .collect();
+    // The record of every restatement stays with the week, newest last.
+    let mut records = review
+        .frozen
+        .as_ref()
+        .map(|frozen| frozen.restated.clone())
+        .unwrap_or_default();
+    if !restated.is_empty() {
+        records.push(crate::compute::restate::RestatementRecord {
+            date: jiff::ZonedDateTime::now().date(),
+            changes: restated.clone(),
+        });
+    }
     let published = ReviewNumbers {
         published: true,
+        restated: records,
         ..fresh
     };
     let bytes = to_json(&published);

@@ -20,7 +20,7 @@ use notify::{RecursiveMode, Watcher};
 
 use crate::error::{Diagnostic, Diagnostics, Error};
 use crate::load::SITE_FILE;
-use crate::pipeline::{build, Silent};
+use crate::pipeline::{build_with, Silent};
 
 /// The state pages poll: a build counter and the last build's error.
 #[derive(Debug, Default)]
@@ -347,7 +347,9 @@ fn watch_loop(
 
 fn rebuild(root: &Path, site_folder: &Path, state: &Mutex<BuildState>) {
     let started = Instant::now();
-    let result = build(root, Some(site_folder), &Silent);
+    // Authors preview their drafts.
+    let options = crate::pipeline::BuildOptions { drafts: true };
+    let result = build_with(root, Some(site_folder), options, &Silent);
     let mut state = state
         .lock()
         .expect("the build state lock is never poisoned");

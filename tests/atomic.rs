@@ -15,7 +15,10 @@ use std::time::{Duration, Instant};
 
 fn sitrep(root: &Path) -> Command {
     let mut command = Command::new(assert_cmd::cargo::cargo_bin("sitrep"));
-    command.arg("--root").arg(root).arg("build").arg("--quiet");
+    command
+        .arg("--root")
+        .arg(root)
+        .args(["build", "--quiet", "--drafts"]);
     command.stdout(Stdio::null()).stderr(Stdio::null());
     command
 }

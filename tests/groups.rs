@@ -188,7 +188,7 @@ fn build_within(root: &Path, megabytes: u64) -> Output {
     std::process::Command::new("sh")
         .arg("-c")
         .arg(format!(
-            "ulimit -v {} && exec \"$0\" --root \"$1\" build",
+            "ulimit -v {} && exec \"$0\" --root \"$1\" build --drafts",
             megabytes * 1024
         ))
         .arg(binary)

@@ -227,6 +227,7 @@ impl Fixture {
             .arg("--root")
             .arg(&self.root)
             .arg(command)
+            .env("SITREP_BUILD_DRAFTS", "1")
             .output()
             .unwrap()
     }

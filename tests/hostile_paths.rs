@@ -455,7 +455,10 @@ fn a_failed_write_leaves_the_site_and_no_staging_folder() {
     // A new title changes every page.
     site.write("site.yaml", "title: Paths renamed\n");
     let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("sitrep"));
-    command.arg("--root").arg(&site.root).arg("build");
+    command
+        .arg("--root")
+        .arg(&site.root)
+        .args(["build", "--drafts"]);
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         command.pre_exec(|| {

@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 
 use files::{sitrep, snapshot};
 
+/// The fixtures' weeks are drafts: builds include them.
+const DRAFTS: sitrep::pipeline::BuildOptions = sitrep::pipeline::BuildOptions { drafts: true };
+
 /// Builds of one site project: an output folder that every step rebuilds,
 /// and a fresh folder per step for the full build to compare with.
 struct Builds {
@@ -141,16 +144,20 @@ fn incremental_builds_equal_full_builds_and_touch_only_what_changed() {
     assert_eq!(written(&summary), 0, "{summary}");
     assert!(rewritten(&before, &builds.inodes()).is_empty());
 
-    // One narrative edited: its page alone is written.
+    // One narrative edited: its page alone is written, and the week's
+    // print view, which holds every narrative of the week.
     builds.edit(&format!("content/reviews/{middle}/program_01.md"), |text| {
         text + "\nOne more sentence.\n"
     });
     let before = builds.inodes();
     let summary = builds.rebuild_and_compare();
-    assert_eq!(written(&summary), 1, "{summary}");
+    assert_eq!(written(&summary), 2, "{summary}");
     assert_eq!(
         rewritten(&before, &builds.inodes()),
-        vec![format!("{middle}/program_01/index.html")]
+        vec![
+            format!("{middle}/print/index.html"),
+            format!("{middle}/program_01/index.html")
+        ]
     );
 
     // A new week: its pages and the lists of weeks, nothing of the others.
@@ -196,8 +203,9 @@ fn incremental_builds_equal_full_builds_and_touch_only_what_changed() {
     );
 
     // New data for the published week: drafts are computed afresh, the
-    // published week keeps its pages, and both builds report the
-    // restatement.
+    // published week keeps its numbers (its pages are rendered again to
+    // list the restatement), and both builds report the restatement.
+    let frozen = fs::read(builds.incremental().join(&newest).join("data.json")).unwrap();
     builds.edit("data/program_00.csv", |text| {
         let last = text.lines().last().unwrap().to_string();
         let mut cells: Vec<String> = last.split(',').map(str::to_string).collect();
@@ -208,8 +216,19 @@ fn incremental_builds_equal_full_builds_and_touch_only_what_changed() {
     let summary = builds.rebuild_and_compare();
     let changed = rewritten(&before, &builds.inodes());
     assert!(
-        !changed.iter().any(|path| path.starts_with(&newest)),
-        "the published week was rewritten: {changed:?}"
+        changed.contains(&format!("{newest}/index.html")),
+        "{changed:?}"
+    );
+    assert_eq!(
+        fs::read(builds.incremental().join(&newest).join("data.json")).unwrap(),
+        frozen,
+        "the published week keeps its numbers"
+    );
+    assert!(
+        fs::read_to_string(builds.incremental().join(&newest).join("index.html"))
+            .unwrap()
+            .contains("restatement-notice"),
+        "the published week lists its restatement"
     );
     let restated = builds
         .run(&["build"], &builds.incremental())
@@ -260,7 +279,14 @@ fn incremental_builds_equal_full_builds_and_touch_only_what_changed() {
 fn pages_made_by_another_sitrep_are_made_again() {
     let builds = Builds::new(2, 3);
     let output = builds.incremental();
-    let build = || sitrep::pipeline::build(builds.root(), Some(&output), &sitrep::pipeline::Silent);
+    let build = || {
+        sitrep::pipeline::build_with(
+            builds.root(),
+            Some(&output),
+            DRAFTS,
+            &sitrep::pipeline::Silent,
+        )
+    };
     assert_eq!(build().unwrap().rendered, 3);
     assert_eq!(build().unwrap().rendered, 0);
 
@@ -295,7 +321,7 @@ fn concurrent_builds_into_one_folder_wait_for_each_other() {
                 std::process::Command::new(assert_cmd::cargo::cargo_bin("sitrep"))
                     .arg("--root")
                     .arg(builds.root())
-                    .args(["build", "--quiet", "--output"])
+                    .args(["build", "--drafts", "--quiet", "--output"])
                     .arg(builds.incremental())
                     .env("SOURCE_DATE_EPOCH", "1764000000")
                     .spawn()
@@ -371,7 +397,13 @@ fn files_sitrep_does_not_read_change_nothing() {
     let builds = Builds::new(1, 2);
     let output = builds.incremental();
     let build = || {
-        sitrep::pipeline::build(builds.root(), Some(&output), &sitrep::pipeline::Silent).unwrap()
+        sitrep::pipeline::build_with(
+            builds.root(),
+            Some(&output),
+            DRAFTS,
+            &sitrep::pipeline::Silent,
+        )
+        .unwrap()
     };
     build();
     files::write(builds.root(), "data/README.txt", "Exports from the CRM.\n");

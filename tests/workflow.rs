@@ -22,7 +22,10 @@ const METRIC: &str = "incidents_reported";
 
 fn sitrep(root: &Path) -> Command {
     let mut command = Command::cargo_bin("sitrep").unwrap();
-    command.arg("--root").arg(root);
+    command
+        .arg("--root")
+        .arg(root)
+        .env("SITREP_BUILD_DRAFTS", "1");
     command
 }
 

@@ -31,6 +31,9 @@ use unusual::{judge, Judgement};
 pub const TRAILING_WEEKS: i64 = 6;
 /// Weeks of history behind an unusual-move judgement.
 pub const UNUSUAL_HISTORY_WEEKS: i64 = 12;
+/// How many weeks, the review week included, an exception's run is looked
+/// at: one that held in all of them has held "for 6 weeks or more".
+pub const HELD_WEEKS_CHECKED: u32 = 6;
 
 /// Every computed number of one review version; written as `data.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +50,14 @@ pub struct ReviewNumbers {
     /// Red metrics, SLA breaches and unusual moves of every program, most
     /// serious first.
     pub exceptions: Vec<Exception>,
+    /// The exceptions of the week before (judged as of its end) that this
+    /// week no longer has, most serious first. Numbers published before
+    /// this was worked out have none.
+    #[serde(default)]
+    pub cleared: Vec<Exception>,
+    /// `publish --restate` records: the numbers each restatement replaced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restated: Vec<restate::RestatementRecord>,
     pub programs: IndexMap<String, ProgramNumbers>,
 }
 
@@ -116,6 +127,10 @@ pub struct ProgramNumbers {
     pub metrics: IndexMap<String, MetricNumbers>,
     pub initiatives: Vec<InitiativeNumbers>,
     pub exceptions: Vec<Exception>,
+    /// Last week's exceptions this week no longer has (see
+    /// [`ReviewNumbers::cleared`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cleared: Vec<Exception>,
     /// The deck's breakdowns (a metric split `by` a dimension). Numbers
     /// published before a breakdown was added have none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -383,6 +398,13 @@ pub struct Exception {
     /// kind: a red metric can be unusual too).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
+    /// For how many weeks running, this one included, the metric has been
+    /// an exception of this kind, each week judged as of its own end: 1 is
+    /// new this week; [`HELD_WEEKS_CHECKED`] means that many or more. For
+    /// a cleared exception, up to last week. Absent from numbers published
+    /// before it was worked out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_weeks: Option<u32>,
 }
 
 /// Computes one review version as of its week's end.
@@ -403,12 +425,19 @@ pub fn compute_review(site: &Site, week: &ReviewWeek) -> ReviewNumbers {
         .collect();
     // Stable: within a kind, programs and metrics keep their order.
     exceptions.sort_by_key(|exception| exception.kind);
+    let mut cleared: Vec<Exception> = programs
+        .iter()
+        .flat_map(|(_, program)| program.cleared.clone())
+        .collect();
+    cleared.sort_by_key(|exception| exception.kind);
     ReviewNumbers {
         version: VersionInfo::from(week),
         published: false,
         as_of: week.week.end,
         status: worst(programs.iter().filter_map(|(_, program)| program.status)),
         exceptions,
+        cleared,
+        restated: Vec::new(),
         programs: programs.into_iter().collect(),
     }
 }
@@ -528,38 +557,22 @@ fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbe
             site.config.month_axis,
             site.config.tolerance,
         );
-        let exception = |kind, direction| Exception {
-            kind,
-            program: program.id.clone(),
-            metric: definition.id.clone(),
-            metric_name: definition.name.clone(),
-            value: numbers.summary.last_week,
-            target: numbers.target,
-            direction,
-        };
-        // Only metrics with a good direction are worth a reader's attention
-        // as unusual moves; the judgement of every metric is in the numbers.
-        let unusual = match numbers.unusual {
-            Judgement::UnusuallyHigh { .. } if definition.better != Better::None => {
-                Some(Direction::High)
-            }
-            Judgement::UnusuallyLow { .. } if definition.better != Better::None => {
-                Some(Direction::Low)
-            }
-            _ => None,
-        };
-        // One exception per metric: the most serious kind, with the
-        // unusual move's direction when there is one.
-        let kind = match numbers.status {
-            Some(Status::Red | Status::Amber) if definition.sla => Some(ExceptionKind::SlaBreach),
-            Some(Status::Red) => Some(ExceptionKind::Red),
-            _ => unusual.map(|_| ExceptionKind::UnusualMove),
-        };
+        let (kind, unusual) = exception_kind(definition, numbers.status, &numbers.unusual);
         if let Some(kind) = kind {
-            exceptions.push(exception(kind, unusual));
+            exceptions.push(Exception {
+                kind,
+                program: program.id.clone(),
+                metric: definition.id.clone(),
+                metric_name: definition.name.clone(),
+                value: numbers.summary.last_week,
+                target: numbers.target,
+                direction: unusual,
+                held_weeks: None,
+            });
         }
         metrics.insert(definition.id.clone(), numbers);
     }
+    let cleared = exception_history(site, program, week, &mut exceptions);
     exceptions.sort_by_key(|exception| exception.kind);
     let initiatives: Vec<InitiativeNumbers> = program
         .initiatives
@@ -586,8 +599,149 @@ fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbe
         metrics,
         initiatives,
         exceptions,
+        cleared,
         breakdowns,
     }
+}
+
+/// The exception a metric is for a week, from its status and unusual-move
+/// judgement: one per metric, the most serious kind (an SLA missed, then
+/// red, then an unusual move), with the unusual move's direction when
+/// there is one.
+fn exception_kind(
+    definition: &crate::load::program::MetricDefinition,
+    status: Option<Status>,
+    judgement: &Judgement,
+) -> (Option<ExceptionKind>, Option<Direction>) {
+    // Only metrics with a good direction are worth a reader's attention
+    // as unusual moves; the judgement of every metric is in the numbers.
+    let unusual = match judgement {
+        Judgement::UnusuallyHigh { .. } if definition.better != Better::None => {
+            Some(Direction::High)
+        }
+        Judgement::UnusuallyLow { .. } if definition.better != Better::None => Some(Direction::Low),
+        _ => None,
+    };
+    let kind = match status {
+        Some(Status::Red | Status::Amber) if definition.sla => Some(ExceptionKind::SlaBreach),
+        Some(Status::Red) => Some(ExceptionKind::Red),
+        _ => unusual.map(|_| ExceptionKind::UnusualMove),
+    };
+    (kind, unusual)
+}
+
+/// Sets how long each of `exceptions` (of review week `week`) has held,
+/// and returns the exceptions of the week before that this week does not
+/// have. Each earlier week is judged as its own version would be: as of
+/// its end, against its own 12 weeks of history and its target. Only the
+/// metrics whose run is still going are evaluated further back.
+fn exception_history(
+    site: &Site,
+    program: &Program,
+    week: Period,
+    exceptions: &mut [Exception],
+) -> Vec<Exception> {
+    let calendar = &site.config.calendar;
+    let index_of = |metric: &str| {
+        program
+            .metrics
+            .iter()
+            .position(|candidate| candidate.definition.id == metric)
+    };
+    // Metric index → (kind, weeks held so far, still running).
+    let mut runs: Vec<Option<(ExceptionKind, u32, bool)>> = vec![None; program.metrics.len()];
+    for exception in exceptions.iter() {
+        if let Some(index) = index_of(&exception.metric) {
+            runs[index] = Some((exception.kind, 1, true));
+        }
+    }
+    let mut cleared = Vec::new();
+    for back in 1..HELD_WEEKS_CHECKED {
+        let past = calendar.weeks_before(week, i64::from(back));
+        let evaluator = Evaluator {
+            program,
+            calendar,
+            as_of: past.end,
+        };
+        // The week itself, then the 12 before it for the XmR judgement.
+        let mut slots = vec![past];
+        slots.extend(
+            (1..=UNUSUAL_HISTORY_WEEKS)
+                .rev()
+                .map(|earlier| calendar.weeks_before(past, earlier)),
+        );
+        let values = evaluator.over(&slots);
+        let judged = |index: usize| {
+            let metric = &program.metrics[index];
+            let definition = &metric.definition;
+            let series = values.of(index);
+            let value = series[0].value;
+            let target = evaluator.target(metric, past);
+            let status = metric_status(
+                value,
+                target,
+                metric.target.is_some(),
+                definition.better,
+                definition.tolerance.unwrap_or(site.config.tolerance),
+            );
+            let history: Vec<Option<f64>> = series[1..].iter().map(|value| value.value).collect();
+            let (kind, direction) = exception_kind(definition, status, &judge(&history, value));
+            (kind, direction, value, target)
+        };
+        if back == 1 {
+            // Last week's exceptions that this week does not have.
+            for (index, metric) in program.metrics.iter().enumerate() {
+                if runs[index].is_some() {
+                    continue;
+                }
+                if let (Some(kind), direction, value, target) = judged(index) {
+                    cleared.push(Exception {
+                        kind,
+                        program: program.id.clone(),
+                        metric: metric.definition.id.clone(),
+                        metric_name: metric.definition.name.clone(),
+                        value,
+                        target,
+                        direction,
+                        held_weeks: Some(0),
+                    });
+                    // Counted from last week on.
+                    runs[index] = Some((kind, 0, true));
+                }
+            }
+        }
+        let mut going = false;
+        for (index, run) in runs.iter_mut().enumerate() {
+            let Some((kind, held, running)) = run else {
+                continue;
+            };
+            if !*running {
+                continue;
+            }
+            if judged(index).0 == Some(*kind) {
+                *held += 1;
+                going = true;
+            } else {
+                *running = false;
+            }
+        }
+        if !going {
+            break;
+        }
+    }
+    let held = |metric: &str| {
+        index_of(metric)
+            .and_then(|index| runs[index])
+            .map(|run| run.1)
+    };
+    for exception in exceptions.iter_mut() {
+        exception.held_weeks = held(&exception.metric);
+    }
+    for exception in &mut cleared {
+        exception.held_weeks = held(&exception.metric);
+    }
+    cleared.sort_by_key(|exception| exception.kind);
+    cleared
 }
 
 fn compute_metric(

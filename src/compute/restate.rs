@@ -24,11 +24,35 @@ pub struct Restatement {
     pub unit: Unit,
 }
 
+/// What `publish --restate` replaced, and when: kept with the week's
+/// numbers so that its pages can say so.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RestatementRecord {
+    /// The day of the restatement.
+    pub date: jiff::civil::Date,
+    /// Each changed number, with the value published before and the one
+    /// that replaced it.
+    pub changes: Vec<Restatement>,
+}
+
 impl fmt::Display for Restatement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // As the pages write them (`87.8%`, `1,234`), with just enough
         // more digits to tell the two apart when the usual ones do not.
-        let format = NumberFormat::new(self.unit, None);
+        let (published, now) = self.shown(&NumberFormat::new(self.unit, None));
+        write!(
+            f,
+            "{} {}.{}, {}: published {}, now {}",
+            self.version, self.program, self.metric, self.period, published, now
+        )
+    }
+}
+
+impl Restatement {
+    /// The published and the current number as `format` writes them
+    /// (`87.8%`, `1,234`), with just enough more digits to tell the two
+    /// apart when the usual ones do not; `missing` for no value.
+    pub fn shown(&self, format: &NumberFormat) -> (String, String) {
         let (published, now) = match (self.published, self.now) {
             (Some(published), Some(now)) => {
                 let (published, now) = format.apart(published, now);
@@ -40,16 +64,7 @@ impl fmt::Display for Restatement {
             ),
         };
         let show = |value: Option<String>| value.unwrap_or_else(|| "missing".to_string());
-        write!(
-            f,
-            "{} {}.{}, {}: published {}, now {}",
-            self.version,
-            self.program,
-            self.metric,
-            self.period,
-            show(published),
-            show(now)
-        )
+        (show(published), show(now))
     }
 }
 

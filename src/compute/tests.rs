@@ -1528,3 +1528,104 @@ fn a_growth_series_never_sees_rows_after_its_week() {
         (7000.0 - 84.0) / 84.0,
     );
 }
+
+// ------------------------------------------------- exceptions over weeks
+
+/// Weekly totals (on each Monday, zeros on the other days) from the week
+/// starting `first_monday`, one per week.
+fn weekly(first_monday: Date, totals: &[f64]) -> DailySeries {
+    from(
+        totals
+            .iter()
+            .enumerate()
+            .map(|(index, total)| week_total(add_days(first_monday, 7 * index as i64), *total))
+            .collect(),
+    )
+}
+
+#[test]
+fn exceptions_say_how_long_they_held_and_what_cleared() {
+    // Mondays: W40 28 Sep, W43 19 Oct, W44 26 Oct, W45 2 Nov, W46 9 Nov,
+    // W47 16 Nov 2026. Target 100, better up, 5% tolerance: green ≥ 100,
+    // amber 95 ≤ v < 100, red < 95. Weeks before a series' first row have
+    // no value (grey), which is no exception.
+    let yaml = "name: P
+owner: O
+metrics:
+  streak: { column: streak, better: up, target: 100 }
+  fresh: { column: fresh, better: up, target: 100 }
+  cleared: { column: cleared, better: up, target: 100 }
+  always: { column: always, better: up, target: 100 }
+  sla: { column: sla, better: up, target: 100, sla: true }
+";
+    let numbers = review(
+        &site(
+            yaml,
+            &vec![
+                // W43 100 green, then W44 90, W45 80, W46 94, W47 90: all
+                // < 95, red 4 weeks running (W44–W47).
+                (
+                    "streak",
+                    weekly(date(2026, 10, 19), &[100., 90., 80., 94., 90.]),
+                ),
+                // W46 100 green, W47 50 red: new this week.
+                ("fresh", weekly(date(2026, 11, 9), &[100., 50.])),
+                // W45 no value, W46 50 red, W47 100 green: cleared, after 1 week.
+                ("cleared", weekly(date(2026, 11, 9), &[50., 100.])),
+                // Red from W40 to W47, 8 weeks: more than the 6 looked at.
+                ("always", weekly(date(2026, 9, 28), &[10.; 8])),
+                // W45 100 green, W46 97 amber, W47 90 red: an SLA missed
+                // (amber or red) 2 weeks running.
+                ("sla", weekly(date(2026, 11, 2), &[100., 97., 90.])),
+            ],
+        ),
+        "2026-W47",
+    );
+    let held: Vec<(&str, ExceptionKind, Option<u32>)> = numbers
+        .exceptions
+        .iter()
+        .map(|e| (e.metric.as_str(), e.kind, e.held_weeks))
+        .collect();
+    use ExceptionKind::*;
+    assert_eq!(
+        held,
+        [
+            ("sla", SlaBreach, Some(2)),
+            ("streak", Red, Some(4)),
+            ("fresh", Red, Some(1)),
+            ("always", Red, Some(HELD_WEEKS_CHECKED)),
+        ]
+    );
+    assert_eq!(HELD_WEEKS_CHECKED, 6);
+    let cleared: Vec<(&str, ExceptionKind, Option<u32>)> = numbers
+        .cleared
+        .iter()
+        .map(|e| (e.metric.as_str(), e.kind, e.held_weeks))
+        .collect();
+    assert_eq!(cleared, [("cleared", Red, Some(1))]);
+    // Its value is last week's, as of last week: 50 against 100.
+    close(numbers.cleared[0].value, 50.0);
+    close(numbers.cleared[0].target, 100.0);
+}
+
+#[test]
+fn an_earlier_week_is_judged_as_of_its_own_end() {
+    // W46 is red as of its end (a weekly value of 50 entered on Monday 9
+    // Nov), and data dated after W46 ended cannot change that judgement:
+    // a row on Sunday 15 Nov belongs to W46, one on 16 Nov to W47.
+    // W46: 50 + 0×6 = 50 < 95: red. W47: 100: green → cleared.
+    let yaml = "name: P\nowner: O\nmetrics:\n  m: { column: m, better: up, target: 100 }\n";
+    let numbers = review(
+        &site(yaml, &vec![("m", weekly(date(2026, 11, 9), &[50., 100.]))]),
+        "2026-W47",
+    );
+    assert!(numbers.exceptions.is_empty());
+    assert_eq!(numbers.cleared.len(), 1);
+    // The version for W46 itself: new that week.
+    let w46 = review(
+        &site(yaml, &vec![("m", weekly(date(2026, 11, 9), &[50., 100.]))]),
+        "2026-W46",
+    );
+    assert_eq!(w46.exceptions[0].held_weeks, Some(1));
+    assert!(w46.cleared.is_empty());
+}

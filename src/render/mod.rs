@@ -4,6 +4,7 @@
 
 pub mod annotations;
 pub mod chart;
+pub mod digest;
 pub mod format;
 pub mod narrative;
 pub mod pages;
@@ -13,6 +14,7 @@ pub mod view;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
+use crate::compute::restate::Restatement;
 use crate::compute::{Comparison, ReviewNumbers, VersionSummary};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::load::deck::{DeckBlock, SeriesStyle, TableLine, TablePeriod};
@@ -84,8 +86,13 @@ impl<'a> Renderer<'a> {
         self.paths.contains(path)
     }
 
-    /// The pages of one version.
-    pub fn version(&self, numbers: &ReviewNumbers) -> Result<RenderedVersion, Vec<Diagnostic>> {
+    /// The pages of one version; `restatements` are the numbers of a
+    /// published version that today's data changes, which its pages list.
+    pub fn version(
+        &self,
+        numbers: &ReviewNumbers,
+        restatements: &[Restatement],
+    ) -> Result<RenderedVersion, Vec<Diagnostic>> {
         render_version(
             self.site,
             &self.theme,
@@ -93,19 +100,37 @@ impl<'a> Renderer<'a> {
             &self.paths,
             numbers,
             &self.provenance,
+            restatements,
         )
     }
 
     /// The pages and files that are not a version's: the archive, the
-    /// landing page and the theme's static files.
-    pub fn site_files(&self, versions: &[VersionSummary]) -> Result<Vec<OutputFile>, Diagnostics> {
+    /// landing page and the theme's static files. `drafts_left_out` draft
+    /// weeks were not built (the archive and landing page say so).
+    pub fn site_files(
+        &self,
+        versions: &[VersionSummary],
+        drafts_left_out: usize,
+    ) -> Result<Vec<OutputFile>, Diagnostics> {
         let mut errors = Diagnostics::default();
         let mut files = Vec::new();
-        match archive_page(&self.theme, self.site, versions, &self.provenance) {
+        match archive_page(
+            &self.theme,
+            self.site,
+            versions,
+            &self.provenance,
+            drafts_left_out,
+        ) {
             Ok(html) => files.push(OutputFile::new("archive/index.html", html)),
             Err(problem) => errors.push(problem),
         }
-        match landing_page(&self.theme, self.site, versions, &self.provenance) {
+        match landing_page(
+            &self.theme,
+            self.site,
+            versions,
+            &self.provenance,
+            drafts_left_out,
+        ) {
             Ok(html) => files.push(OutputFile::new("index.html", html)),
             Err(problem) => errors.push(problem),
         }
@@ -142,9 +167,14 @@ fn site_paths(versions: &[(String, Vec<String>)], theme: &Theme) -> HashSet<Stri
 }
 
 /// The files of version `id` whose pages are for `programs`: its week
-/// page, its `data.json` and one page per program.
+/// page, its `data.json`, its print view and one page per program.
 pub fn version_paths(id: &str, programs: &[String]) -> Vec<String> {
-    let mut paths = vec![format!("{id}/index.html"), format!("{id}/data.json")];
+    let mut paths = vec![
+        format!("{id}/index.html"),
+        format!("{id}/data.json"),
+        format!("{id}/{PRINT_PAGE}"),
+        format!("{id}/{PRINT_FURNITURE}"),
+    ];
     paths.extend(
         programs
             .iter()
@@ -152,6 +182,11 @@ pub fn version_paths(id: &str, programs: &[String]) -> Vec<String> {
     );
     paths
 }
+
+/// The print view of a week, inside its folder.
+pub const PRINT_PAGE: &str = "print/index.html";
+/// The running heads of the print view's pages.
+pub const PRINT_FURNITURE: &str = "print/furniture.css";
 
 /// What narrative calls may name: every program's metrics and deck charts.
 fn narrative_scope(site: &Site) -> Scope {
@@ -200,6 +235,7 @@ fn render_version(
     pages: &HashSet<String>,
     numbers: &ReviewNumbers,
     provenance: &Provenance,
+    restatements: &[Restatement],
 ) -> Result<RenderedVersion, Vec<Diagnostic>> {
     let id = &numbers.version.id;
     let review = site.reviews.iter().find(|review| review.week.id == *id);
@@ -238,17 +274,20 @@ fn render_version(
         summary,
         narratives,
         draft: !numbers.published,
+        restatements,
     };
-    let mut files = Vec::with_capacity(site.programs.len() + 1);
+    let mut files = Vec::with_capacity(site.programs.len() + 3);
     match pages.week_page(theme) {
         Ok(html) => files.push(OutputFile::new(PathBuf::from(id).join("index.html"), html)),
         Err(problem) => errors.push(problem),
     }
+    let mut decks = Vec::with_capacity(site.programs.len());
     for program in &site.programs {
-        if !numbers.programs.contains_key(&program.id) {
+        let Some(program_numbers) = numbers.programs.get(&program.id) else {
             continue;
-        }
-        match pages.program_page(theme, program) {
+        };
+        let deck = view::deck_view(&site.config.calendar, program, program_numbers);
+        match pages.program_page(theme, program, &deck) {
             Ok((html, deck_charts)) => {
                 charts += deck_charts;
                 files.push(OutputFile::new(
@@ -258,6 +297,17 @@ fn render_version(
             }
             Err(problem) => errors.push(problem),
         }
+        decks.push((program, deck));
+    }
+    match pages.print_page(theme, &decks) {
+        Ok((html, furniture)) => {
+            files.push(OutputFile::new(PathBuf::from(id).join(PRINT_PAGE), html));
+            files.push(OutputFile::new(
+                PathBuf::from(id).join(PRINT_FURNITURE),
+                furniture,
+            ));
+        }
+        Err(problem) => errors.push(problem),
     }
     if errors.is_empty() {
         links.sort();

@@ -9,10 +9,13 @@ use super::format::delta;
 use super::narrative::escape_html;
 use super::theme::Theme;
 use super::view::{
-    deck_view, metric_block_anchor, metric_view, number_format, BlockView, MetricView, StatusView,
+    metric_block_anchor, metric_view, number_format, BlockView, MetricView, StatusView,
 };
+use crate::compute::restate::Restatement;
 use crate::compute::status::{initiative_status, Status};
-use crate::compute::{Comparison, ExceptionKind, ReviewNumbers, VersionSummary};
+use crate::compute::{
+    Comparison, Exception, ExceptionKind, ReviewNumbers, VersionSummary, HELD_WEEKS_CHECKED,
+};
 use crate::error::Diagnostic;
 use crate::load::program::InitiativeStatus;
 use crate::load::{Program, Site};
@@ -46,6 +49,8 @@ pub struct PageInfo {
     pub breadcrumbs: Vec<Crumb>,
     /// The program of a program page, for the week switcher.
     pub program: Option<String>,
+    /// One sentence for `<meta name="description">` and link previews.
+    pub description: String,
 }
 
 /// A version as pages show it.
@@ -80,6 +85,45 @@ pub struct ExceptionView {
     pub metric_name: String,
     pub detail: String,
     pub href: String,
+    /// "new this week", "red for 3 weeks"; empty when the numbers were
+    /// published before this was worked out.
+    pub held: String,
+    pub new: bool,
+}
+
+/// The exceptions shown first on a week page; the rest are behind an
+/// "and N more".
+pub const EXCEPTIONS_SHOWN: usize = 5;
+
+/// A week's exceptions as its pages list them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExceptionsView {
+    /// The most serious, shown.
+    pub shown: Vec<ExceptionView>,
+    /// The rest, behind "and N more".
+    pub more: Vec<ExceptionView>,
+    /// "16 exceptions: 2 SLA breaches, 2 red metrics, 12 unusual moves; 5
+    /// new this week."
+    pub summary: String,
+    /// What cleared since last week, one entry per metric.
+    pub cleared: Vec<ExceptionView>,
+}
+
+/// One changed number of a restated week, as its pages show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestatementView {
+    pub program_name: String,
+    pub metric_name: String,
+    pub period: String,
+    pub published: String,
+    pub now: String,
+}
+
+/// A dated record of `publish --restate`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestatementRecordView {
+    pub date: jiff::civil::Date,
+    pub changes: Vec<RestatementView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,6 +166,8 @@ pub struct VersionPages<'a> {
     pub summary: Option<NarrativeView>,
     pub narratives: HashMap<String, NarrativeView>,
     pub draft: bool,
+    /// The numbers of this published week that today's data changes.
+    pub restatements: &'a [Restatement],
 }
 
 pub fn initiative_label(status: InitiativeStatus) -> &'static str {
@@ -133,7 +179,71 @@ pub fn initiative_label(status: InitiativeStatus) -> &'static str {
     }
 }
 
-fn kind_label(kind: ExceptionKind) -> &'static str {
+/// How long an exception has held: "new this week", "red for 3 weeks",
+/// "SLA missed for 6 weeks or more"; empty when unknown.
+pub fn held_label(kind: ExceptionKind, held_weeks: Option<u32>) -> String {
+    let Some(weeks) = held_weeks else {
+        return String::new();
+    };
+    if weeks <= 1 {
+        return "new this week".to_string();
+    }
+    let what = match kind {
+        ExceptionKind::SlaBreach => "SLA missed",
+        ExceptionKind::Red => "red",
+        ExceptionKind::UnusualMove => "unusual",
+    };
+    if weeks >= HELD_WEEKS_CHECKED {
+        format!("{what} for {weeks} weeks or more")
+    } else {
+        format!("{what} for {weeks} weeks")
+    }
+}
+
+/// "2 SLA breaches", "1 red metric", "12 unusual moves".
+fn kind_count(kind: ExceptionKind, count: usize) -> String {
+    let (one, many) = match kind {
+        ExceptionKind::SlaBreach => ("SLA breach", "SLA breaches"),
+        ExceptionKind::Red => ("red metric", "red metrics"),
+        ExceptionKind::UnusualMove => ("unusual move", "unusual moves"),
+    };
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// The summary sentence of a week's exceptions.
+pub fn exceptions_summary(exceptions: &[Exception]) -> String {
+    if exceptions.is_empty() {
+        return String::new();
+    }
+    let kinds: Vec<String> = [
+        ExceptionKind::SlaBreach,
+        ExceptionKind::Red,
+        ExceptionKind::UnusualMove,
+    ]
+    .into_iter()
+    .filter_map(|kind| {
+        let count = exceptions.iter().filter(|e| e.kind == kind).count();
+        (count > 0).then(|| kind_count(kind, count))
+    })
+    .collect();
+    let total = exceptions.len();
+    let mut text = format!(
+        "{total} exception{}: {}",
+        if total == 1 { "" } else { "s" },
+        kinds.join(", ")
+    );
+    if exceptions.iter().all(|e| e.held_weeks.is_some()) {
+        let new = exceptions
+            .iter()
+            .filter(|e| e.held_weeks == Some(1))
+            .count();
+        text.push_str(&format!("; {new} new this week"));
+    }
+    text.push('.');
+    text
+}
+
+pub fn kind_label(kind: ExceptionKind) -> &'static str {
     match kind {
         ExceptionKind::SlaBreach => "SLA breach",
         ExceptionKind::Red => "Red",
@@ -171,6 +281,64 @@ impl VersionPages<'_> {
             provenance => self.provenance,
             page => page,
         }
+    }
+
+    /// A restatement as pages show it: names, and both numbers written as
+    /// the deck writes the metric.
+    fn restatement_view(&self, change: &Restatement) -> RestatementView {
+        let program = self.site.program(&change.program);
+        let index = program.and_then(|program| {
+            program
+                .metrics
+                .iter()
+                .position(|metric| metric.definition.id == change.metric)
+        });
+        let format = match (program, index) {
+            (Some(program), Some(index)) => number_format(program, index, None),
+            _ => crate::render::format::NumberFormat::new(change.unit, None),
+        };
+        let (published, now) = change.shown(&format);
+        let numbers = self.numbers.programs.get(&change.program);
+        RestatementView {
+            program_name: numbers
+                .map(|program| program.name.clone())
+                .unwrap_or_else(|| change.program.clone()),
+            metric_name: numbers
+                .and_then(|program| program.metrics.get(&change.metric))
+                .map(|metric| metric.name.clone())
+                .unwrap_or_else(|| change.metric.clone()),
+            period: change.period.clone(),
+            published,
+            now,
+        }
+    }
+
+    /// The restatement notice and records of the pages of `program` (all
+    /// programs for the week page).
+    fn restatement_context(&self, program: Option<&str>) -> Value {
+        let mine = |change: &&Restatement| program.is_none_or(|id| change.program == id);
+        let restated: Vec<RestatementView> = self
+            .restatements
+            .iter()
+            .filter(mine)
+            .map(|change| self.restatement_view(change))
+            .collect();
+        let records: Vec<RestatementRecordView> = self
+            .numbers
+            .restated
+            .iter()
+            .map(|record| RestatementRecordView {
+                date: record.date,
+                changes: record
+                    .changes
+                    .iter()
+                    .filter(mine)
+                    .map(|change| self.restatement_view(change))
+                    .collect(),
+            })
+            .filter(|record| !record.changes.is_empty())
+            .collect();
+        context! { restated => restated, restatement_records => records }
     }
 
     fn program_card(&self, program: &Program, root: &str) -> Option<ProgramCard> {
@@ -235,8 +403,20 @@ impl VersionPages<'_> {
     /// narrative and initiatives at risk.
     pub fn week_page(&self, theme: &Theme) -> Result<String, Diagnostic> {
         let root = "../".to_string();
+        let status = StatusView::new(shown_status(self.numbers.status, self.summary.as_ref()));
         let page = PageInfo {
             title: format!("Week {}", self.id()),
+            description: format!(
+                "Weekly business review of week {} ({} to {}): {}. {}",
+                self.id(),
+                self.numbers.version.start,
+                self.numbers.version.end,
+                status.label,
+                match exceptions_summary(&self.numbers.exceptions) {
+                    summary if summary.is_empty() => "No exceptions.".to_string(),
+                    summary => summary,
+                }
+            ),
             kind: "week",
             root,
             breadcrumbs: vec![
@@ -262,20 +442,40 @@ impl VersionPages<'_> {
             .flat_map(|card| &card.initiatives)
             .filter(|initiative| matches!(initiative.status.label, "At risk" | "Off track"))
             .collect();
-        let exceptions = self.exception_views();
         let context = context! {
             narrative => &self.summary,
             programs => cards,
-            exceptions => exceptions,
+            // The whole list, most serious first, as themes have it; and
+            // the same ranked for the page: shown, "and N more", cleared.
+            exceptions => self.exception_views(&self.numbers.exceptions, "", false),
+            ranked_exceptions => self.exceptions_view(""),
             initiatives_at_risk => initiatives_at_risk,
-            ..self.base_context(page)
+            ..minijinja::value::merge_maps([self.restatement_context(None), self.base_context(page)])
         };
         theme.render("week.html", context)
     }
 
-    fn exception_views(&self) -> Vec<ExceptionView> {
-        self.numbers
-            .exceptions
+    /// The week's exceptions, ranked, with links relative to a page whose
+    /// path to the week's folder is `to_week` (`""` from the week page).
+    fn exceptions_view(&self, to_week: &str) -> ExceptionsView {
+        let mut shown = self.exception_views(&self.numbers.exceptions, to_week, false);
+        let more = shown.split_off(shown.len().min(EXCEPTIONS_SHOWN));
+        ExceptionsView {
+            shown,
+            more,
+            summary: exceptions_summary(&self.numbers.exceptions),
+            cleared: self.exception_views(&self.numbers.cleared, to_week, true),
+        }
+    }
+
+    /// `cleared`: exceptions of last week, described by last week's value.
+    fn exception_views(
+        &self,
+        exceptions: &[Exception],
+        to_week: &str,
+        cleared: bool,
+    ) -> Vec<ExceptionView> {
+        exceptions
             .iter()
             .filter_map(|exception| {
                 let program = self.site.program(&exception.program)?;
@@ -290,7 +490,19 @@ impl VersionPages<'_> {
                     .metrics
                     .get(&exception.metric)?;
                 let view = metric_view(program, index, numbers);
+                let format = number_format(program, index, None);
+                let last_week = || {
+                    let value = format.value(exception.value);
+                    let against = match exception.target {
+                        Some(target) => {
+                            format!("{value} against a target of {}", format.value(Some(target)))
+                        }
+                        None => value,
+                    };
+                    format!("Last week {against}; this week {}.", view.value)
+                };
                 let detail = match exception.kind {
+                    _ if cleared => last_week(),
                     ExceptionKind::SlaBreach | ExceptionKind::Red => {
                         let against = match &view.target {
                             Some(target) => format!("{} against a target of {target}", view.value),
@@ -322,24 +534,28 @@ impl VersionPages<'_> {
                     metric_name: exception.metric_name.clone(),
                     detail,
                     href: match metric_block_anchor(program, &exception.metric) {
-                        Some(anchor) => format!("{}/index.html#{anchor}", program.id),
-                        None => format!("{}/index.html", program.id),
+                        Some(anchor) => format!("{to_week}{}/index.html#{anchor}", program.id),
+                        None => format!("{to_week}{}/index.html", program.id),
                     },
+                    held: held_label(exception.kind, exception.held_weeks),
+                    new: exception.held_weeks == Some(1),
                 })
             })
             .collect()
     }
 
-    /// `<week>/<program>/index.html`: the narrative, the deck, initiatives.
-    /// Returns the page and how many charts it has.
+    /// `<week>/<program>/index.html`: the narrative, the deck (made by
+    /// [`super::view::deck_view`]), initiatives. Returns the page and how many charts
+    /// it has.
     pub fn program_page(
         &self,
         theme: &Theme,
         program: &Program,
+        deck: &[BlockView],
     ) -> Result<(String, usize), Diagnostic> {
-        let numbers = &self.numbers.programs[&program.id];
         let page = PageInfo {
             title: format!("{} · Week {}", program.name, self.id()),
+            description: self.program_description(program),
             kind: "program",
             root: "../../".to_string(),
             breadcrumbs: vec![
@@ -359,7 +575,6 @@ impl VersionPages<'_> {
             program: Some(program.id.clone()),
         };
         let card = self.program_card(program, "../");
-        let deck = deck_view(&self.site.config.calendar, program, numbers);
         let charts = deck
             .iter()
             .filter(|block| matches!(block, BlockView::Chart(_)))
@@ -368,10 +583,185 @@ impl VersionPages<'_> {
             program => card,
             deck => deck,
             narrative => self.narratives.get(&program.id),
-            ..self.base_context(page)
+            ..minijinja::value::merge_maps([
+                self.restatement_context(Some(&program.id)),
+                self.base_context(page),
+            ])
         };
         Ok((theme.render("program.html", context)?, charts))
     }
+
+    fn program_description(&self, program: &Program) -> String {
+        let status = self
+            .numbers
+            .programs
+            .get(&program.id)
+            .map(|numbers| {
+                StatusView::new(shown_status(
+                    numbers.status,
+                    self.narratives.get(&program.id),
+                ))
+                .label
+            })
+            .unwrap_or("No data");
+        format!(
+            "{} WBR, week {} ({} to {}): {status}. Owner: {}.",
+            program.name,
+            self.id(),
+            self.numbers.version.start,
+            self.numbers.version.end,
+            program.owner
+        )
+    }
+
+    /// `<week>/print/index.html`: the whole week in one document, for
+    /// paper: a cover with the week's status and exceptions, then every
+    /// program's narrative and deck (the same chart markup as the program
+    /// pages), each program starting a new page. `decks` are the programs'
+    /// decks, in site order. Also gives `<week>/print/furniture.css`, the
+    /// running heads of its printed pages (a stylesheet of its own, so that
+    /// the strict Content-Security-Policy holds).
+    pub fn print_page(
+        &self,
+        theme: &Theme,
+        decks: &[(&Program, Vec<BlockView>)],
+    ) -> Result<(String, String), Diagnostic> {
+        let page = PageInfo {
+            title: format!("Week {} · print view", self.id()),
+            description: format!(
+                "The whole weekly business review of week {} in one document, for printing.",
+                self.id()
+            ),
+            kind: "print",
+            root: "../../".to_string(),
+            breadcrumbs: vec![
+                Crumb {
+                    title: "Archive".to_string(),
+                    href: Some("../../archive/index.html".to_string()),
+                },
+                Crumb {
+                    title: format!("Week {}", self.id()),
+                    href: Some("../index.html".to_string()),
+                },
+                Crumb {
+                    title: "Print view".to_string(),
+                    href: None,
+                },
+            ],
+            program: None,
+        };
+        #[derive(Serialize)]
+        struct PrintedProgram {
+            card: Option<ProgramCard>,
+            /// `print-<n>`: the named page of its sheets.
+            page_name: String,
+            deck: Vec<BlockView>,
+            narrative: Option<NarrativeView>,
+        }
+        let mut furniture = format!(
+            "/* The running heads of the printed week {id} (made by sitrep). */\n\
+             @page {{ @top-left {{ content: {week}; }} @bottom-right {{ content: \"Page \" counter(page) \" of \" counter(pages); }} }}\n\
+             @page cover {{ @top-left {{ content: {week}; }} }}\n\
+             .print-cover {{ page: cover; }}\n",
+            id = self.id(),
+            week = css_string(&format!("{} · Week {}", self.site.config.title, self.id())),
+        );
+        let mut programs = Vec::with_capacity(decks.len());
+        for (position, (program, deck)) in decks.iter().enumerate() {
+            let page_name = format!("print-{}", position + 1);
+            furniture.push_str(&format!(
+                "@page {page_name} {{ @top-left {{ content: {}; }} }}\n.{page_name} {{ page: {page_name}; }}\n",
+                css_string(&format!("Week {} · {}", self.id(), program.name))
+            ));
+            // Ids must not repeat on one page: each program's blocks and
+            // charts get its id in front.
+            let deck = deck
+                .iter()
+                .cloned()
+                .map(|block| match block {
+                    BlockView::Chart(mut chart) => {
+                        chart.dom_id = format!("{}-{}", program.id, chart.dom_id);
+                        chart.anchor = format!("{}-{}", program.id, chart.anchor);
+                        BlockView::Chart(chart)
+                    }
+                    BlockView::Section {
+                        title,
+                        text,
+                        anchor,
+                    } => BlockView::Section {
+                        title,
+                        text,
+                        anchor: format!("{}-{anchor}", program.id),
+                    },
+                    BlockView::Table {
+                        title,
+                        table,
+                        anchor,
+                    } => BlockView::Table {
+                        title,
+                        table,
+                        anchor: format!("{}-{anchor}", program.id),
+                    },
+                })
+                .collect();
+            let narrative = self
+                .narratives
+                .get(&program.id)
+                .map(|narrative| NarrativeView {
+                    html: prefix_ids(&narrative.html, &program.id),
+                    ..narrative.clone()
+                });
+            programs.push(PrintedProgram {
+                card: self.program_card(program, "../"),
+                page_name,
+                deck,
+                narrative,
+            });
+        }
+        let context = context! {
+            narrative_title => self.summary.as_ref().and_then(|summary| summary.title.clone()),
+            printed => programs,
+            ranked_exceptions => self.exceptions_view("../"),
+            ..minijinja::value::merge_maps([self.restatement_context(None), self.base_context(page)])
+        };
+        Ok((theme.render("print.html", context)?, furniture))
+    }
+}
+
+/// A program narrative's markup for the print view, where several
+/// narratives share one page: its ids, and the same-page links and
+/// references to them, get `prefix-` in front (as the deck's do). sitrep
+/// writes these attributes itself; text that looks like one is escaped.
+fn prefix_ids(html: &str, prefix: &str) -> String {
+    let mut html = html.to_string();
+    for attribute in [
+        " id=\"",
+        " href=\"#",
+        " data-chart=\"",
+        " aria-labelledby=\"",
+        " aria-describedby=\"",
+        " for=\"",
+    ] {
+        html = html.replace(attribute, &format!("{attribute}{prefix}-"));
+    }
+    // `#` alone is the top of the page.
+    html.replace(&format!(" href=\"#{prefix}-\""), " href=\"#\"")
+}
+
+/// `text` as a CSS string literal: quotes, backslashes and line breaks
+/// escaped, and `<` too, so that nothing can end a style sheet early.
+pub fn css_string(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' | '<' | '>' => quoted.push_str(&format!("\\{:x} ", c as u32)),
+            c if c.is_control() => quoted.push_str(&format!("\\{:x} ", c as u32)),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
 }
 
 pub fn version_link(version: &VersionSummary, href: String, current: bool) -> VersionLink {
@@ -387,12 +777,14 @@ pub fn version_link(version: &VersionSummary, href: String, current: bool) -> Ve
     }
 }
 
-/// `archive/index.html`: every version, newest first.
+/// `archive/index.html`: every version built, newest first.
+/// `drafts_left_out` draft weeks were not built.
 pub fn archive_page(
     theme: &Theme,
     site: &Site,
     versions: &[VersionSummary],
     provenance: &Provenance,
+    drafts_left_out: usize,
 ) -> Result<String, Diagnostic> {
     let links: Vec<VersionLink> = versions
         .iter()
@@ -405,8 +797,13 @@ pub fn archive_page(
             )
         })
         .collect();
+    let drafts = links.iter().filter(|link| link.draft).count();
     let page = PageInfo {
         title: "Archive".to_string(),
+        description: format!(
+            "Every weekly business review of {}, newest first.",
+            site.config.title
+        ),
         kind: "archive",
         root: "../".to_string(),
         breadcrumbs: vec![Crumb {
@@ -422,22 +819,33 @@ pub fn archive_page(
             page => page,
             provenance => provenance,
             versions => links,
+            drafts => drafts,
+            drafts_left_out => drafts_left_out,
         },
     )
 }
 
-/// `index.html`: goes straight to the newest version.
+/// `index.html`: goes straight to the newest version built.
+/// `drafts_left_out` draft weeks were not built.
 pub fn landing_page(
     theme: &Theme,
     site: &Site,
     versions: &[VersionSummary],
     provenance: &Provenance,
+    drafts_left_out: usize,
 ) -> Result<String, Diagnostic> {
     let latest = versions
         .last()
         .map(|version| version_link(version, format!("{}/index.html", version.version.id), true));
     let page = PageInfo {
         title: site.config.title.clone(),
+        description: match &latest {
+            Some(latest) => format!(
+                "Weekly business reviews; the latest is week {} ({} to {}).",
+                latest.id, latest.start, latest.end
+            ),
+            None => "Weekly business reviews.".to_string(),
+        },
         kind: "landing",
         root: String::new(),
         breadcrumbs: Vec::new(),
@@ -450,6 +858,7 @@ pub fn landing_page(
             page => page,
             provenance => provenance,
             latest => latest,
+            drafts_left_out => drafts_left_out,
         },
     )
 }

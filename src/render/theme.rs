@@ -26,6 +26,9 @@ const DEFAULT_TEMPLATES: &[(&str, &str)] = default_templates![
     "partials/chart.html",
     "partials/table.html",
     "partials/scripts.html",
+    "partials/exceptions.html",
+    "partials/restatements.html",
+    "print.html",
 ];
 
 /// The built-in static files, from `themes/default/static/`.
@@ -37,6 +40,10 @@ const DEFAULT_STATIC: &[(&str, &[u8])] = &[
     (
         "sitrep.js",
         include_bytes!("../../themes/default/static/sitrep.js"),
+    ),
+    (
+        "favicon.svg",
+        include_bytes!("../../themes/default/static/favicon.svg"),
     ),
 ];
 

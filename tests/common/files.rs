@@ -33,10 +33,15 @@ pub fn snapshot_with_times(folder: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemT
         .collect()
 }
 
-/// `sitrep --root <root>`, to be given a command.
+/// `sitrep --root <root>`, to be given a command. Builds include draft
+/// weeks (the fixtures are mostly drafts); tests/pages.rs tests leaving
+/// them out.
 pub fn sitrep(root: &Path) -> assert_cmd::Command {
     let mut command = assert_cmd::Command::cargo_bin("sitrep").unwrap();
-    command.arg("--root").arg(root);
+    command
+        .arg("--root")
+        .arg(root)
+        .env("SITREP_BUILD_DRAFTS", "1");
     command
 }
 
