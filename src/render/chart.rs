@@ -248,7 +248,14 @@ pub fn six_twelve_chart(series: &[ChartSeries], labels: Vec<String>, prior_year:
         line["data"] = json!(values);
         line["yAxisIndex"] = json!(axis);
         out_series.push(line);
-        meta_series.push(json!({ "role": role.name(), "text": texts }));
+        // The texts from the series' first point to its last: the slots
+        // of the other half of the axis stay out of the page.
+        let from = texts.iter().position(Option::is_some).unwrap_or(0);
+        let to = texts
+            .iter()
+            .rposition(Option::is_some)
+            .map_or(from, |last| last + 1);
+        meta_series.push(json!({ "role": role.name(), "from": from, "text": &texts[from..to] }));
     };
     let month_axis = usize::from(separate);
 

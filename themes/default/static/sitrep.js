@@ -45,6 +45,13 @@
     };
   }
 
+  /* The table's text of a series' point (texts start at `from`). */
+  function textOf(info, index) {
+    if (!info || !info.text) { return null; }
+    var text = info.text[index - (info.from || 0)];
+    return text === undefined ? null : text;
+  }
+
   /* The axis tooltip: the period, then each series once with the value as
    * its table writes it (a week's point is on the weekly series, a month's
    * on the monthly one; the other is empty there and left out). */
@@ -56,7 +63,7 @@
       var seen = {};
       list.forEach(function (p) {
         var info = meta.series[p.seriesIndex];
-        var text = info && info.text ? info.text[p.dataIndex] : null;
+        var text = textOf(info, p.dataIndex);
         if (text === null || text === undefined || seen[p.seriesName]) { return; }
         seen[p.seriesName] = true;
         lines.push((p.marker || "") + p.seriesName + ": " + text);
@@ -81,7 +88,7 @@
     var axis = [].concat(options.yAxis)[series.yAxisIndex || 0] || {};
     var high = axis.max !== undefined && axis.min !== undefined &&
       last.value > axis.min + 0.8 * (axis.max - axis.min);
-    var text = "target " + meta.series[last.series].text[last.at];
+    var text = "target " + textOf(meta.series[last.series], last.at);
     series.data[last.at] = {
       value: last.value,
       label: {
@@ -112,6 +119,12 @@
       extra: rows * 20 - 20,
       options: { legend: { type: "plain", orient: "vertical", left: 8, bottom: 0, itemGap: 6, textStyle: textStyle }, grid: { bottom: 30 + rows * 20 } }
     };
+  }
+
+  /* Every period labelled where there is room (about 46 px a label, the
+   * width of "Nov ’25"), else ECharts thins them out to fit. */
+  function labelInterval(count, width) {
+    return (width - 100) / Math.max(count, 1) >= 46 ? 0 : "auto";
   }
 
   function seriesNames(options) {
@@ -150,11 +163,8 @@
     [].concat(options.yAxis || []).forEach(function (axis) {
       axis.axisLabel.formatter = axisFormatter(meta);
     });
-    /* Every period labelled where there is room (about 46 px a label, the
-     * width of "Nov ’25"), else ECharts thins them out to fit. */
     [].concat(options.xAxis || []).forEach(function (axis) {
-      var count = (axis.data || []).length || 1;
-      axis.axisLabel.interval = (width - 100) / count >= 46 ? 0 : "auto";
+      axis.axisLabel.interval = labelInterval((axis.data || []).length, width);
     });
     labelTarget(options, meta);
     return options;
@@ -182,7 +192,7 @@
       options.grid = Object.assign(options.grid || {}, legend.options.grid);
       var chart = window.echarts.init(container, null, { renderer: "svg" });
       chart.setOption(options);
-      charts.push({ chart: chart, names: names });
+      charts.push({ chart: chart, names: names, periods: [].concat(options.xAxis || [])[0].data.length });
       container.classList.add("drawn");
       /* The chart now shows the numbers; their table stays one click away. */
       var figure = container.closest("figure");
@@ -258,6 +268,7 @@
   /* Lays the legend out again for `width`; returns the extra height. */
   function relayLegend(entry, width) {
     var legend = legendLayout(entry.names, width, cssVar("--text-muted", "#555"));
+    legend.options.xAxis = { axisLabel: { interval: labelInterval(entry.periods, width) } };
     entry.chart.setOption(legend.options);
     return legend.extra;
   }
