@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import { serve } from './lib/server.mjs';
 import { test, runAll, expectNone, assert } from './lib/harness.mjs';
-import { inspectCharts, inspectNoScript } from './lib/inpage.mjs';
+import { inspectCharts, inspectNoScript, inspectLayout, chartLayouts } from './lib/inpage.mjs';
 import { linkPages } from './lib/pdf.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -25,7 +25,7 @@ const ARTIFACTS = path.resolve(process.env.BROWSER_ARTIFACTS || path.join(REPO, 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const CSP = "default-src 'self'";
-const TOTAL_LIMIT_MS = 15 * 60_000;
+const TOTAL_LIMIT_MS = 30 * 60_000; // the layout checks alone visit 40 pages
 const started = Date.now();
 
 // A hard stop for the whole run, whatever hangs.
@@ -513,11 +513,18 @@ test(`hovering charts and their legends under the strict CSP (${CSP}) shows tool
           await page.waitForTimeout(120);
           const now = await textsOf(id);
           const left = [...before];
+          const here = [];
           for (const text of now) {
             const at = left.indexOf(text);
-            if (at === -1) shown.add(text);
-            else left.splice(at, 1);
+            if (at === -1) {
+              shown.add(text);
+              here.push(text);
+            } else left.splice(at, 1);
           }
+          // Each series once in the tooltip ("name: value" lines).
+          const names = here.filter((t) => t.includes(': ')).map((t) => t.slice(0, t.lastIndexOf(': ')));
+          const twice = names.filter((n, i) => names.indexOf(n) !== i);
+          if (twice.length) problems.push(`${rel} #${id}: the tooltip lists ${[...new Set(twice)].join(', ')} twice`);
         }
         // The legend at the bottom: hovering an entry highlights its series.
         for (const share of [0.3, 0.5, 0.7]) {
@@ -584,6 +591,107 @@ test('axe-core finds no serious or critical violation on week summaries and prog
   expectNone(problems, 'serious or critical violations');
   const minor = [...other].map(([k, n]) => `${k} (${n} nodes)`).join(', ');
   return `axe-core ${version}: ${scans} scans (${targets.length} pages x ${modes.map((m) => m[0]).join(', ')}): 0 serious, 0 critical; minor/moderate: ${minor || 'none'}`;
+}, { timeout: 400_000 });
+
+// Paper sizes in CSS px (96 per inch) less 12 mm margins on every side.
+const MM = 96 / 25.4;
+const PAPERS = {
+  A4: { width: Math.floor((210 - 24) * MM), height: Math.floor((297 - 24) * MM) },
+  Letter: { width: Math.floor((215.9 - 24) * MM), height: Math.floor((279.4 - 24) * MM) },
+};
+const LAYOUT_MODES = [
+  ['1400px', { viewport: { width: 1400, height: 900 } }],
+  ['390px phone', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }],
+  ['A4 print', { viewport: { width: 1400, height: 900 } }, PAPERS.A4],
+  ['Letter print', { viewport: { width: 1400, height: 900 } }, PAPERS.Letter],
+];
+const LAYOUT_KINDS = [
+  ['overlaps', 'chart texts overlapping'],
+  ['textOut', 'chart texts leaving their chart'],
+  ['chartOut', 'charts leaving their card'],
+  ['cuts', 'elements cutting their content'],
+  ['wide', 'elements wider than the page'],
+];
+
+/**
+ * Lays `page` out as it prints on `paper`: the print media and the page's
+ * own print handlers (beforeprint, matchMedia('print')), then the paper's
+ * width — with the window's resize event held back, as a browser sends
+ * none when it lays a page out on paper.
+ */
+async function layOutForPaper(page, paper) {
+  await page.evaluate(() => {
+    window.__printing = true;
+    window.dispatchEvent(new Event('beforeprint'));
+  });
+  await page.emulateMedia({ media: 'print' });
+  await page.setViewportSize(paper);
+  await page.waitForTimeout(150);
+}
+
+test('layout at 1400 px, at 390 px and on A4 and Letter paper: no chart text overlaps or leaves its chart, no chart leaves its card, nothing cut or wider than the page', async () => {
+  const targets = site.pages.filter((p) => p !== 'index.html' && p !== 'archive/index.html');
+  const problems = [];
+  const counts = [];
+  for (const [mode, options, paper] of LAYOUT_MODES) {
+    const context = await newContext(options);
+    // Held back while a page is laid out for paper (see layOutForPaper).
+    await context.addInitScript(() => {
+      window.addEventListener('resize', (e) => { if (window.__printing) e.stopImmediatePropagation(); }, true);
+    });
+    const tally = Object.fromEntries(LAYOUT_KINDS.map(([k]) => [k, 0]));
+    try {
+      for (const rel of targets) {
+        const { page, log } = await visit(context, plain.url(rel), { prefix: plain.origin + '/', settle: false });
+        problems.push(...problemsOf(`${rel} ${mode}`, log));
+        if (paper) await layOutForPaper(page, paper);
+        const pageWidth = paper ? paper.width : options.viewport.width;
+        const found = await page.evaluate(inspectLayout, { pageWidth });
+        for (const [kind] of LAYOUT_KINDS) {
+          tally[kind] += found[kind].length;
+          problems.push(...found[kind].map((x) => `${rel} ${mode}: ${x}`));
+        }
+        await page.close();
+      }
+    } finally {
+      await context.close();
+    }
+    counts.push(`${mode}: ${LAYOUT_KINDS.map(([k]) => `${tally[k]} ${k}`).join(', ')}`);
+  }
+  console.log(`       layout counts on ${targets.length} pages:\n         ${counts.join('\n         ')}`);
+  expectNone(problems, 'layout problems', 25);
+  return `${targets.length} pages (summaries and decks of ${site.newest} and ${site.older}) in ${LAYOUT_MODES.length} layouts: ${counts.join('; ')}`;
+}, { timeout: 400_000 });
+
+test('the chart of a metric has the same axis layout in every version', async () => {
+  const context = await newContext();
+  const problems = [];
+  const seen = new Map(); // program/chart → [version, layout]
+  let compared = 0;
+  try {
+    for (const version of site.versions.map((v) => v.id)) {
+      for (const program of site.programsOf(version)) {
+        const rel = `${version}/${program}/index.html`;
+        const { page } = await visit(context, plain.url(rel), { prefix: plain.origin + '/', settle: false });
+        const layouts = await page.evaluate(chartLayouts);
+        for (const [anchor, layout] of Object.entries(layouts)) {
+          const key = `${program}#${anchor}`;
+          if (!seen.has(key)) seen.set(key, [version, layout]);
+          else {
+            compared += 1;
+            const [first, firstLayout] = seen.get(key);
+            if (firstLayout !== layout) problems.push(`${key}: ${first} ${firstLayout} but ${version} ${layout}`);
+          }
+        }
+        await page.close();
+      }
+    }
+    console.log(`       ${problems.length} of ${compared} charts change axis layout between versions`);
+    expectNone(problems, 'charts whose axes change between versions');
+    return `${seen.size} charts in ${site.versions.length} versions, ${compared} comparisons: same axes in every version`;
+  } finally {
+    await context.close();
+  }
 });
 
 test('printing each program deck to PDF splits no deck block across pages', async () => {

@@ -179,3 +179,102 @@ export function inspectNoScript() {
   }
   return results;
 }
+
+/**
+ * Layout problems of the page as it is laid out now, `pageWidth` CSS px
+ * wide (the viewport, or the paper's printable width). Returns lists of
+ * short descriptions:
+ *  - overlaps: two texts of one chart (axis labels, legend, names, target
+ *    labels) whose boxes intersect;
+ *  - textOut: a chart text outside its chart's box;
+ *  - chartOut: a chart's drawing outside its card (the figure);
+ *  - cuts: an element whose content is wider than the element and is not a
+ *    scroll container (its content is cut or runs into its neighbour);
+ *  - wide: an element reaching past the page's edge (outside any scroll
+ *    container), counted once at its outermost.
+ */
+export function inspectLayout({ pageWidth }) {
+  const TOL = 1; // px
+  const out = { overlaps: [], textOut: [], chartOut: [], cuts: [], wide: [] };
+  const name = (el) => {
+    const cls = typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\s+/).join('.') : '';
+    return `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${cls}`;
+  };
+  const where = (el) => {
+    const fig = el.closest('figure, section, li, tr, dl');
+    const id = fig && (fig.id || fig.closest('[id]')?.id);
+    return id ? ` in #${id}` : '';
+  };
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) return false;
+    const s = getComputedStyle(el);
+    return s.visibility !== 'hidden' && s.display !== 'none' && Number(s.opacity) !== 0;
+  };
+  for (const canvas of document.querySelectorAll('.chart-canvas')) {
+    const svg = canvas.querySelector('svg');
+    if (!svg || !visible(canvas)) continue;
+    const box = canvas.getBoundingClientRect();
+    const texts = [...svg.querySelectorAll('text')]
+      .filter((t) => t.textContent.trim() && visible(t) && t.getAttribute('fill-opacity') !== '0' && t.getAttribute('opacity') !== '0')
+      .map((t) => ({ text: t.textContent.trim(), r: t.getBoundingClientRect() }));
+    for (let i = 0; i < texts.length; i += 1) {
+      const a = texts[i];
+      if (a.r.left < box.left - TOL || a.r.right > box.right + TOL || a.r.top < box.top - TOL || a.r.bottom > box.bottom + TOL) {
+        out.textOut.push(`#${canvas.id}: "${a.text}" leaves the chart`);
+      }
+      for (let j = i + 1; j < texts.length; j += 1) {
+        const b = texts[j];
+        const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+        const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+        if (w > TOL && h > TOL) out.overlaps.push(`#${canvas.id}: "${a.text}" overlaps "${b.text}"`);
+      }
+    }
+    const card = canvas.closest('figure') || canvas.parentElement;
+    const c = card.getBoundingClientRect();
+    const s = svg.getBoundingClientRect();
+    if (s.left < c.left - TOL || s.right > c.right + TOL || s.top < c.top - TOL || s.bottom > c.bottom + TOL) {
+      out.chartOut.push(`#${canvas.id}: chart ${Math.round(s.width)}px wide reaches past its ${Math.round(c.width)}px card`);
+    }
+  }
+  const scrolls = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  const clippedCache = new Map();
+  const clipped = (el) => {
+    const p = el.parentElement;
+    if (!p || p === document.body) return false;
+    if (!clippedCache.has(p)) clippedCache.set(p, scrolls(p) || p.classList.contains('visually-hidden') || clipped(p));
+    return clippedCache.get(p);
+  };
+  const all = [...document.body.querySelectorAll('*')].filter((el) => !el.closest('svg, .chart-canvas, .visually-hidden, .skip-link:not(:focus), script, style, template, details:not([open]) > :not(summary)'));
+  const wide = new Set();
+  for (const el of all) {
+    if (!visible(el)) continue;
+    const s = getComputedStyle(el);
+    if (s.display !== 'inline' && !scrolls(el) && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + TOL && !clipped(el)) {
+      out.cuts.push(`${name(el)}${where(el)}: content ${el.scrollWidth}px in ${el.clientWidth}px ("${el.textContent.trim().replace(/\s+/g, ' ').slice(0, 40)}")`);
+    }
+    const r = el.getBoundingClientRect();
+    if ((r.right > pageWidth + TOL || r.left < -TOL) && !clipped(el)) {
+      wide.add(el);
+      if (!el.parentElement || !wide.has(el.parentElement)) out.wide.push(`${name(el)}${where(el)}: ${Math.round(r.left)}..${Math.round(r.right)}px on a ${pageWidth}px page`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The layout of every chart's axes, to compare one metric's chart across
+ * versions: how many value axes, their names, and whether they are split.
+ */
+export function chartLayouts() {
+  const layouts = {};
+  for (const canvas of document.querySelectorAll('.chart-canvas')) {
+    const chart = window.echarts && window.echarts.getInstanceByDom(canvas);
+    if (!chart) continue;
+    const figure = canvas.closest('figure');
+    const options = chart.getOption();
+    const y = [].concat(options.yAxis || []);
+    layouts[figure?.id || canvas.id] = JSON.stringify({ axes: y.length, names: y.map((a) => a.name || ''), series: (options.series || []).map((s) => s.yAxisIndex || 0) });
+  }
+  return layouts;
+}

@@ -206,8 +206,38 @@ pub fn push_delta(html: &mut String, delta: &Delta) {
         html,
         "<span class=\"delta delta-{}\" title=\"{label}\"><span aria-hidden=\"true\">{}</span><span class=\"visually-hidden\">{label}</span></span>",
         delta.tone.name(),
-        escape_html(&delta.text)
+        escape_html(&fitting_delta_text(&delta.text))
     );
+}
+
+/// A change's text as a summary box or table shows it: a rise of more than
+/// 999% reads as a factor (`▲ +56,600.0%` → `▲ ×567`), which fits a cell
+/// and says more; the exact change stays in the cell's title, for screen
+/// readers and in data.json.
+pub fn fitting_delta_text(text: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let Some(percent) = text
+        .strip_prefix("▲ +")
+        .and_then(|rest| rest.strip_suffix('%'))
+    else {
+        return Cow::Borrowed(text);
+    };
+    let Ok(percent) = percent.replace(',', "").parse::<f64>() else {
+        return Cow::Borrowed(text);
+    };
+    if percent <= 999.0 {
+        return Cow::Borrowed(text);
+    }
+    // +p% of the base is 1 + p/100 times the base.
+    let factor = format!("{:.0}", 1.0 + percent / 100.0);
+    let mut grouped = String::with_capacity(factor.len() + factor.len() / 3);
+    for (index, digit) in factor.char_indices() {
+        if index > 0 && (factor.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    Cow::Owned(format!("▲ ×{grouped}"))
 }
 
 /// "3 days missing" for an incomplete period.
@@ -271,8 +301,8 @@ impl Cell {
                 super::format::Tone::Bad => "bad",
                 super::format::Tone::Neutral => "neutral",
             },
+            text: fitting_delta_text(&delta.text).into_owned(),
             note: Some(delta.label),
-            text: delta.text,
         }
     }
 }
@@ -928,5 +958,30 @@ mod tests {
         );
         let back: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(back["name"], "</script><!-- & 'x' \u{2028}");
+    }
+    #[test]
+    fn a_change_too_large_for_a_percentage_shows_as_a_factor() {
+        let big = Delta {
+            text: "▲ +56,600.0%".to_string(),
+            tone: super::super::format::Tone::Bad,
+            label: "up 56,600.0%".to_string(),
+        };
+        let mut html = String::new();
+        push_delta(&mut html, &big);
+        // +56,600% is 1 + 566 = 567 times the base; the exact change stays
+        // in the title and for screen readers.
+        assert!(html.contains(">▲ ×567<"), "{html}");
+        assert!(html.contains("title=\"up 56,600.0%\""), "{html}");
+        assert!(html.contains("visually-hidden\">up 56,600.0%<"), "{html}");
+        let cell = Cell::delta(big);
+        assert_eq!(cell.text, "▲ ×567");
+        assert_eq!(cell.note.as_deref(), Some("up 56,600.0%"));
+        // +1,000.0% is 11 times; +999.0% still reads as a percentage, as
+        // does a fall (never below −100%) and a change in points.
+        assert_eq!(fitting_delta_text("▲ +1,000.0%"), "▲ ×11");
+        assert_eq!(fitting_delta_text("▲ +999.0%"), "▲ +999.0%");
+        assert_eq!(fitting_delta_text("▼ −99.9%"), "▼ −99.9%");
+        assert_eq!(fitting_delta_text("▲ +1,494 bps"), "▲ +1,494 bps");
+        assert_eq!(fitting_delta_text("▲ +1,234,500.0%"), "▲ ×12,346");
     }
 }
