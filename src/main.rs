@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anstream::{eprintln, println};
+use anstream::{eprint, eprintln, println};
 use anstyle::{AnsiColor, Style};
 use clap::{CommandFactory, Parser, Subcommand};
 
@@ -42,6 +42,11 @@ enum Command {
         /// Print only warnings and errors.
         #[arg(long, short = 'q')]
         quiet: bool,
+        /// After the summary, print on stderr where the build spent its
+        /// time, by stage: read, parse, compute, render, write (wall-clock
+        /// time, and time summed over the versions' parallel tasks).
+        #[arg(long)]
+        timings: bool,
     },
     /// Validate every input and report all problems, writing nothing.
     Check,
@@ -183,7 +188,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = cli.root.as_path();
     let result = match cli.command {
-        Command::Build { output, quiet } => {
+        Command::Build {
+            output,
+            quiet,
+            timings,
+        } => {
             let progress = StageProgress {
                 started: Instant::now(),
                 shown: AtomicBool::new(false),
@@ -210,6 +219,9 @@ fn main() -> ExitCode {
                         summary.files.unchanged,
                         summary.files.removed,
                     );
+                }
+                if timings {
+                    eprint!("{}", summary.timings.table(summary.elapsed));
                 }
             })
         }

@@ -636,7 +636,7 @@ fn load_reviews(
 }
 
 /// Reads a review's published numbers, if it has been published.
-fn read_frozen_numbers(
+pub fn read_frozen_numbers(
     inputs: &InputFiles,
     path: &Path,
     week: &ReviewWeek,
