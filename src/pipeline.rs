@@ -656,9 +656,9 @@ fn version_pages(site: &Site, inputs: &InputFiles, review: &Review) -> (String, 
             .join(&review.week.id)
             .join(NUMBERS_FILE);
         inputs
-            .bytes(&path)
+            .read_whole(&path)
             .ok()
-            .and_then(|bytes| serde_json::from_slice::<FrozenPrograms>(bytes).ok())
+            .and_then(|bytes| serde_json::from_slice::<FrozenPrograms>(&bytes).ok())
             .map(|frozen| frozen.programs.into_keys().collect())
             .unwrap_or_default()
     } else {

@@ -642,7 +642,7 @@ pub fn read_frozen_numbers(
     week: &ReviewWeek,
     errors: &mut Diagnostics,
 ) -> Option<ReviewNumbers> {
-    let bytes = match inputs.bytes(path) {
+    let bytes = match inputs.read_whole(path) {
         Ok(bytes) => bytes,
         Err(ReadError::Missing) => return None,
         Err(ReadError::Diagnostic(diagnostic)) => {
@@ -650,7 +650,7 @@ pub fn read_frozen_numbers(
             return None;
         }
     };
-    match serde_json::from_slice::<ReviewNumbers>(bytes) {
+    match serde_json::from_slice::<ReviewNumbers>(&bytes) {
         Ok(mut numbers) if numbers.version.id == week.id => {
             numbers.compare_again();
             Some(ReviewNumbers {
