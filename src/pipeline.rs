@@ -233,6 +233,7 @@ fn build_site(
     let inputs = InputFiles::read(root)?;
     let mut timings = Timings {
         read: started.elapsed(),
+        threads: rayon::current_num_threads(),
         ..Timings::default()
     };
     let output = output.map(Path::to_path_buf).unwrap_or_else(|| {
@@ -522,7 +523,6 @@ fn build_from(
         })
         .collect();
     timings.versions += started.elapsed();
-    timings.threads = rayon::current_num_threads();
     timings.parse_tasks += tasks.parse.total();
     timings.compute_tasks += tasks.compute.total();
     timings.render_tasks += tasks.render.total();
