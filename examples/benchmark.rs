@@ -6,6 +6,13 @@
 //!   --size large|xl        measure one size (may be given twice; default: both)
 //!   --programs P --weeks W measure a custom size instead (for quick runs)
 //!   --runs N               runs per scenario (default 5)
+//!   --part build|archive|metrics
+//!                          measure only these parts (may be given more than
+//!                          once; default: all three)
+//!   --published N          weeks of the published archives (may be given
+//!                          more than once; default 26 and 104)
+//!   --metrics N            metrics of the one-program `check` site (may be
+//!                          given more than once; default 2000 and 8000)
 //!   --write PATH           also write the report into PATH, between the lines
 //!                          `<!-- benchmark:begin -->` and `<!-- benchmark:end -->`
 //! ```
@@ -20,6 +27,13 @@
 //! same narratives as plain markdown pages with Hugo, and copies sitrep's
 //! finished output with `cp -r`: Hugo is what users would pick for speed,
 //! the copy is the floor.
+//!
+//! The `archive` part builds sites whose past weeks are published (26 and
+//! 104 published weeks of the large site's 10 programs, plus one draft
+//! week): cold builds before and after publishing (peak memory must not
+//! grow with the published weeks), and the weekly update (one new review
+//! week and 7 more days in every data file) against a cold build. The
+//! `metrics` part times `check` on one program of 2,000 and 8,000 metrics.
 //!
 //! The markdown report (machine, command, sizes, one table per size and the
 //! targets with pass/fail) goes to stdout, progress to stderr.
@@ -65,6 +79,10 @@ usage: cargo run --release --example benchmark [-- OPTIONS]
   --size large|xl        measure one size (may be given twice; default: both)
   --programs P --weeks W measure a custom size instead (for quick runs)
   --runs N               runs per scenario (default 5)
+  --part build|archive|metrics
+                         measure only these parts (may be given more than once)
+  --published N          weeks of a published archive (default: 26 and 104)
+  --metrics N            metrics of the one-program check (default: 2000 and 8000)
   --write PATH           also write the report into PATH between the markers
                          <!-- benchmark:begin --> and <!-- benchmark:end -->";
 
@@ -88,6 +106,12 @@ struct Options {
     runs: usize,
     /// A markdown file to write the report into.
     write: Option<PathBuf>,
+    /// The parts to measure: `build`, `archive`, `metrics`.
+    parts: Vec<String>,
+    /// Published weeks of each archive measured.
+    published: Vec<usize>,
+    /// Metrics of each one-program site whose `check` is timed.
+    metrics: Vec<usize>,
 }
 
 /// Parses the arguments after the program name.
@@ -97,6 +121,9 @@ fn parse_options(arguments: &[String]) -> Result<Options, String> {
     let mut weeks = None;
     let mut runs = 5;
     let mut write = None;
+    let mut parts = Vec::new();
+    let mut published = Vec::new();
+    let mut metrics = Vec::new();
     let mut arguments = arguments.iter();
     while let Some(argument) = arguments.next() {
         let mut value = |name: &str| {
@@ -121,6 +148,16 @@ fn parse_options(arguments: &[String]) -> Result<Options, String> {
             "--weeks" => weeks = Some(number("--weeks", value("--weeks")?)?),
             "--runs" => runs = number("--runs", value("--runs")?)?,
             "--write" => write = Some(PathBuf::from(value("--write")?)),
+            "--part" => match value("--part")?.as_str() {
+                part @ ("build" | "archive" | "metrics") => parts.push(part.to_string()),
+                other => {
+                    return Err(format!(
+                        "unknown part `{other}` (build, archive or metrics)"
+                    ))
+                }
+            },
+            "--published" => published.push(number("--published", value("--published")?)?),
+            "--metrics" => metrics.push(number("--metrics", value("--metrics")?)?),
             "--help" | "-h" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -139,7 +176,23 @@ fn parse_options(arguments: &[String]) -> Result<Options, String> {
         sizes = vec![LARGE, XL];
     }
     sizes.dedup();
-    Ok(Options { sizes, runs, write })
+    if parts.is_empty() {
+        parts = ["build", "archive", "metrics"].map(String::from).to_vec();
+    }
+    if published.is_empty() {
+        published = ARCHIVE_SIZES.to_vec();
+    }
+    if metrics.is_empty() {
+        metrics = METRIC_COUNTS.to_vec();
+    }
+    Ok(Options {
+        sizes,
+        runs,
+        write,
+        parts,
+        published,
+        metrics,
+    })
 }
 
 /// One run of a child process.
@@ -623,6 +676,225 @@ fn measure_size(binary: &Path, size: Size, runs: usize) -> SizeResult {
     }
 }
 
+/// Review weeks published in the smaller and the larger archive.
+const ARCHIVE_SIZES: [usize; 2] = [26, 104];
+
+/// Metrics of the one-program site that `check` is timed on, smaller then larger.
+const METRIC_COUNTS: [usize; 2] = [2_000, 8_000];
+
+/// What was measured on a site of `published` published review weeks
+/// plus one draft week (the newest).
+#[derive(Debug)]
+struct ArchiveResult {
+    /// How many weeks are published.
+    published: usize,
+    /// Programs of the site.
+    programs: usize,
+    /// Cold build of the same site before any week was published.
+    drafts_full: Measured,
+    /// Cold build of the archive.
+    full: Measured,
+    /// The weekly update: a new review week and 7 more days of data.
+    update: Measured,
+    /// Bytes of the `numbers.json` files.
+    numbers_bytes: u64,
+}
+
+/// Freezes the numbers of every week of `site` but the newest, as
+/// `sitrep publish` would: each week's `data.json` from a draft build in
+/// `output`, marked published and written pretty-printed into the week's
+/// folder as `numbers.json`. (Publishing week by week with the command
+/// checks the whole site each time: minutes for 104 weeks, same bytes.)
+fn publish_all_but_newest(site: &Path, output: &Path) -> u64 {
+    let weeks = week_folders(site);
+    let mut bytes = 0;
+    for week in &weeks[..weeks.len() - 1] {
+        let id = week.file_name().expect("a week id");
+        let data = fs::read(output.join(id).join("data.json")).expect("a week's data.json");
+        let numbers: sitrep::compute::ReviewNumbers =
+            serde_json::from_slice(&data).expect("data.json holds a version's numbers");
+        let published = sitrep::compute::ReviewNumbers {
+            published: true,
+            ..numbers
+        };
+        let mut text = serde_json::to_vec_pretty(&published).expect("numbers serialise");
+        text.push(b'\n');
+        bytes += text.len() as u64;
+        fs::write(week.join("numbers.json"), text).expect("a numbers.json");
+    }
+    bytes
+}
+
+/// Appends `days` more days to every data file of `site`: the last row's
+/// values again, a week on. Returns the files as they were.
+fn append_days(site: &Path, days: i64) -> Vec<(PathBuf, String)> {
+    let mut originals = Vec::new();
+    for entry in fs::read_dir(site.join("data")).expect("the data folder") {
+        let path = entry.expect("a data file").path();
+        let text = fs::read_to_string(&path).expect("a data file's text");
+        let last = text.lines().last().expect("a data row");
+        let (date, values) = last.split_once(',').expect("a date and values");
+        let date: jiff::civil::Date = date.parse().expect("a date");
+        let mut more = text.clone();
+        for day in 1..=days {
+            let _ = writeln!(more, "{},{values}", sitrep::calendar::add_days(date, day));
+        }
+        fs::write(&path, more).expect("the longer data file");
+        originals.push((path, text));
+    }
+    originals
+}
+
+/// Generates a site of `published + 1` review weeks, measures cold
+/// builds of it as drafts, publishes every week but the newest and
+/// measures cold builds of that archive and its weekly update.
+fn measure_archive(binary: &Path, programs: usize, published: usize, runs: usize) -> ArchiveResult {
+    let label = Size {
+        name: "archive",
+        programs,
+        weeks: published + 1,
+    };
+    let folder = tempfile::Builder::new()
+        .prefix("sitrep-benchmark-archive-")
+        .tempdir()
+        .expect("a temporary folder");
+    let site = folder.path().join("site");
+    fs::create_dir(&site).expect("the site folder");
+    eprintln!(
+        "[archive {published}] writing the site: {programs} programs, {} weeks",
+        published + 1
+    );
+    large_site::write_large_site(&site, programs, published + 1);
+    let fresh = |name: String| folder.path().join(name);
+    let drafts_full = scenario(
+        label,
+        &format!("{published} weeks, all drafts: cold build"),
+        runs,
+        |number| {
+            measure(&mut sitrep_build(
+                binary,
+                &site,
+                &fresh(format!("drafts-{number}")),
+                true,
+            ))
+        },
+    );
+    let numbers_bytes = publish_all_but_newest(&site, &fresh(format!("drafts-{}", runs - 1)));
+    let full = scenario(
+        label,
+        &format!("{published} published: cold build"),
+        runs,
+        |number| {
+            measure(&mut sitrep_build(
+                binary,
+                &site,
+                &fresh(format!("published-{number}")),
+                true,
+            ))
+        },
+    );
+    let output = fresh(format!("published-{}", runs - 1));
+    let newest = week_folders(&site).pop().expect("a newest week");
+    let new_week = site
+        .join("content/reviews")
+        .join(large_site::week_id_after_newest());
+    let update = scenario(
+        label,
+        &format!("{published} published: weekly update"),
+        runs,
+        |number| {
+            fs::create_dir(&new_week).expect("the new week's folder");
+            fs::copy(newest.join("index.md"), new_week.join("index.md")).expect("an index.md");
+            for narrative in program_narratives(&newest) {
+                let name = narrative.file_name().expect("a narrative file name");
+                let text = large_site::program_narrative(published + 1 + number);
+                fs::write(new_week.join(name), text).expect("a program narrative");
+            }
+            let originals = append_days(&site, 7);
+            let sample = measure(&mut sitrep_build(binary, &site, &output, true));
+            // Back to the state every run starts from, untimed.
+            remove_folder(&new_week);
+            for (path, text) in originals {
+                fs::write(path, text).expect("a data file restored");
+            }
+            measure(&mut sitrep_build(binary, &site, &output, true));
+            sample
+        },
+    );
+    ArchiveResult {
+        published,
+        programs,
+        drafts_full,
+        full,
+        update,
+        numbers_bytes,
+    }
+}
+
+/// Writes a site of one program with `metrics` metrics into `root`: half
+/// read from a CSV of 13 weeks of daily data, half derived (each the ratio
+/// of two read ones), one review week.
+fn write_many_metrics_site(root: &Path, metrics: usize) {
+    let columns = metrics / 2;
+    fs::create_dir_all(root.join("content/programs")).expect("programs folder");
+    fs::create_dir_all(root.join("data")).expect("data folder");
+    fs::write(
+        root.join("site.yaml"),
+        "title: Many metrics\nweek_ends_on: sunday\n",
+    )
+    .expect("site.yaml");
+    let mut yaml = String::from("name: Many metrics\nowner: Someone\nmetrics:\n");
+    for column in 0..columns {
+        let _ = writeln!(yaml, "  m{column}:\n    column: c{column}");
+    }
+    for column in 0..metrics - columns {
+        let _ = writeln!(
+            yaml,
+            "  r{column}:\n    divide: [m{column}, m{}]\n    unit: ratio",
+            (column + 1) % columns
+        );
+    }
+    fs::write(root.join("content/programs/many.yaml"), yaml).expect("the program");
+    let last: jiff::civil::Date = "2026-11-22".parse().expect("a date");
+    let mut csv = String::from("date");
+    for column in 0..columns {
+        let _ = write!(csv, ",c{column}");
+    }
+    csv.push('\n');
+    for back in (0..91).rev() {
+        let _ = write!(csv, "{}", sitrep::calendar::add_days(last, -back));
+        for column in 0..columns {
+            let _ = write!(csv, ",{}", 100 + (column as i64 * 7 + back) % 50);
+        }
+        csv.push('\n');
+    }
+    fs::write(root.join("data/many.csv"), csv).expect("the data");
+    let week = root.join("content/reviews/2026-W47");
+    fs::create_dir_all(&week).expect("a review week");
+    fs::write(
+        week.join("index.md"),
+        "---\ntitle: Weekly review\n---\nAll quiet.\n",
+    )
+    .expect("index.md");
+}
+
+/// `sitrep check` of a one-program site with `metrics` metrics.
+fn measure_many_metrics(binary: &Path, metrics: usize, runs: usize) -> Measured {
+    let folder = tempfile::Builder::new()
+        .prefix("sitrep-benchmark-metrics-")
+        .tempdir()
+        .expect("a temporary folder");
+    write_many_metrics_site(folder.path(), metrics);
+    let label = Size {
+        name: "metrics",
+        programs: 1,
+        weeks: 1,
+    };
+    scenario(label, &format!("check, {metrics} metrics"), runs, |_| {
+        measure(sitrep(binary, folder.path()).arg("check"))
+    })
+}
+
 /// Builds the release `sitrep` binary with cargo into the target folder
 /// this example runs from, and returns the binary's path.
 fn build_sitrep() -> PathBuf {
@@ -790,34 +1062,67 @@ struct Target {
     passed: Option<bool>,
 }
 
-/// The targets, evaluated against the results.
-fn targets(results: &[SizeResult]) -> Vec<Target> {
+/// Everything one run of the benchmark measured.
+struct AllResults<'a> {
+    sizes: &'a [SizeResult],
+    archives: &'a [ArchiveResult],
+    /// `check` of a one-program site, by its number of metrics.
+    metrics: &'a [(usize, Measured)],
+}
+
+/// How much more peak memory the largest archive may take than the
+/// smallest for "flat": the process's fixed part moves by this much from
+/// run to run.
+const FLAT_MEMORY: f64 = 1.2;
+
+/// How much longer `check` may take than the metrics grow for "linear".
+const LINEAR_TIME: f64 = 1.25;
+
+/// The targets of issue 15, evaluated against the results.
+fn targets(all: &AllResults) -> Vec<Target> {
+    let results = all.sizes;
     let find = |name: &str| results.iter().find(|result| result.size.name == name);
     let large = find(LARGE.name);
     let xl = find(XL.name);
     let mut targets = Vec::new();
-    // The speed targets are about the large site (or a custom one in quick runs).
-    match large.or_else(|| find("custom")) {
-        Some(result) => {
-            let full = result.full.median_ms();
-            let hugo = result.hugo.median_ms();
-            let copy = result.copy.median_ms();
-            targets.push(Target {
-                goal: format!("{}: cold full build ≤ 1.0× Hugo", result.size.name),
-                measured: format!("{:.2}× ({full:.0} ms vs {hugo:.0} ms)", full / hugo),
-                passed: Some(full <= hugo),
-            });
-            targets.push(Target {
-                goal: format!("{}: cold full build ≤ 5× cp", result.size.name),
-                measured: format!("{:.2}× ({full:.0} ms vs {copy:.0} ms)", full / copy),
-                passed: Some(full <= 5.0 * copy),
-            });
-        }
-        None => targets.push(Target {
-            goal: "large: cold full build ≤ 1.0× Hugo and ≤ 5× cp".into(),
-            measured: "not measured (needs --size large)".into(),
-            passed: None,
-        }),
+    let not_measured = |goal: String, needs: &str| Target {
+        goal,
+        measured: format!("not measured (needs {needs})"),
+        passed: None,
+    };
+    if results.is_empty() {
+        targets.push(not_measured(
+            "cold full build ≤ 1.0× Hugo and ≤ 3× cp, bytes ≤ 8× Hugo's".into(),
+            "--part build",
+        ));
+    }
+    for result in results {
+        let name = result.size.name;
+        let full = result.full.median_ms();
+        let hugo = result.hugo.median_ms();
+        let copy = result.copy.median_ms();
+        targets.push(Target {
+            goal: format!("{name}: cold full build ≤ 1.0× Hugo"),
+            measured: format!("{:.2}× ({full:.0} ms vs {hugo:.0} ms)", full / hugo),
+            passed: Some(full <= hugo),
+        });
+        targets.push(Target {
+            goal: format!("{name}: cold full build ≤ 3× cp -r of its output"),
+            measured: format!("{:.2}× ({full:.0} ms vs {copy:.0} ms)", full / copy),
+            passed: Some(full <= 3.0 * copy),
+        });
+        let bytes = result.output.bytes as f64;
+        let hugo_bytes = result.hugo_output.bytes as f64;
+        targets.push(Target {
+            goal: format!("{name}: bytes written ≤ 8× Hugo's"),
+            measured: format!(
+                "{:.1}× ({:.1} MiB vs {:.1} MiB)",
+                bytes / hugo_bytes,
+                bytes / 1024.0 / 1024.0,
+                hugo_bytes / 1024.0 / 1024.0
+            ),
+            passed: Some(bytes <= 8.0 * hugo_bytes),
+        });
     }
     for result in results {
         let full = result.full.median_ms();
@@ -849,11 +1154,7 @@ fn targets(results: &[SizeResult]) -> Vec<Target> {
                 passed: Some(memory <= pages),
             });
         }
-        _ => targets.push(Target {
-            goal: growth.into(),
-            measured: "not measured (needs both sizes)".into(),
-            passed: None,
-        }),
+        _ => targets.push(not_measured(growth.into(), "both sizes")),
     }
     let limit = "XL: peak memory < 1 GiB";
     targets.push(match xl {
@@ -862,12 +1163,78 @@ fn targets(results: &[SizeResult]) -> Vec<Target> {
             measured: format!("{:.0} MiB", xl.sitrep_peak_mib()),
             passed: Some(xl.sitrep_peak_mib() < 1024.0),
         },
-        None => Target {
-            goal: limit.into(),
-            measured: "not measured (needs --size xl)".into(),
-            passed: None,
-        },
+        None => not_measured(limit.into(), "--size xl"),
     });
+
+    let smallest = all.archives.iter().min_by_key(|archive| archive.published);
+    let largest = all.archives.iter().max_by_key(|archive| archive.published);
+    match (smallest, largest) {
+        (Some(small), Some(big)) if small.published < big.published => {
+            let peak =
+                |archive: &ArchiveResult| archive.full.peak_mib().max(archive.update.peak_mib());
+            let ratio = peak(big) / peak(small);
+            targets.push(Target {
+                goal: format!(
+                    "peak memory flat in published weeks ({} → {}; ≤ ×{FLAT_MEMORY})",
+                    small.published, big.published
+                ),
+                measured: format!(
+                    "×{ratio:.2} ({:.0} → {:.0} MiB; the same sites as drafts: {:.0} → {:.0} MiB)",
+                    peak(small),
+                    peak(big),
+                    small.drafts_full.peak_mib(),
+                    big.drafts_full.peak_mib()
+                ),
+                passed: Some(ratio <= FLAT_MEMORY),
+            });
+        }
+        _ => targets.push(not_measured(
+            "peak memory flat in published weeks".into(),
+            "two --published sizes",
+        )),
+    }
+    match largest {
+        Some(archive) => {
+            let full = archive.full.median_ms();
+            let update = archive.update.median_ms();
+            targets.push(Target {
+                goal: format!(
+                    "weekly update of {} published weeks ≤ 10% of a full build",
+                    archive.published
+                ),
+                measured: format!(
+                    "{:.1}% ({update:.0} ms of {full:.0} ms)",
+                    100.0 * update / full
+                ),
+                passed: Some(update <= 0.1 * full),
+            });
+        }
+        None => targets.push(not_measured(
+            "weekly update ≤ 10% of a full build".into(),
+            "--part archive",
+        )),
+    }
+    let fewest = all.metrics.iter().min_by_key(|(count, _)| *count);
+    let most = all.metrics.iter().max_by_key(|(count, _)| *count);
+    match (fewest, most) {
+        (Some((few, few_time)), Some((many, many_time))) if few < many => {
+            let growth = *many as f64 / *few as f64;
+            let time = many_time.median_ms() / few_time.median_ms();
+            targets.push(Target {
+                goal: format!("check linear in metrics ({few} → {many} in one program)"),
+                measured: format!(
+                    "time ×{time:.2} for metrics ×{growth:.0} ({:.0} → {:.0} ms)",
+                    few_time.median_ms(),
+                    many_time.median_ms()
+                ),
+                passed: Some(time <= growth * LINEAR_TIME),
+            });
+        }
+        _ => targets.push(not_measured(
+            "check linear in metrics".into(),
+            "two --metrics sizes",
+        )),
+    }
     targets
 }
 
@@ -892,12 +1259,8 @@ fn command_line(arguments: &[String]) -> String {
 }
 
 /// The markdown report.
-fn report(
-    machine: &[(&str, String)],
-    command: &str,
-    runs: usize,
-    results: &[SizeResult],
-) -> String {
+fn report(machine: &[(&str, String)], command: &str, runs: usize, all: &AllResults) -> String {
+    let results = all.sizes;
     let mut text = String::new();
     let _ = writeln!(text, "## Build benchmark\n");
     let _ = writeln!(text, "Reproduce with:\n\n```sh\n{command}\n```\n");
@@ -925,7 +1288,15 @@ fn report(
          - **check**: `sitrep check` on the whole site\n\
          - **Hugo**: `hugo --quiet` of the same narratives as plain markdown pages \
          (one section per week, minimal theme) into a folder that does not exist yet\n\
-         - **cp**: `cp -r` of sitrep's finished output into a folder that does not exist yet\n"
+         - **cp**: `cp -r` of sitrep's finished output into a folder that does not exist yet\n\
+         - **published archive**: the large site's programs with N review weeks published \
+         (`numbers.json` in each, as `sitrep publish` writes it) and one draft week, the newest; \
+         cold builds of it, and of the same site before publishing\n\
+         - **weekly update**: on that archive, a new review week (narratives as above) and 7 more \
+         days in every data file (the rows of the last day again, a week on), then the same build; \
+         undone, and rebuilt untimed, before the next run\n\
+         - **check, N metrics**: `sitrep check` of a site of one program with N metrics (half \
+         read from one CSV of 13 weeks of daily data, half ratios of two of them) and one review week\n"
     );
 
     let _ = writeln!(text, "### Machine\n\n| | |\n| --- | --- |");
@@ -934,51 +1305,106 @@ fn report(
     }
     let _ = writeln!(text);
 
-    let _ = writeln!(
+    if !results.is_empty() {
+        let _ = writeln!(
         text,
         "### Sites\n\n\
          | size | programs | metrics | days of data | review weeks | pages | charts | sitrep output | Hugo output |\n\
          | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
-    for result in results {
-        let size = result.size;
-        let _ = writeln!(
-            text,
-            "| {} | {} | {} | {} | {} | {} | {} | {} files, {:.0} MiB | {} pages |",
-            size.name,
-            size.programs,
-            size.programs * large_site::METRICS_PER_PROGRAM,
-            grouped(7 * size.weeks as u64),
-            result.summary.versions,
-            grouped(result.summary.pages),
-            grouped(result.summary.charts),
-            grouped(result.output.files),
-            result.output.bytes as f64 / 1024.0 / 1024.0,
-            grouped(result.hugo_output.html),
-        );
-    }
-    let _ = writeln!(text);
-
-    for result in results {
-        let full = result.full.median_ms();
-        let hugo = result.hugo.median_ms();
-        let copy = result.copy.median_ms();
-        let _ = writeln!(
-            text,
-            "### {}\n\n\
-             | scenario | median ms | peak MiB | % of full build | × Hugo | × cp |\n\
-             | --- | ---: | ---: | ---: | ---: | ---: |",
-            size_title(result.size)
-        );
-        for (label, measured) in result.rows() {
-            let time = measured.median_ms();
+        for result in results {
+            let size = result.size;
             let _ = writeln!(
                 text,
-                "| {label} | {time:.0} | {:.1} | {:.1}% | {:.2}× | {:.2}× |",
-                measured.peak_mib(),
-                100.0 * time / full,
-                time / hugo,
-                time / copy,
+                "| {} | {} | {} | {} | {} | {} | {} | {} files, {:.0} MiB | {} pages |",
+                size.name,
+                size.programs,
+                size.programs * large_site::METRICS_PER_PROGRAM,
+                grouped(7 * size.weeks as u64),
+                result.summary.versions,
+                grouped(result.summary.pages),
+                grouped(result.summary.charts),
+                grouped(result.output.files),
+                result.output.bytes as f64 / 1024.0 / 1024.0,
+                grouped(result.hugo_output.html),
+            );
+        }
+        let _ = writeln!(text);
+
+        for result in results {
+            let full = result.full.median_ms();
+            let hugo = result.hugo.median_ms();
+            let copy = result.copy.median_ms();
+            let _ = writeln!(
+                text,
+                "### {}\n\n\
+             | scenario | median ms | peak MiB | % of full build | × Hugo | × cp |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: |",
+                size_title(result.size)
+            );
+            for (label, measured) in result.rows() {
+                let time = measured.median_ms();
+                let _ = writeln!(
+                    text,
+                    "| {label} | {time:.0} | {:.1} | {:.1}% | {:.2}× | {:.2}× |",
+                    measured.peak_mib(),
+                    100.0 * time / full,
+                    time / hugo,
+                    time / copy,
+                );
+            }
+            let _ = writeln!(text);
+        }
+    }
+    if !all.archives.is_empty() {
+        let _ = writeln!(
+            text,
+            "### Published archives\n\n\
+             | published weeks | scenario | median ms | peak MiB | % of the archive's cold build |\n\
+             | ---: | --- | ---: | ---: | ---: |"
+        );
+        for archive in all.archives {
+            let full = archive.full.median_ms();
+            for (label, measured) in [
+                ("cold build, every week a draft", &archive.drafts_full),
+                ("cold build, published", &archive.full),
+                ("weekly update", &archive.update),
+            ] {
+                let time = measured.median_ms();
+                let _ = writeln!(
+                    text,
+                    "| {} | {label} | {time:.0} | {:.1} | {:.1}% |",
+                    archive.published,
+                    measured.peak_mib(),
+                    100.0 * time / full
+                );
+            }
+        }
+        let _ = writeln!(text);
+        for archive in all.archives {
+            let _ = writeln!(
+                text,
+                "- {} published weeks of {} programs: `numbers.json` files {:.0} MiB in all",
+                archive.published,
+                archive.programs,
+                archive.numbers_bytes as f64 / 1024.0 / 1024.0
+            );
+        }
+        let _ = writeln!(text);
+    }
+    if !all.metrics.is_empty() {
+        let _ = writeln!(
+            text,
+            "### One program, many metrics\n\n\
+             | metrics | `sitrep check` median ms | peak MiB |\n| ---: | ---: | ---: |"
+        );
+        for (count, measured) in all.metrics {
+            let _ = writeln!(
+                text,
+                "| {} | {:.0} | {:.1} |",
+                grouped(*count as u64),
+                measured.median_ms(),
+                measured.peak_mib()
             );
         }
         let _ = writeln!(text);
@@ -988,7 +1414,7 @@ fn report(
         text,
         "### Targets\n\n| target | measured | |\n| --- | --- | --- |"
     );
-    for target in targets(results) {
+    for target in targets(all) {
         let mark = match target.passed {
             Some(true) => "✅",
             Some(false) => "❌",
@@ -1055,12 +1481,44 @@ fn main() {
     let started = Instant::now();
     let sitrep = build_sitrep();
     let machine = machine(&sitrep);
-    let results: Vec<SizeResult> = options
-        .sizes
-        .iter()
-        .map(|&size| measure_size(&sitrep, size, options.runs))
-        .collect();
-    let report = report(&machine, &command_line(&arguments), options.runs, &results);
+    let wants = |part: &str| options.parts.iter().any(|wanted| wanted == part);
+    let results: Vec<SizeResult> = if wants("build") {
+        options
+            .sizes
+            .iter()
+            .map(|&size| measure_size(&sitrep, size, options.runs))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let archive_programs = match options.sizes.as_slice() {
+        [custom] if custom.name == "custom" => custom.programs,
+        _ => LARGE.programs,
+    };
+    let archives: Vec<ArchiveResult> = if wants("archive") {
+        options
+            .published
+            .iter()
+            .map(|&published| measure_archive(&sitrep, archive_programs, published, options.runs))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let metrics: Vec<(usize, Measured)> = if wants("metrics") {
+        options
+            .metrics
+            .iter()
+            .map(|&count| (count, measure_many_metrics(&sitrep, count, options.runs)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let measured = AllResults {
+        sizes: &results,
+        archives: &archives,
+        metrics: &metrics,
+    };
+    let report = report(&machine, &command_line(&arguments), options.runs, &measured);
     print!("{report}");
     if let Some(path) = &options.write {
         write_report(path, &report)

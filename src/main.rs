@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anstream::{eprintln, println};
+use anstream::{eprint, eprintln, println};
 use anstyle::{AnsiColor, Style};
 use clap::{CommandFactory, Parser, Subcommand};
 
@@ -47,6 +47,11 @@ enum Command {
         /// same.
         #[arg(long)]
         drafts: bool,
+        /// After the summary, print on stderr where the build spent its
+        /// time, by stage: read, parse, compute, render, write (wall-clock
+        /// time, and time summed over the versions' parallel tasks).
+        #[arg(long)]
+        timings: bool,
     },
     /// Validate every input and report all problems, writing nothing.
     Check,
@@ -227,7 +232,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = cli.root.as_path();
     let result = match cli.command {
-        Command::Build { output, quiet, drafts } => {
+        Command::Build {
+            output,
+            quiet,
+            drafts,
+            timings,
+        } => {
             let progress = StageProgress {
                 started: Instant::now(),
                 shown: AtomicBool::new(false),
@@ -264,6 +274,9 @@ fn main() -> ExitCode {
                             if summary.drafts_left_out == 1 { "it" } else { "them" }
                         );
                     }
+                }
+                if timings {
+                    eprint!("{}", summary.timings.table(summary.elapsed));
                 }
             })
         }

@@ -6,8 +6,9 @@
 //! change is neither parsed, computed nor rendered again, and a build
 //! with nothing changed stops after reading the inputs.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -52,6 +53,8 @@ pub struct BuildSummary {
     pub elapsed: Duration,
     /// Draft weeks this build left out (built without `drafts`).
     pub drafts_left_out: usize,
+    /// Where the time went, by stage (`sitrep build --timings`).
+    pub timings: Timings,
 }
 
 /// How to build.
@@ -60,6 +63,103 @@ pub struct BuildOptions {
     /// Build draft (unpublished) weeks too, as `serve` does; a production
     /// build leaves them out, like Hugo.
     pub drafts: bool,
+}
+
+/// Where a build spent its time, by stage. The stages of the versions
+/// (parsing their published numbers, computing, rendering, writing) run
+/// as parallel tasks, one version per task: for them the time summed over
+/// the tasks is kept, and the wall-clock time of the parallel part once.
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// Listing, reading and fingerprinting every input file.
+    pub read: Duration,
+    /// Parsing the data, programs and narratives (the loader).
+    pub parse: Duration,
+    /// Parsing published numbers, in the versions' tasks.
+    pub parse_tasks: Duration,
+    /// Computing numbers (drafts) and restatement checks, in tasks.
+    pub compute_tasks: Duration,
+    /// Rendering pages and `data.json`, in tasks.
+    pub render_tasks: Duration,
+    /// Rendering the site-wide pages (archive, landing page, lists).
+    pub render: Duration,
+    /// Writing the versions' files, in tasks.
+    pub write_tasks: Duration,
+    /// Writing the site-wide files and swapping the new site in.
+    pub write: Duration,
+    /// Wall-clock time of the versions' parallel tasks.
+    pub versions: Duration,
+    /// Threads the tasks ran on.
+    pub threads: usize,
+}
+
+/// Time summed over parallel tasks.
+#[derive(Debug, Default)]
+struct TaskTime(AtomicU64);
+
+/// The stages' time summed over the versions' tasks.
+#[derive(Debug, Default)]
+struct TaskTimes {
+    parse: TaskTime,
+    compute: TaskTime,
+    render: TaskTime,
+    write: TaskTime,
+}
+
+impl TaskTime {
+    /// Runs `work`, adding the time it took.
+    fn time<T>(&self, work: impl FnOnce() -> T) -> T {
+        let started = Instant::now();
+        let result = work();
+        let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.0.fetch_add(nanos, Ordering::Relaxed);
+        result
+    }
+
+    fn total(&self) -> Duration {
+        Duration::from_nanos(self.0.load(Ordering::Relaxed))
+    }
+}
+
+impl Timings {
+    /// A table of the stages for `sitrep build --timings`: each stage's
+    /// wall-clock time where it runs alone, and its time summed over the
+    /// versions' parallel tasks where it runs in them. `total` is the
+    /// whole build's wall-clock time.
+    pub fn table(&self, total: Duration) -> String {
+        let ms = |duration: Duration| format!("{:.1} ms", duration.as_secs_f64() * 1000.0);
+        let task = |time: Duration| ms(time);
+        let rows: Vec<(&str, String, String)> = vec![
+            ("read", ms(self.read), String::new()),
+            ("parse", ms(self.parse), task(self.parse_tasks)),
+            ("compute", String::new(), task(self.compute_tasks)),
+            ("render", ms(self.render), task(self.render_tasks)),
+            ("write", ms(self.write), task(self.write_tasks)),
+            ("versions (parallel part)", ms(self.versions), String::new()),
+            ("total", ms(total), String::new()),
+        ];
+        let header = ("stage", "wall".to_string(), "in tasks".to_string());
+        let widths = std::iter::once(&header)
+            .chain(&rows)
+            .fold((0, 0), |(stage, wall), row| {
+                (stage.max(row.0.len()), wall.max(row.1.len()))
+            });
+        let mut table = format!(
+            "Time by stage (wall clock; \"in tasks\": summed over the versions' tasks, which ran on {} thread{}):\n",
+            self.threads,
+            if self.threads == 1 { "" } else { "s" }
+        );
+        for (stage, wall, tasks) in std::iter::once(&header).chain(&rows) {
+            let line = format!(
+                "  {stage:<stage_width$}  {wall:>wall_width$}  {tasks:>12}",
+                stage_width = widths.0,
+                wall_width = widths.1
+            );
+            table.push_str(line.trim_end());
+            table.push('\n');
+        }
+        table
+    }
 }
 
 /// What the last build of an output folder made, from which inputs.
@@ -91,6 +191,10 @@ struct CachedVersion {
     /// its target is rendered again (and fails with the line).
     links: Vec<String>,
     restatements: Vec<Restatement>,
+    /// For a published version, the fingerprint of the data its
+    /// restatements were found with (see [`as_of_data_keys`]).
+    #[serde(default)]
+    as_of_data: Option<u64>,
 }
 
 /// Inside the output folder, so that a build writes nowhere else, and
@@ -149,6 +253,11 @@ fn build_site(
     let started = Instant::now();
     progress.stage("reading inputs");
     let inputs = InputFiles::read(root)?;
+    let mut timings = Timings {
+        read: started.elapsed(),
+        threads: rayon::current_num_threads(),
+        ..Timings::default()
+    };
     let output = output.map(Path::to_path_buf).unwrap_or_else(|| {
         let setting = match &inputs.config {
             Ok(config) => config.output.clone(),
@@ -163,10 +272,19 @@ fn build_site(
     let lock = lock_output(&output)?;
     let mut rerender = HashSet::new();
     loop {
-        match build_from(&inputs, &output, &lock, &rerender, options, progress)? {
+        match build_from(
+            &inputs,
+            &output,
+            &lock,
+            &rerender,
+            options,
+            progress,
+            &mut timings,
+        )? {
             Built::Done(summary) => {
                 return Ok(BuildSummary {
                     elapsed: started.elapsed(),
+                    timings,
                     ..*summary
                 })
             }
@@ -266,7 +384,9 @@ fn build_from(
     rerender: &HashSet<String>,
     options: BuildOptions,
     progress: &dyn Progress,
+    timings: &mut Timings,
 ) -> Result<Built, Error> {
+    let started = Instant::now();
     let keys = inputs.keys();
     let is_published =
         |name: &String| inputs.has(&Path::new(REVIEWS_FOLDER).join(name).join(NUMBERS_FILE));
@@ -316,6 +436,7 @@ fn build_from(
         .map(|(id, _)| (*id).clone())
         .collect();
     let data_changed = previous.data != keys.data;
+    timings.read += started.elapsed();
     if kept.len() == version_keys.len()
         && previous.versions.len() == version_keys.len()
         && !data_changed
@@ -328,15 +449,16 @@ fn build_from(
     }
 
     progress.stage("loading inputs");
+    let started = Instant::now();
     let plan = LoadPlan {
         skip_narratives: kept.union(&drafts_left_out).cloned().collect(),
-        skip_numbers: if data_changed {
-            HashSet::new()
-        } else {
-            kept.clone()
-        },
+        // Published numbers are parsed by their version's task below, so
+        // that a build holds a few versions' numbers at a time, not the
+        // archive's.
+        skip_numbers: inputs.review_folders.iter().cloned().collect(),
     };
     let site = Site::from_inputs(inputs, &plan)?;
+    let as_of_keys = as_of_data_keys(&site, keys.data);
     let reviews: Vec<&Review> = site
         .reviews
         .iter()
@@ -347,18 +469,25 @@ fn build_from(
         .iter()
         .copied()
         .map(|review| match previous.versions.get(&review.week.id) {
-            Some(cached) if kept.contains(&review.week.id) => VersionPlan::Keep { review, cached },
+            Some(cached) if kept.contains(&review.week.id) => VersionPlan::Keep {
+                review,
+                cached,
+                // Its restatements were found with other data than
+                // today's as of its week.
+                recheck: review.published
+                    && cached.as_of_data != as_of_keys.get(&review.week.id).copied(),
+            },
             _ => VersionPlan::Render(review),
         })
         .collect();
     let pages: Vec<(String, Vec<String>)> = versions
-        .iter()
+        .par_iter()
         .map(|version| match version {
             VersionPlan::Keep { cached, .. } => (
                 cached.summary.version.id.clone(),
                 cached.summary.programs.clone(),
             ),
-            VersionPlan::Render(review) => version_pages(&site, review),
+            VersionPlan::Render(review) => version_pages(&site, inputs, review),
         })
         .collect();
     let renderer = Renderer::new(&site, &pages, BUILD_STAMP)?;
@@ -373,58 +502,98 @@ fn build_from(
             _ => None,
         })
         .collect();
+    timings.parse += started.elapsed();
     if !lost.is_empty() {
         return Ok(Built::LinksLost(lost));
     }
     // A kept published week whose restatements changed (the data moved
     // again) lists them on its pages: it is rendered again.
-    let restated_again: Vec<String> = versions
+    // Only a week whose data up to its end changed is checked again, one
+    // week's published numbers at a time.
+    let rechecked: Vec<Result<Option<String>, Diagnostics>> = versions
         .par_iter()
-        .filter_map(|version| match version {
-            VersionPlan::Keep { review, cached }
-                if restated(&site, review, &cached.restatements) != cached.restatements =>
-            {
-                Some(cached.summary.version.id.clone())
+        .map(|version| match version {
+            VersionPlan::Keep {
+                review,
+                cached,
+                recheck: true,
+            } => {
+                let frozen = frozen_numbers(inputs, review)?;
+                Ok((restated(&site, review, &frozen) != cached.restatements)
+                    .then(|| cached.summary.version.id.clone()))
             }
-            _ => None,
+            _ => Ok(None),
         })
         .collect();
+    let mut restated_again = Vec::new();
+    let mut problems = Diagnostics::default();
+    for result in rechecked {
+        match result {
+            Ok(id) => restated_again.extend(id),
+            Err(more) => problems.extend(more),
+        }
+    }
+    problems.into_result(())?;
     if !restated_again.is_empty() {
         return Ok(Built::LinksLost(restated_again));
     }
 
-    // Each version is computed, rendered and written in one go, so that a
-    // build holds a few versions in memory at a time, not the archive.
+    // Each version is parsed or computed, rendered and written in one go,
+    // so that a build holds a few versions in memory at a time, not the
+    // archive.
     progress.stage("computing numbers and rendering pages");
+    let started = Instant::now();
+    let tasks = TaskTimes::default();
     let writer = SiteWriter::open(output, lock, &build_time())?;
     let results: Vec<Result<CachedVersion, Error>> = versions
         .par_iter()
         .map(|version| match version {
-            VersionPlan::Keep { cached, .. } => {
+            VersionPlan::Keep {
+                cached,
+                recheck: false,
+                ..
+            } => {
                 writer.keep(cached.files);
                 Ok((*cached).clone())
             }
+            VersionPlan::Keep {
+                review,
+                cached,
+                recheck: true,
+            } => {
+                // Its restatements were found again above and are the
+                // same; only the data they were found with is new.
+                writer.keep(cached.files);
+                Ok(CachedVersion {
+                    as_of_data: as_of_keys.get(&review.week.id).copied(),
+                    ..(*cached).clone()
+                })
+            }
             VersionPlan::Render(review) => {
                 let id = &review.week.id;
+                let frozen = tasks.parse.time(|| frozen_numbers(inputs, review))?;
                 let fresh;
-                let numbers = match &review.frozen {
+                let numbers = match &frozen {
                     Some(frozen) => frozen,
                     None => {
-                        fresh = compute_review(&site, &review.week);
+                        fresh = tasks.compute.time(|| compute_review(&site, &review.week));
                         &fresh
                     }
                 };
-                let restatements = restated(&site, review, &[]);
-                let rendered = renderer
-                    .version(numbers, &restatements)
-                    .map_err(Diagnostics)?;
+                let restatements = tasks.compute.time(|| restated(&site, review, &frozen));
+                let (rendered, data) = tasks.render.time(|| {
+                    renderer
+                        .version(numbers, &restatements)
+                        .map(|rendered| {
+                            let data = crate::render::annotations::DataJson::new(&site, numbers);
+                            (rendered, to_compact_json(&data))
+                        })
+                        .map_err(Diagnostics)
+                })?;
                 let pages = rendered.files.len();
                 let mut files = rendered.files;
-                files.push(OutputFile::new(
-                    PathBuf::from(id).join("data.json"),
-                    to_compact_json(&crate::render::annotations::DataJson::new(&site, numbers)),
-                ));
-                writer.write_unit(id, &files)?;
+                files.push(OutputFile::new(PathBuf::from(id).join("data.json"), data));
+                tasks.write.time(|| writer.write_unit(id, &files))?;
                 Ok(CachedVersion {
                     key: version_keys[id],
                     summary: numbers.summary(),
@@ -433,10 +602,16 @@ fn build_from(
                     files: files.len(),
                     links: rendered.links,
                     restatements,
+                    as_of_data: as_of_keys.get(id).copied(),
                 })
             }
         })
         .collect();
+    timings.versions += started.elapsed();
+    timings.parse_tasks += tasks.parse.total();
+    timings.compute_tasks += tasks.compute.total();
+    timings.render_tasks += tasks.render.total();
+    timings.write_tasks += tasks.write.total();
     let mut errors = Diagnostics::default();
     let mut cache = BuildCache {
         sitrep: crate::BUILD_IDENTITY.to_string(),
@@ -458,8 +633,11 @@ fn build_from(
         }
     }
     errors.into_result(())?;
+    let started = Instant::now();
     let mut site_files = renderer.site_files(&summaries, drafts_left_out.len())?;
     site_files.extend(version_lists(&summaries));
+    timings.render += started.elapsed();
+    let started = Instant::now();
     cache.site_files = site_files
         .iter()
         .map(|file| file.path.to_string_lossy().into_owned())
@@ -479,6 +657,7 @@ fn build_from(
         writer.write_unit(CACHE_FILE, &[OutputFile::new(CACHE_FILE, to_json(&cache))])?;
     all_units.insert(CACHE_FILE.to_string());
     let files = writer.commit(&all_units)?;
+    timings.write += started.elapsed();
     Ok(Built::Done(Box::new(BuildSummary {
         files: WriteSummary {
             // The cache is bookkeeping, not a file of the site.
@@ -491,16 +670,88 @@ fn build_from(
     })))
 }
 
+/// For each published review, a fingerprint of the data its restatement
+/// check reads: every column metric's values dated on or before the
+/// review's as-of date (its week's end; a version reads nothing later),
+/// in program and metric order. Rows appended after a week leave its
+/// fingerprint as it was; a changed, added or removed row on or before it
+/// changes it. Event metrics read whole exports (first and last day,
+/// rows resolved later), so a site with any takes all of its data.
+/// (The definitions the numbers depend on are in the cache's shared key.)
+fn as_of_data_keys(site: &Site, data: u64) -> HashMap<String, u64> {
+    use std::hash::{Hash, Hasher};
+    let published: Vec<&Review> = site.reviews.iter().filter(|r| r.published).collect();
+    // The reviews are in week order: their ends ascend.
+    let ends: Vec<jiff::civil::Date> = published.iter().map(|r| r.week.week.end).collect();
+    let mut hashers = vec![std::hash::DefaultHasher::new(); ends.len()];
+    let mut events = false;
+    for program in &site.programs {
+        for metric in &program.metrics {
+            events |= metric.events.is_some();
+            let fingerprints = match &metric.series {
+                Some(series) => series.fingerprints_through(&ends),
+                None => vec![0; ends.len()],
+            };
+            for (hasher, fingerprint) in hashers.iter_mut().zip(fingerprints) {
+                (&program.id, &metric.definition.id, fingerprint).hash(hasher);
+            }
+        }
+    }
+    published
+        .iter()
+        .zip(hashers)
+        .map(|(review, mut hasher)| {
+            if events {
+                data.hash(&mut hasher);
+            }
+            (review.week.id.clone(), hasher.finish())
+        })
+        .collect()
+}
+
+/// The numbers `review` was published with, parsed from its
+/// `numbers.json`; `None` for a draft.
+fn frozen_numbers(
+    inputs: &InputFiles,
+    review: &Review,
+) -> Result<Option<ReviewNumbers>, Diagnostics> {
+    if !review.published {
+        return Ok(None);
+    }
+    let path = Path::new(REVIEWS_FOLDER)
+        .join(&review.week.id)
+        .join(NUMBERS_FILE);
+    let mut errors = Diagnostics::default();
+    let numbers = crate::load::read_frozen_numbers(inputs, &path, &review.week, &mut errors);
+    errors.into_result(numbers)
+}
+
 /// A version's id and the programs that have a page in it: those of its
-/// frozen numbers once published, else every program of the site.
-fn version_pages(site: &Site, review: &Review) -> (String, Vec<String>) {
-    let programs = match &review.frozen {
-        Some(frozen) => frozen.programs.keys().cloned().collect(),
-        None => site
-            .programs
+/// published numbers, else every program of the site. Of published
+/// numbers only the programs' names are read here (the version's task
+/// parses them whole); numbers that cannot be read give no pages, and
+/// the task reports why.
+fn version_pages(site: &Site, inputs: &InputFiles, review: &Review) -> (String, Vec<String>) {
+    /// The programs of published numbers, the rest skipped unparsed.
+    #[derive(Deserialize)]
+    struct FrozenPrograms {
+        programs: indexmap::IndexMap<String, serde::de::IgnoredAny>,
+    }
+    let programs = if review.published {
+        let path = Path::new(REVIEWS_FOLDER)
+            .join(&review.week.id)
+            .join(NUMBERS_FILE);
+        inputs
+            .read_whole(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<FrozenPrograms>(&bytes).ok())
+            .map(|frozen| frozen.programs.into_keys().collect())
+            .unwrap_or_default()
+    } else {
+        site.programs
             .iter()
             .map(|program| program.id.clone())
-            .collect(),
+            .collect()
     };
     (review.week.id.clone(), programs)
 }
@@ -509,20 +760,20 @@ fn version_pages(site: &Site, review: &Review) -> (String, Vec<String>) {
 enum VersionPlan<'a> {
     /// Compute and render it.
     Render(&'a Review),
-    /// Keep its published pages.
+    /// Keep its published pages; `recheck`: find its restatements again.
     Keep {
         review: &'a Review,
         cached: &'a CachedVersion,
+        recheck: bool,
     },
 }
 
-/// The numbers of a published version that today's data changes. Its
-/// numbers are loaded, and checked, only when they or the data may have
-/// changed since the last build, which found `cached`.
-fn restated(site: &Site, review: &Review, cached: &[Restatement]) -> Vec<Restatement> {
-    match &review.frozen {
+/// The numbers of a published version (`frozen`) that today's data
+/// changes; none for a draft.
+fn restated(site: &Site, review: &Review, frozen: &Option<ReviewNumbers>) -> Vec<Restatement> {
+    match frozen {
         Some(frozen) => restatements(frozen, &compute_review(site, &review.week)),
-        None => cached.to_vec(),
+        None => Vec::new(),
     }
 }
 
@@ -549,6 +800,7 @@ fn summary_of(output: &Path, cache: &BuildCache) -> BuildSummary {
         restatements: versions.flat_map(|v| v.restatements.clone()).collect(),
         elapsed: Duration::ZERO,
         drafts_left_out: 0,
+        timings: Timings::default(),
     }
 }
 
@@ -566,33 +818,37 @@ pub struct CheckSummary {
 /// Computes and renders every version of a loaded site in memory, as a
 /// build would, reporting every problem; writes nothing. Returns the
 /// numbers of published weeks that today's data changes.
-fn check_site(site: &Site) -> Result<Vec<Restatement>, Error> {
+fn check_site(site: &Site, inputs: &InputFiles) -> Result<Vec<Restatement>, Error> {
     let pages: Vec<(String, Vec<String>)> = site
         .reviews
-        .iter()
-        .map(|review| version_pages(site, review))
+        .par_iter()
+        .map(|review| version_pages(site, inputs, review))
         .collect();
     let renderer = Renderer::new(site, &pages, BUILD_STAMP)?;
     // One version at a time per thread: memory stays flat however long
     // the archive.
-    let checked: Vec<(Vec<Diagnostic>, VersionSummary, Vec<Restatement>)> = site
+    let checked: Vec<(Vec<Diagnostic>, Option<VersionSummary>, Vec<Restatement>)> = site
         .reviews
         .par_iter()
         .map(|review| {
+            let frozen = match frozen_numbers(inputs, review) {
+                Ok(frozen) => frozen,
+                Err(problems) => return (problems.0, None, Vec::new()),
+            };
             let fresh;
-            let numbers = match &review.frozen {
+            let numbers = match &frozen {
                 Some(frozen) => frozen,
                 None => {
                     fresh = compute_review(site, &review.week);
                     &fresh
                 }
             };
-            let restatements = restated(site, review, &[]);
+            let restatements = restated(site, review, &frozen);
             let problems = renderer
                 .version(numbers, &restatements)
                 .err()
                 .unwrap_or_default();
-            (problems, numbers.summary(), restatements)
+            (problems, Some(numbers.summary()), restatements)
         })
         .collect();
     let mut errors = Diagnostics::default();
@@ -602,13 +858,23 @@ fn check_site(site: &Site) -> Result<Vec<Restatement>, Error> {
         problems
             .into_iter()
             .for_each(|problem| errors.push(problem));
-        summaries.push(summary);
+        summaries.extend(summary);
         restated_numbers.extend(restated);
     }
     if let Err(more) = renderer.site_files(&summaries, 0) {
         errors.extend(more);
     }
     errors.into_result(restated_numbers).map_err(Error::from)
+}
+
+/// Loads a site leaving every version's published numbers unparsed: each
+/// is parsed by the task that checks its version, one at a time per thread.
+fn load_without_numbers(inputs: &InputFiles) -> Result<Site, Error> {
+    let plan = LoadPlan {
+        skip_numbers: inputs.review_folders.iter().cloned().collect(),
+        ..LoadPlan::default()
+    };
+    Site::from_inputs(inputs, &plan)
 }
 
 /// Validates every input of the site at `root` (data, programs, narratives
@@ -619,8 +885,9 @@ pub fn check(root: &Path) -> Result<CheckSummary, Error> {
 }
 
 fn check_project(root: &Path) -> Result<CheckSummary, Error> {
-    let site = Site::load(root)?;
-    let restatements = check_site(&site)?;
+    let inputs = InputFiles::read(root)?;
+    let site = load_without_numbers(&inputs)?;
+    let restatements = check_site(&site, &inputs)?;
     Ok(CheckSummary {
         versions: site.reviews.len(),
         programs: site.programs.len(),
@@ -690,7 +957,8 @@ pub fn publish(
     restate: bool,
     force: bool,
 ) -> Result<PublishSummary, Error> {
-    let site = &Site::load(root)?;
+    let inputs = &InputFiles::read(root)?;
+    let site = &load_without_numbers(inputs)?;
     let calendar = &site.config.calendar;
     let folder = PathBuf::from("content/reviews").join(week);
     let parsed = calendar
@@ -715,10 +983,10 @@ pub fn publish(
     };
     // Publishing a site that does not build would freeze numbers nobody
     // has seen.
-    check_site(site)?;
+    check_site(site, inputs)?;
     let fresh = compute_review(site, &review.week);
     let path = folder.join(NUMBERS_FILE);
-    let restated = match &review.frozen {
+    let restated = match &frozen_numbers(inputs, review)? {
         Some(frozen) if !restate => {
             let changes = restatements(frozen, &fresh);
             let what = if changes.is_empty() {
@@ -877,4 +1145,56 @@ pub fn build_time() -> String {
         .and_then(|seconds| jiff::Timestamp::from_second(seconds).ok())
         .unwrap_or_else(jiff::Timestamp::now);
     timestamp.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::load::data::DailySeries;
+    use jiff::civil::{date, Date};
+
+    fn series(points: &[(Date, f64)]) -> DailySeries {
+        DailySeries::from_values(points.iter().map(|&(day, value)| (day, Some(value))))
+    }
+
+    #[test]
+    fn a_series_fingerprint_through_a_day_reads_only_the_days_up_to_it() {
+        let ends = [date(2026, 11, 8), date(2026, 11, 15)];
+        let base = [
+            (date(2026, 11, 2), 1.0),
+            (date(2026, 11, 8), 2.0),
+            (date(2026, 11, 9), 3.0),
+            (date(2026, 11, 15), 4.0),
+        ];
+        let before = series(&base).fingerprints_through(&ends);
+        assert_eq!(before.len(), 2);
+        assert_ne!(before[0], before[1]);
+
+        // A day appended after both ends changes neither.
+        let mut appended = base.to_vec();
+        appended.push((date(2026, 11, 16), 5.0));
+        assert_eq!(series(&appended).fingerprints_through(&ends), before);
+
+        // A value on the second end's last day changes the second only.
+        let mut changed = base.to_vec();
+        changed[3].1 = 40.0;
+        let after = series(&changed).fingerprints_through(&ends);
+        assert_eq!(after[0], before[0]);
+        assert_ne!(after[1], before[1]);
+
+        // A value on the first end's day changes both.
+        let mut changed = base.to_vec();
+        changed[1].1 = 20.0;
+        let after = series(&changed).fingerprints_through(&ends);
+        assert_ne!(after[0], before[0]);
+        assert_ne!(after[1], before[1]);
+
+        // A day removed (or added) before the first end changes both.
+        let removed = series(&base[1..]).fingerprints_through(&ends);
+        assert_ne!(removed[0], before[0]);
+        assert_ne!(removed[1], before[1]);
+        let mut added = base.to_vec();
+        added.insert(0, (date(2026, 11, 1), 0.0));
+        let added = series(&added).fingerprints_through(&ends);
+        assert_ne!(added[0], before[0]);
+    }
 }

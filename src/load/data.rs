@@ -117,6 +117,29 @@ impl DailySeries {
         self.days.last().map(|day| from_day_number(i64::from(*day)))
     }
 
+    /// For each of `ends` (ascending), a fingerprint of the values dated
+    /// on or before it: two series with the same fingerprint for a day
+    /// give the same values to a version whose as-of date it is (a version
+    /// reads nothing later, see `compute::period::series_value`). One pass
+    /// over the series, however many ends.
+    pub fn fingerprints_through(&self, ends: &[Date]) -> Vec<u64> {
+        use std::hash::Hasher;
+        let mut hasher = std::hash::DefaultHasher::new();
+        let mut fingerprints = Vec::with_capacity(ends.len());
+        let mut next = 0;
+        for end in ends {
+            let end = day_of(*end);
+            while next < self.days.len() && self.days[next] <= end {
+                hasher.write_i32(self.days[next]);
+                hasher.write_u64(self.values[next].to_bits());
+                next += 1;
+            }
+            // Also the count, so that a prefix is never mistaken for more.
+            fingerprints.push(crate::fingerprint(&(hasher.finish(), next)));
+        }
+        fingerprints
+    }
+
     /// Combines dimension groups (say, one series per channel) day by day
     /// with `combine` (BRIEF §3, "Dimension groups"). A group counts from
     /// its first row: before that day it adds nothing, from that day on a

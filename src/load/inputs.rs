@@ -29,8 +29,16 @@ pub struct InputFiles {
     /// `site.yaml`, parsed (its problems are reported by [`super::Site`]).
     pub config: Result<SiteConfig, Vec<Diagnostic>>,
     config_text: Option<Vec<u8>>,
-    /// Site-relative path → bytes, or why they cannot be read.
+    /// Site-relative path → bytes, or why they cannot be read. Published
+    /// numbers are not held (empty here): see `not_held`.
     files: BTreeMap<PathBuf, Result<Vec<u8>, Diagnostic>>,
+    /// Published numbers (`numbers.json`), read and fingerprinted but not
+    /// held, so that memory does not grow with the published weeks: path
+    /// → fingerprint of the bytes. [`InputFiles::read_whole`] reads them
+    /// again.
+    not_held: HashMap<PathBuf, u64>,
+    /// The project folder, for reading published numbers again.
+    dir: Option<Dir>,
     /// Site-relative folder → its files, sorted, and the problems met
     /// listing it.
     listings: HashMap<String, Listing>,
@@ -142,15 +150,32 @@ impl InputFiles {
             .values()
             .flat_map(|listing| &listing.files)
             .collect();
-        let mut files: BTreeMap<PathBuf, Result<Vec<u8>, Diagnostic>> = wanted
+        // Each file's bytes, and the fingerprint of those not held.
+        type Read = (PathBuf, Result<Vec<u8>, Diagnostic>, Option<u64>);
+        let read: Vec<Read> = wanted
             .into_par_iter()
             .filter_map(|path| match read_file(project, path) {
-                Ok(bytes) => Some((path.clone(), Ok(bytes))),
+                Ok(bytes) if is_not_held(path) => Some((
+                    path.clone(),
+                    Ok(Vec::new()),
+                    Some(crate::fingerprint(&bytes)),
+                )),
+                Ok(bytes) => Some((path.clone(), Ok(bytes), None)),
                 // Gone since it was listed: as if it had not been there.
                 Err(ReadError::Missing) => None,
-                Err(ReadError::Diagnostic(diagnostic)) => Some((path.clone(), Err(diagnostic))),
+                Err(ReadError::Diagnostic(diagnostic)) => {
+                    Some((path.clone(), Err(diagnostic), None))
+                }
             })
             .collect();
+        let mut not_held = HashMap::new();
+        let mut files = BTreeMap::new();
+        for (path, bytes, fingerprint) in read {
+            if let Some(fingerprint) = fingerprint {
+                not_held.insert(path.clone(), fingerprint);
+            }
+            files.insert(path, bytes);
+        }
         // Annotation files may lie outside the folders listed.
         for path in config.iter().flat_map(SiteConfig::annotation_files) {
             if let std::collections::btree_map::Entry::Vacant(entry) = files.entry(path) {
@@ -169,6 +194,8 @@ impl InputFiles {
                 || link_outside(root, &config.output).is_some()
         });
         Ok(InputFiles {
+            not_held,
+            dir: project.dir.try_clone().ok(),
             settings_problem,
             root: root.to_path_buf(),
             config,
@@ -208,12 +235,41 @@ impl InputFiles {
             .collect()
     }
 
-    /// The bytes of a listed file.
+    /// The bytes of a listed file; published numbers, which are not held,
+    /// read empty here (see [`InputFiles::read_whole`]).
     pub fn bytes(&self, path: &Path) -> Result<&[u8], ReadError> {
         match self.files.get(path) {
             Some(Ok(bytes)) => Ok(bytes),
             Some(Err(diagnostic)) => Err(ReadError::Diagnostic(diagnostic.clone())),
             None => Err(ReadError::Missing),
+        }
+    }
+
+    /// The bytes of a listed file, also of published numbers, which are
+    /// read again: bytes other than the ones this build fingerprinted (the
+    /// file changed meanwhile) are an error, so that a build never records
+    /// pages made from other numbers than its fingerprints say.
+    pub fn read_whole(&self, path: &Path) -> Result<std::borrow::Cow<'_, [u8]>, ReadError> {
+        let Some(fingerprint) = self.not_held.get(path) else {
+            return self.bytes(path).map(std::borrow::Cow::Borrowed);
+        };
+        let changed = || {
+            ReadError::Diagnostic(
+                Diagnostic::new(path, "the file changed while sitrep was reading the site")
+                    .with_help("build again"),
+            )
+        };
+        let dir = self.dir.as_ref().ok_or_else(changed)?;
+        let project = Project {
+            root: &self.root,
+            dir: dir.try_clone().map_err(|_| changed())?,
+        };
+        match read_file(&project, path) {
+            Ok(bytes) if crate::fingerprint(&bytes) == *fingerprint => {
+                Ok(std::borrow::Cow::Owned(bytes))
+            }
+            Ok(_) | Err(ReadError::Missing) => Err(changed()),
+            Err(error) => Err(error),
         }
     }
 
@@ -243,6 +299,9 @@ impl InputFiles {
                 for path in &listing.files {
                     path.hash(hasher);
                     match self.files.get(path) {
+                        Some(Ok(_)) if self.not_held.contains_key(path) => {
+                            self.not_held[path].hash(hasher)
+                        }
                         Some(Ok(bytes)) => bytes.hash(hasher),
                         Some(Err(_)) | None => 0u8.hash(hasher),
                     }
@@ -291,6 +350,15 @@ impl InputFiles {
             folders,
         }
     }
+}
+
+/// Whether the bytes of input `path` are left unheld once fingerprinted:
+/// a review's published numbers, parsed by its version's task alone.
+fn is_not_held(path: &Path) -> bool {
+    path.starts_with(REVIEWS_FOLDER)
+        && path
+            .file_name()
+            .is_some_and(|name| name == super::NUMBERS_FILE)
 }
 
 /// Whether `path`, found in `folder`, is a file sitrep reads.

@@ -685,13 +685,13 @@ fn load_reviews(
 }
 
 /// Reads a review's published numbers, if it has been published.
-fn read_frozen_numbers(
+pub fn read_frozen_numbers(
     inputs: &InputFiles,
     path: &Path,
     week: &ReviewWeek,
     errors: &mut Diagnostics,
 ) -> Option<ReviewNumbers> {
-    let bytes = match inputs.bytes(path) {
+    let bytes = match inputs.read_whole(path) {
         Ok(bytes) => bytes,
         Err(ReadError::Missing) => return None,
         Err(ReadError::Diagnostic(diagnostic)) => {
@@ -699,7 +699,7 @@ fn read_frozen_numbers(
             return None;
         }
     };
-    match serde_json::from_slice::<ReviewNumbers>(bytes) {
+    match serde_json::from_slice::<ReviewNumbers>(&bytes) {
         Ok(mut numbers) if numbers.version.id == week.id => {
             numbers.compare_again();
             Some(ReviewNumbers {

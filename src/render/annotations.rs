@@ -170,7 +170,7 @@ fn merge_marks(marks: Vec<AnnotationMark>) -> Vec<AnnotationMark> {
 /// chart's metrics (indexes into the program's) with their styles; the
 /// first is its subject.
 pub fn annotated_chart(
-    chart: &charming::Chart,
+    chart: &serde_json::Value,
     program: &Program,
     numbers: &ProgramNumbers,
     series: &[(usize, SeriesStyle)],
@@ -192,7 +192,7 @@ pub fn annotated_chart(
     if notes.marks.is_empty() {
         return (script_safe_json(chart), list_html(&notes.list));
     }
-    let mut options = serde_json::to_value(chart).expect("chart options serialise to JSON");
+    let mut options = chart.clone();
     mark_annotations(&mut options, &notes.marks);
     (script_safe_json(&options), list_html(&notes.list))
 }
