@@ -401,7 +401,8 @@ mod tests {
         Arc::new(
             load_source(
                 &config,
-                &[(PathBuf::from("data/tickets.csv"), bytes)],
+                &[PathBuf::from("data/tickets.csv")],
+                &|_: &std::path::Path| -> crate::load::events::Opened<'_> { Ok(Box::new(bytes)) },
                 &needs,
                 &TimeZone::get(zone).unwrap(),
             )

@@ -18,6 +18,8 @@ use rayon::prelude::*;
 
 use crate::calendar::{day_number, from_day_number};
 use crate::error::{closest, Diagnostic};
+use crate::load::data::{overlong_field_problem, MAX_FIELD_BYTES};
+use crate::load::stream::{self, Piece, Pieces};
 
 /// A missing timestamp (an empty cell: the event has not happened).
 pub const NO_TIME: i64 = i64::MIN;
@@ -277,10 +279,17 @@ pub fn local_day(millis: i64, tz: &TimeZone) -> Date {
     }
 }
 
+/// A file of an event source opened for reading (its bytes as stored,
+/// gzipped or not), or why it cannot be.
+pub type Opened<'a> = Result<Box<dyn Read + Send + 'a>, Diagnostic>;
+
 /// The header of a source's file: its column names, for checking metrics
-/// before the rows are read.
-pub fn read_header(bytes: &[u8], path: &Path) -> Result<Vec<String>, Diagnostic> {
-    parse_header(&decompress(bytes, path)?, path)
+/// before the rows are read. Only the first line is read.
+pub fn read_header(
+    reader: Box<dyn Read + Send + '_>,
+    path: &Path,
+) -> Result<Vec<String>, Diagnostic> {
+    parse_header(&Pieces::new(reader, path).first_line()?, path)
 }
 
 /// The column names of a CSV text's first line.
@@ -304,25 +313,8 @@ fn parse_header(text: &[u8], path: &Path) -> Result<Vec<String>, Diagnostic> {
     }
 }
 
-/// The file's text, decompressed when its name ends in `.gz`.
-fn decompress<'a>(bytes: &'a [u8], path: &Path) -> Result<std::borrow::Cow<'a, [u8]>, Diagnostic> {
-    let gzipped = path
-        .extension()
-        .is_some_and(|extension| extension.eq_ignore_ascii_case("gz"));
-    if !gzipped {
-        return Ok(std::borrow::Cow::Borrowed(bytes));
-    }
-    let mut text = Vec::with_capacity(bytes.len() * 4);
-    flate2::read::MultiGzDecoder::new(bytes)
-        .read_to_end(&mut text)
-        .map_err(|error| {
-            Diagnostic::new(path, format!("the file cannot be decompressed: {error}"))
-                .with_help("check that it is a complete gzip file, or export it again")
-        })?;
-    Ok(std::borrow::Cow::Owned(text))
-}
-
-/// The columns read from one chunk of lines.
+/// The columns read from one piece of a file. Lines are counted from the
+/// piece's first line (line 1): the caller knows where the piece starts.
 struct Chunk {
     columns: Vec<ChunkColumn>,
     /// The lines of the rows (file index 0: the caller knows the file).
@@ -330,6 +322,10 @@ struct Chunk {
     /// The ids, when the source has an id column.
     ids: Ids,
     errors: Vec<Diagnostic>,
+    /// The piece's line ends.
+    lines: u32,
+    /// The first field over the size limit: the file's only error then.
+    overlong: Option<Diagnostic>,
 }
 
 enum ChunkColumn {
@@ -342,12 +338,26 @@ enum ChunkColumn {
 }
 
 /// Loads the rows of a source's files, keeping the columns in `needs`
-/// (name and how it is used). `files` are site-relative paths and bytes.
-pub fn load_source(
+/// (name and how it is used). `files` are site-relative paths, opened with
+/// `open` one after another and streamed: pieces of a few megabytes are
+/// parsed in parallel into the columns and dropped.
+pub fn load_source<'a>(
     config: &EventSourceConfig,
-    files: &[(PathBuf, &[u8])],
+    files: &[PathBuf],
+    open: &(dyn Fn(&Path) -> Opened<'a> + Sync),
     needs: &[(String, ColumnKind)],
     time_zone: &TimeZone,
+) -> Result<EventTable, Vec<Diagnostic>> {
+    load_source_in_pieces(config, files, open, needs, time_zone, stream::piece_bytes())
+}
+
+fn load_source_in_pieces<'a>(
+    config: &EventSourceConfig,
+    files: &[PathBuf],
+    open: &(dyn Fn(&Path) -> Opened<'a> + Sync),
+    needs: &[(String, ColumnKind)],
+    time_zone: &TimeZone,
+    piece_bytes: usize,
 ) -> Result<EventTable, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let needs: Vec<(String, ColumnKind)> = needs.to_vec();
@@ -368,20 +378,18 @@ pub fn load_source(
     let mut places = RowPlaces::default();
     // Each chunk's ids, with the row of its first id.
     let mut ids: Vec<(usize, Ids)> = Vec::new();
-    for (file_index, (path, bytes)) in files.iter().enumerate() {
-        let text = match decompress(bytes, path) {
-            Ok(text) => text,
+    for (file_index, path) in files.iter().enumerate() {
+        let mut pieces = match open(path) {
+            Ok(reader) => Pieces::with_piece_bytes(reader, path, piece_bytes),
             Err(error) => {
                 errors.push(error);
                 continue;
             }
         };
-        if let Some(problem) = crate::load::data::overlong_field_problem(&text, path) {
-            errors.push(problem);
-            continue;
-        }
-        let header_end = memchr::memchr(b'\n', &text).map_or(text.len(), |end| end + 1);
-        let header = match parse_header(&text[..header_end], path) {
+        let header = match pieces
+            .first_line()
+            .and_then(|line| parse_header(&line, path))
+        {
             Ok(header) => header,
             Err(error) => {
                 errors.push(error);
@@ -434,16 +442,22 @@ pub fn load_source(
         if positions.len() != needs.len() {
             continue;
         }
-        let body = &text[header_end..];
-        let chunks = split_chunks(body);
         let kinds: Vec<ColumnKind> = needs.iter().map(|(_, kind)| *kind).collect();
         let names: Vec<&str> = needs.iter().map(|(name, _)| name.as_str()).collect();
-        let parsed: Vec<Chunk> = chunks
-            .par_iter()
-            .map(|&(start, end, first_line)| {
+        // The chunks' parts of each column, so that the columns are joined
+        // one after another and each column's parts are freed before the
+        // next column is allocated (not every column twice at once).
+        let mut parts: Vec<Vec<ChunkColumn>> = (0..needs.len()).map(|_| Vec::new()).collect();
+        let mut file_rows = 0;
+        // The line the next piece starts on (the header is line 1).
+        let mut next_line: u64 = 2;
+        let mut file_errors: Vec<Diagnostic> = Vec::new();
+        let mut overlong: Option<Diagnostic> = None;
+        let read = stream::parse_pieces(
+            &mut pieces,
+            |piece| {
                 parse_chunk(
-                    &body[start..end],
-                    first_line,
+                    piece,
                     &positions,
                     id_position,
                     &kinds,
@@ -451,30 +465,54 @@ pub fn load_source(
                     time_zone,
                     path,
                 )
-            })
-            .collect();
-        let file_rows: usize = parsed.iter().map(|chunk| chunk.places.len()).sum();
-        // The chunks' parts of each column, so that the columns are joined
-        // one after another and each column's parts are freed before the
-        // next column is allocated (not every column twice at once).
-        let mut parts: Vec<Vec<ChunkColumn>> = (0..needs.len())
-            .map(|_| Vec::with_capacity(parsed.len()))
-            .collect();
-        for chunk in parsed {
-            if errors.len() < MAX_ERRORS {
-                errors.extend(chunk.errors.into_iter().take(MAX_ERRORS - errors.len()));
-            }
-            let mut chunk_places = chunk.places;
-            for run in &mut chunk_places.runs {
-                run.1 = file_index as u16;
-            }
-            if config.id.is_some() {
-                ids.push((places.len(), chunk.ids));
-            }
-            places.append(&chunk_places);
-            for (part, column) in parts.iter_mut().zip(chunk.columns) {
-                part.push(column);
-            }
+            },
+            |chunk| {
+                if overlong.is_some() {
+                    return;
+                }
+                // Lines counted in the piece become the file's lines.
+                let offset = next_line - 1;
+                let shift = |mut error: Diagnostic| {
+                    error.line = error.line.map(|line| line + offset as usize);
+                    error
+                };
+                next_line += u64::from(chunk.lines);
+                if let Some(problem) = chunk.overlong {
+                    overlong = Some(shift(problem));
+                    return;
+                }
+                if file_errors.len() < MAX_ERRORS {
+                    let room = MAX_ERRORS - file_errors.len();
+                    file_errors.extend(chunk.errors.into_iter().take(room).map(shift));
+                }
+                let mut chunk_places = chunk.places;
+                for run in &mut chunk_places.runs {
+                    run.1 = file_index as u16;
+                    run.2 += offset as u32;
+                }
+                if config.id.is_some() {
+                    ids.push((places.len(), chunk.ids));
+                }
+                file_rows += chunk_places.len();
+                places.append(&chunk_places);
+                for (part, column) in parts.iter_mut().zip(chunk.columns) {
+                    part.push(column);
+                }
+            },
+        );
+        if let Err(problem) = read {
+            errors.push(problem);
+            continue;
+        }
+        if let Some(problem) = overlong {
+            // A quote never closed swallows the rest of the file: the
+            // errors after it would only be noise.
+            errors.push(problem);
+            continue;
+        }
+        if errors.len() < MAX_ERRORS {
+            let room = MAX_ERRORS - errors.len();
+            errors.extend(file_errors.into_iter().take(room));
         }
         for ((column, column_parts), dictionary) in table_columns
             .iter_mut()
@@ -533,7 +571,7 @@ pub fn load_source(
     let rows = places.len();
     let mut table = EventTable {
         name: config.name.clone(),
-        files: files.iter().map(|(path, _)| path.clone()).collect(),
+        files: files.to_vec(),
         header: header_all,
         columns: needs
             .iter()
@@ -567,44 +605,10 @@ pub fn load_source(
     Ok(table)
 }
 
-/// Splits the body of a CSV file into chunks of whole lines for parsing in
-/// parallel: (start, end, line number of the first line). A file with
-/// quotes may have line breaks inside values, so it is one chunk.
-fn split_chunks(body: &[u8]) -> Vec<(usize, usize, u32)> {
-    const CHUNK: usize = 8 << 20;
-    if body.len() <= CHUNK || memchr::memchr(b'"', body).is_some() {
-        return vec![(0, body.len(), 2)];
-    }
-    let mut chunks = Vec::new();
-    let mut start = 0;
-    while start < body.len() {
-        let end = if start + CHUNK >= body.len() {
-            body.len()
-        } else {
-            memchr::memchr(b'\n', &body[start + CHUNK..])
-                .map_or(body.len(), |at| start + CHUNK + at + 1)
-        };
-        chunks.push((start, end, 0));
-        start = end;
-    }
-    // Line numbers: count the line ends before each chunk (in parallel).
-    let counts: Vec<u32> = chunks
-        .par_iter()
-        .map(|&(start, end, _)| memchr::memchr_iter(b'\n', &body[start..end]).count() as u32)
-        .collect();
-    let mut line = 2;
-    for (chunk, count) in chunks.iter_mut().zip(counts) {
-        chunk.2 = line;
-        line += count;
-    }
-    chunks
-}
-
 // The parts of one parse, shared by every parallel task.
 #[allow(clippy::too_many_arguments)]
 fn parse_chunk(
-    text: &[u8],
-    first_line: u32,
+    piece: &Piece,
     positions: &[usize],
     id_position: Option<usize>,
     kinds: &[ColumnKind],
@@ -612,9 +616,22 @@ fn parse_chunk(
     time_zone: &TimeZone,
     path: &Path,
 ) -> Chunk {
+    if let Some(problem) = piece.overlong.clone() {
+        return Chunk {
+            columns: Vec::new(),
+            places: RowPlaces::default(),
+            ids: Ids::default(),
+            errors: Vec::new(),
+            lines: 0,
+            overlong: Some(problem),
+        };
+    }
+    let text = &piece.text[..];
+    let first_line = 1;
+    let line_ends = memchr::memchr_iter(b'\n', text).count();
     // At most one row a line: sizing the columns once spares the copies
     // (and fresh pages) of growing them row by row.
-    let lines = memchr::memchr_iter(b'\n', text).count() + 1;
+    let lines = line_ends + 1;
     let mut columns: Vec<ChunkColumn> = kinds
         .iter()
         .map(|kind| match kind {
@@ -669,6 +686,24 @@ fn parse_chunk(
         let line = first_line + (position.line() as u32).saturating_sub(1) + skipped;
         if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
             continue; // a blank line
+        }
+        // The piece is a few megabytes, so the reader held this field
+        // whole without harm: report it as the limit says.
+        if (0..record.len()).any(|index| {
+            record
+                .range(index)
+                .is_some_and(|range| range.len() > MAX_FIELD_BYTES)
+        }) {
+            let problem =
+                overlong_field_problem(text, path).expect("the piece has a field over the limit");
+            return Chunk {
+                columns: Vec::new(),
+                places: RowPlaces::default(),
+                ids: Ids::default(),
+                errors: Vec::new(),
+                lines: line_ends as u32,
+                overlong: Some(problem),
+            };
         }
         places.push(0, line);
         if let Some(position) = id_position {
@@ -752,6 +787,8 @@ fn parse_chunk(
         places,
         ids,
         errors,
+        lines: line_ends as u32,
+        overlong: None,
     }
 }
 
@@ -1239,6 +1276,35 @@ mod tests {
         assert_eq!(parse_duration("4 weeks"), None);
     }
 
+    /// Loads a source whose files are these texts, read in pieces of
+    /// `piece_bytes`.
+    fn load_in_pieces(
+        config: &EventSourceConfig,
+        files: &[(PathBuf, &[u8])],
+        needs: &[(String, ColumnKind)],
+        time_zone: &TimeZone,
+        piece_bytes: usize,
+    ) -> Result<EventTable, Vec<Diagnostic>> {
+        let open = |path: &Path| -> Opened<'_> {
+            let (_, bytes) = files
+                .iter()
+                .find(|(file, _)| file == path)
+                .expect("a file of the test");
+            Ok(Box::new(*bytes))
+        };
+        let paths: Vec<PathBuf> = files.iter().map(|(path, _)| path.clone()).collect();
+        load_source_in_pieces(config, &paths, &open, needs, time_zone, piece_bytes)
+    }
+
+    fn load_bytes(
+        config: &EventSourceConfig,
+        files: &[(PathBuf, &[u8])],
+        needs: &[(String, ColumnKind)],
+        time_zone: &TimeZone,
+    ) -> Result<EventTable, Vec<Diagnostic>> {
+        load_in_pieces(config, files, needs, time_zone, stream::PIECE_BYTES)
+    }
+
     fn config() -> EventSourceConfig {
         EventSourceConfig {
             name: "tickets".into(),
@@ -1259,7 +1325,7 @@ mod tests {
             ("channel".to_string(), ColumnKind::Text),
             ("minutes".to_string(), ColumnKind::Number),
         ];
-        let table = load_source(
+        let table = load_bytes(
             &config(),
             &[(path.clone(), &text[..])],
             &needs,
@@ -1279,7 +1345,7 @@ mod tests {
         assert_eq!(table.place(2), (Path::new("data/tickets.csv"), 4));
 
         let bad = b"id,created\n1,2026-11-02 10:00\n2,yesterday\n";
-        let errors = load_source(
+        let errors = load_bytes(
             &config(),
             &[(path.clone(), &bad[..])],
             &needs[..1],
@@ -1297,7 +1363,7 @@ mod tests {
         );
 
         let missing = b"id,created_at\n1,2026-11-02\n";
-        let errors = load_source(
+        let errors = load_bytes(
             &config(),
             &[(path.clone(), &missing[..])],
             &needs[..1],
@@ -1319,7 +1385,7 @@ mod tests {
         let text = b"id,created\n1,2026-11-02 10:00\n2,2026-11-02 11:00\n1,2026-11-02 12:00\n";
         let path = PathBuf::from("data/tickets.csv");
         let needs = [("created".to_string(), ColumnKind::Timestamp)];
-        let errors = load_source(
+        let errors = load_bytes(
             &config(),
             &[(path.clone(), &text[..])],
             &needs,
@@ -1338,7 +1404,7 @@ mod tests {
             keep_last: true,
             ..config()
         };
-        let table = load_source(&keep_last, &[(path, &text[..])], &needs, &TimeZone::UTC).unwrap();
+        let table = load_bytes(&keep_last, &[(path, &text[..])], &needs, &TimeZone::UTC).unwrap();
         assert_eq!(table.rows, 2);
         assert_eq!(
             table.timestamps("created").unwrap(),
@@ -1357,7 +1423,7 @@ mod tests {
         let path = PathBuf::from("data/tickets.csv");
         let needs = [("created".to_string(), ColumnKind::Timestamp)];
         let errors =
-            load_source(&config(), &[(path, &text[..])], &needs, &TimeZone::UTC).unwrap_err();
+            load_bytes(&config(), &[(path, &text[..])], &needs, &TimeZone::UTC).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!((errors[0].line, errors[0].column), (Some(3), Some(2)));
         assert!(errors[0]
@@ -1381,7 +1447,7 @@ b,2026-11-02 15:00,x\n\
 a,2026-11-02 16:00,x\n";
         let path = PathBuf::from("data/tickets.csv");
         let needs = [("created".to_string(), ColumnKind::Timestamp)];
-        let errors = load_source(
+        let errors = load_bytes(
             &config(),
             &[(path.clone(), &text[..])],
             &needs,
@@ -1414,7 +1480,7 @@ a,2026-11-02 16:00,x\n";
             keep_last: true,
             ..config()
         };
-        let table = load_source(&keep_last, &[(path, &text[..])], &needs, &TimeZone::UTC).unwrap();
+        let table = load_bytes(&keep_last, &[(path, &text[..])], &needs, &TimeZone::UTC).unwrap();
         // Kept: c (line 4), d (7), b (9), a (10).
         assert_eq!(table.rows, 4);
         let lines: Vec<usize> = (0..table.rows).map(|row| table.place(row).1).collect();
@@ -1431,10 +1497,10 @@ a,2026-11-02 16:00,x\n";
             text.push_str(&format!("T{row:07},2026-11-02 10:{:02}:00\n", row % 60));
         }
         text.push_str("T0000007,2026-11-03 10:00:00\n");
-        assert!(split_chunks(text.as_bytes()).len() > 1);
+        assert!(text.len() > stream::PIECE_BYTES);
         let path = PathBuf::from("data/tickets.csv");
         let needs = [("created".to_string(), ColumnKind::Timestamp)];
-        let errors = load_source(
+        let errors = load_bytes(
             &config(),
             &[(path.clone(), text.as_bytes())],
             &needs,
@@ -1450,7 +1516,7 @@ a,2026-11-02 16:00,x\n";
             keep_last: true,
             ..config()
         };
-        let table = load_source(
+        let table = load_bytes(
             &keep_last,
             &[(path, text.as_bytes())],
             &needs,
@@ -1462,18 +1528,142 @@ a,2026-11-02 16:00,x\n";
         assert_eq!(table.place(399_999).1, 400_002);
     }
 
-    #[test]
-    fn big_files_are_split_at_line_ends_and_keep_their_line_numbers() {
-        let mut text = String::new();
-        for row in 0..400_000 {
-            text.push_str(&format!("{row},2026-11-02 10:{:02}:00\n", row % 60));
+    /// Everything a loaded table holds, for comparing two loads.
+    fn contents(table: &EventTable) -> String {
+        let mut names: Vec<&String> = table.columns.keys().collect();
+        names.sort();
+        let mut text = format!("{} rows\n", table.rows);
+        for name in names {
+            let values = match &table.columns[name] {
+                Column::Timestamp(values) => format!("{values:?}"),
+                Column::Number(values) => format!("{values:?}"),
+                Column::Text { codes, values } => format!("{codes:?} {values:?}"),
+            };
+            text.push_str(&format!("{name}: {values}\n"));
         }
-        let chunks = split_chunks(text.as_bytes());
-        assert!(chunks.len() > 1);
-        let (start, _, line) = chunks[1];
-        let before = text[..start].matches('\n').count() as u32;
-        assert_eq!(line, before + 2);
-        assert!(text.as_bytes()[start - 1] == b'\n');
+        for row in 0..table.rows {
+            let (path, line) = table.place(row);
+            text.push_str(&format!("{}:{line} ", path.display()));
+        }
+        text
+    }
+
+    #[test]
+    fn pieces_of_any_size_load_the_same_rows_lines_and_errors() {
+        // Quoted values with line breaks (rows on lines 3-4 and 6-8), a
+        // doubled quote, a quote inside an unquoted value, a blank line and
+        // CRLF line ends: a piece boundary falls everywhere in turn.
+        let text = b"id,created,channel,note,minutes\r\n\
+a,2026-11-02 10:00,email,plain,5\r\n\
+b,2026-11-02 11:00,\"chat\",\"two\r\nlines\",7\r\n\
+c,2026-11-02 12:00,email,5\" screen,\r\n\
+d,2026-11-03 09:00,\"ph\"\"one\",\"three\n\nlines\",1.5\n\
+\n\
+e,2026-11-03 10:00,chat,,2\n";
+        let path = PathBuf::from("data/tickets.csv");
+        let needs = [
+            ("created".to_string(), ColumnKind::Timestamp),
+            ("channel".to_string(), ColumnKind::Text),
+            ("minutes".to_string(), ColumnKind::Number),
+        ];
+        let whole = load_bytes(
+            &config(),
+            &[(path.clone(), &text[..])],
+            &needs,
+            &TimeZone::UTC,
+        )
+        .unwrap();
+        assert_eq!(whole.rows, 5);
+        let lines: Vec<usize> = (0..whole.rows).map(|row| whole.place(row).1).collect();
+        assert_eq!(lines, [2, 3, 5, 6, 10]);
+        let Some(Column::Text { codes, values }) = whole.columns.get("channel") else {
+            panic!()
+        };
+        assert_eq!(codes, &[0, 1, 0, 2, 1]);
+        assert_eq!(values, &["email", "chat", "ph\"one"]);
+        for piece_bytes in 1..text.len() + 2 {
+            let table = load_in_pieces(
+                &config(),
+                &[(path.clone(), &text[..])],
+                &needs,
+                &TimeZone::UTC,
+                piece_bytes,
+            )
+            .unwrap();
+            assert_eq!(
+                contents(&table),
+                contents(&whole),
+                "pieces of {piece_bytes} bytes"
+            );
+        }
+        // An error after the quoted line breaks keeps its line and column,
+        // wherever the pieces end.
+        let bad = b"id,created,note\na,2026-11-02 10:00,\"x\ny\"\nb,never,\"p\nq\nr\"\nc,soon,z\n";
+        for piece_bytes in 1..bad.len() + 2 {
+            let errors = load_in_pieces(
+                &config(),
+                &[(path.clone(), &bad[..])],
+                &needs[..1],
+                &TimeZone::UTC,
+                piece_bytes,
+            )
+            .unwrap_err();
+            let found: Vec<(Option<usize>, Option<usize>)> = errors
+                .iter()
+                .map(|error| (error.line, error.column))
+                .collect();
+            assert_eq!(
+                found,
+                [(Some(4), Some(3)), (Some(7), Some(3))],
+                "pieces of {piece_bytes} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn a_gzipped_file_streams_like_the_plain_one() {
+        use std::io::Write;
+        let text = b"id,created\n1,2026-11-02 10:00\n2,\"2026-11-03\n\"\n3,2026-11-04\n";
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(text).unwrap();
+        let gzipped = encoder.finish().unwrap();
+        let needs = [("created".to_string(), ColumnKind::Timestamp)];
+        let plain = load_bytes(
+            &config(),
+            &[(PathBuf::from("data/tickets.csv"), &text[..])],
+            &needs,
+            &TimeZone::UTC,
+        )
+        .unwrap();
+        for piece_bytes in [1, 7, 1 << 20] {
+            let table = load_in_pieces(
+                &config(),
+                &[(PathBuf::from("data/tickets.csv.gz"), &gzipped[..])],
+                &needs,
+                &TimeZone::UTC,
+                piece_bytes,
+            )
+            .unwrap();
+            assert_eq!(
+                contents(&table).replace("data/tickets.csv.gz", "data/tickets.csv"),
+                contents(&plain)
+            );
+        }
+        let broken = load_bytes(
+            &config(),
+            &[(
+                PathBuf::from("data/tickets.csv.gz"),
+                &gzipped[..gzipped.len() / 2],
+            )],
+            &needs,
+            &TimeZone::UTC,
+        )
+        .unwrap_err();
+        assert!(
+            broken[0].message.contains("cannot be decompressed"),
+            "{}",
+            broken[0].message
+        );
     }
 }
 

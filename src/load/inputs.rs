@@ -1,12 +1,17 @@
 //! Reading a site project's files: every input is read once, in parallel,
 //! before anything is parsed, so that a build can tell from their bytes
 //! which review versions changed since the last build, and parse only
-//! those.
+//! those. Event exports (often larger than the rest of the project many
+//! times over) are the exception: they are only opened here, fingerprinted
+//! by streaming through them, and streamed again by their loader, so that
+//! a build never holds one whole.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::hash::{Hash, Hasher};
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use cap_std::fs::Dir;
 use rayon::prelude::*;
@@ -29,16 +34,18 @@ pub struct InputFiles {
     /// `site.yaml`, parsed (its problems are reported by [`super::Site`]).
     pub config: Result<SiteConfig, Vec<Diagnostic>>,
     config_text: Option<Vec<u8>>,
-    /// Site-relative path → bytes, or why they cannot be read. Published
-    /// numbers are not held (empty here): see `not_held`.
-    files: BTreeMap<PathBuf, Result<Vec<u8>, Diagnostic>>,
+    /// Site-relative path → its bytes (or that it is streamed), or why it
+    /// cannot be read. Published numbers are not held (empty bytes here):
+    /// see `not_held`.
+    files: BTreeMap<PathBuf, Result<Content, Diagnostic>>,
     /// Published numbers (`numbers.json`), read and fingerprinted but not
     /// held, so that memory does not grow with the published weeks: path
     /// → fingerprint of the bytes. [`InputFiles::read_whole`] reads them
     /// again.
     not_held: HashMap<PathBuf, u64>,
-    /// The project folder, for reading published numbers again.
-    dir: Option<Dir>,
+    /// The project folder, for opening the streamed files and reading
+    /// published numbers again.
+    dir: Dir,
     /// Site-relative folder → its files, sorted, and the problems met
     /// listing it.
     listings: HashMap<String, Listing>,
@@ -50,6 +57,15 @@ pub struct InputFiles {
     /// A setting of `site.yaml` that names a missing theme folder, or an
     /// output folder reached through a link: the loader reports it.
     settings_problem: bool,
+}
+
+/// A file's contents as the reader keeps them.
+#[derive(Debug)]
+enum Content {
+    Bytes(Vec<u8>),
+    /// Not kept: opened again by its loader. Its fingerprint is taken on
+    /// first need, by reading it once in blocks.
+    Streamed(OnceLock<Result<u64, ()>>),
 }
 
 #[derive(Debug, Default)]
@@ -150,21 +166,37 @@ impl InputFiles {
             .values()
             .flat_map(|listing| &listing.files)
             .collect();
-        // Each file's bytes, and the fingerprint of those not held.
-        type Read = (PathBuf, Result<Vec<u8>, Diagnostic>, Option<u64>);
+        // Event exports are streamed by their loader, never held whole;
+        // published numbers are fingerprinted, not held.
+        let streamed = |path: &Path| {
+            config
+                .as_ref()
+                .is_ok_and(|config| config.events.iter().any(|source| source.contains(path)))
+        };
+        type Read = (PathBuf, Result<Content, Diagnostic>, Option<u64>);
         let read: Vec<Read> = wanted
             .into_par_iter()
-            .filter_map(|path| match read_file(project, path) {
-                Ok(bytes) if is_not_held(path) => Some((
-                    path.clone(),
-                    Ok(Vec::new()),
-                    Some(crate::fingerprint(&bytes)),
-                )),
-                Ok(bytes) => Some((path.clone(), Ok(bytes), None)),
-                // Gone since it was listed: as if it had not been there.
-                Err(ReadError::Missing) => None,
-                Err(ReadError::Diagnostic(diagnostic)) => {
-                    Some((path.clone(), Err(diagnostic), None))
+            .filter_map(|path| {
+                let mut fingerprint = None;
+                let content = if streamed(path) {
+                    open_file(project, path).map(|_| Content::Streamed(OnceLock::new()))
+                } else {
+                    read_file(project, path).map(|bytes| {
+                        if is_not_held(path) {
+                            fingerprint = Some(crate::fingerprint(&bytes));
+                            Content::Bytes(Vec::new())
+                        } else {
+                            Content::Bytes(bytes)
+                        }
+                    })
+                };
+                match content {
+                    Ok(content) => Some((path.clone(), Ok(content), fingerprint)),
+                    // Gone since it was listed: as if it had not been there.
+                    Err(ReadError::Missing) => None,
+                    Err(ReadError::Diagnostic(diagnostic)) => {
+                        Some((path.clone(), Err(diagnostic), None))
+                    }
                 }
             })
             .collect();
@@ -180,7 +212,7 @@ impl InputFiles {
         for path in config.iter().flat_map(SiteConfig::annotation_files) {
             if let std::collections::btree_map::Entry::Vacant(entry) = files.entry(path) {
                 match read_file(project, entry.key()) {
-                    Ok(bytes) => drop(entry.insert(Ok(bytes))),
+                    Ok(bytes) => drop(entry.insert(Ok(Content::Bytes(bytes)))),
                     Err(ReadError::Missing) => {}
                     Err(ReadError::Diagnostic(diagnostic)) => drop(entry.insert(Err(diagnostic))),
                 }
@@ -195,7 +227,10 @@ impl InputFiles {
         });
         Ok(InputFiles {
             not_held,
-            dir: project.dir.try_clone().ok(),
+            dir: project
+                .dir
+                .try_clone()
+                .map_err(|error| Error::io("cannot open", root, error))?,
             settings_problem,
             root: root.to_path_buf(),
             config,
@@ -235,11 +270,16 @@ impl InputFiles {
             .collect()
     }
 
-    /// The bytes of a listed file; published numbers, which are not held,
-    /// read empty here (see [`InputFiles::read_whole`]).
+    /// The bytes of a listed file that is kept in memory (every input but
+    /// the event exports, which are [`Self::open`]ed); published numbers,
+    /// which are not held, read empty here (see [`Self::read_whole`]).
     pub fn bytes(&self, path: &Path) -> Result<&[u8], ReadError> {
         match self.files.get(path) {
-            Some(Ok(bytes)) => Ok(bytes),
+            Some(Ok(Content::Bytes(bytes))) => Ok(bytes),
+            Some(Ok(Content::Streamed(_))) => Err(ReadError::Diagnostic(Diagnostic::new(
+                path,
+                "this event export is read by its event source, not as a data file",
+            ))),
             Some(Err(diagnostic)) => Err(ReadError::Diagnostic(diagnostic.clone())),
             None => Err(ReadError::Missing),
         }
@@ -259,10 +299,9 @@ impl InputFiles {
                     .with_help("build again"),
             )
         };
-        let dir = self.dir.as_ref().ok_or_else(changed)?;
         let project = Project {
             root: &self.root,
-            dir: dir.try_clone().map_err(|_| changed())?,
+            dir: self.dir.try_clone().map_err(|_| changed())?,
         };
         match read_file(&project, path) {
             Ok(bytes) if crate::fingerprint(&bytes) == *fingerprint => {
@@ -271,6 +310,50 @@ impl InputFiles {
             Ok(_) | Err(ReadError::Missing) => Err(changed()),
             Err(error) => Err(error),
         }
+    }
+
+    /// A reader of a listed file: its kept bytes, or the file opened again
+    /// through the project folder (never by its path).
+    pub fn open(&self, path: &Path) -> Result<Box<dyn Read + Send + '_>, ReadError> {
+        match self.files.get(path) {
+            Some(Ok(Content::Bytes(bytes))) => Ok(Box::new(&bytes[..])),
+            Some(Ok(Content::Streamed(_))) => match self.dir.open(path) {
+                Ok(file) => Ok(Box::new(file)),
+                Err(error) if is_missing(&error) => Err(ReadError::Diagnostic(Diagnostic::new(
+                    path,
+                    "the file disappeared while loading",
+                ))),
+                Err(error) => Err(ReadError::Diagnostic(Diagnostic::new(
+                    path,
+                    format!("cannot read: {error}"),
+                ))),
+            },
+            Some(Err(diagnostic)) => Err(ReadError::Diagnostic(diagnostic.clone())),
+            None => Err(ReadError::Missing),
+        }
+    }
+
+    /// The fingerprint of a streamed file's bytes, read once in blocks
+    /// (the same as hashing them whole); `Err` when it cannot be read
+    /// (its loader reports why).
+    fn streamed_key(&self, path: &Path) -> Result<u64, ()> {
+        let mut file = self.dir.open(path).map_err(|_| ())?;
+        let mut hasher = std::hash::DefaultHasher::new();
+        let mut block = vec![0u8; 1 << 20];
+        let mut length = 0usize;
+        loop {
+            match file.read(&mut block) {
+                Ok(0) => break,
+                Ok(read) => {
+                    hasher.write(&block[..read]);
+                    length += read;
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(()),
+            }
+        }
+        hasher.write_usize(length);
+        Ok(hasher.finish())
     }
 
     /// Whether listing or reading some input failed (a link out of the
@@ -292,8 +375,14 @@ impl InputFiles {
         self.files.contains_key(path)
     }
 
-    /// Fingerprints of the inputs.
+    /// Fingerprints of the inputs. The streamed files are read for it
+    /// (in parallel, once per build).
     pub fn keys(&self) -> InputKeys {
+        self.files.par_iter().for_each(|(path, content)| {
+            if let Ok(Content::Streamed(key)) = content {
+                key.get_or_init(|| self.streamed_key(path));
+            }
+        });
         let hash_folder = |folder: &str, hasher: &mut std::hash::DefaultHasher| {
             if let Some(listing) = self.listings.get(folder) {
                 for path in &listing.files {
@@ -302,7 +391,13 @@ impl InputFiles {
                         Some(Ok(_)) if self.not_held.contains_key(path) => {
                             self.not_held[path].hash(hasher)
                         }
-                        Some(Ok(bytes)) => bytes.hash(hasher),
+                        Some(Ok(Content::Bytes(bytes))) => bytes.hash(hasher),
+                        Some(Ok(Content::Streamed(key))) => {
+                            match key.get().expect("fingerprinted above") {
+                                Ok(key) => (1u8, key).hash(hasher),
+                                Err(()) => 2u8.hash(hasher),
+                            }
+                        }
                         Some(Err(_)) | None => 0u8.hash(hasher),
                     }
                 }
@@ -329,7 +424,8 @@ impl InputFiles {
         for path in self.config.iter().flat_map(SiteConfig::annotation_files) {
             path.hash(&mut shared);
             match self.files.get(&path) {
-                Some(Ok(bytes)) => bytes.hash(&mut shared),
+                Some(Ok(Content::Bytes(bytes))) => bytes.hash(&mut shared),
+                Some(Ok(Content::Streamed(_))) => 1u8.hash(&mut shared),
                 Some(Err(_)) | None => 0u8.hash(&mut shared),
             }
         }
@@ -479,10 +575,26 @@ fn is_missing(error: &std::io::Error) -> bool {
 /// Reads a file of the site project through its root folder: nothing
 /// outside the project is ever opened.
 fn read_file(project: &Project, relative: &Path) -> Result<Vec<u8>, ReadError> {
+    opened(project, relative, project.dir.read(relative))
+}
+
+/// Opens a file of the site project through its root folder, to check
+/// that it can be read.
+fn open_file(project: &Project, relative: &Path) -> Result<cap_std::fs::File, ReadError> {
+    opened(project, relative, project.dir.open(relative))
+}
+
+/// The result of opening or reading `relative`, with its problems in the
+/// user's terms.
+fn opened<T>(
+    project: &Project,
+    relative: &Path,
+    result: std::io::Result<T>,
+) -> Result<T, ReadError> {
     // A link that leads nowhere is reported; a file that is not there is
     // just missing.
-    match project.dir.read(relative) {
-        Ok(bytes) => Ok(bytes),
+    match result {
+        Ok(value) => Ok(value),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             match project.dir.symlink_metadata(relative) {
                 Ok(metadata) if metadata.is_symlink() => {

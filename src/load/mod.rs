@@ -11,6 +11,7 @@ pub mod events;
 pub mod inputs;
 pub mod narrative;
 pub mod program;
+pub mod stream;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -821,8 +822,8 @@ fn load_event_sources(
         }
         let mut header = Vec::new();
         for path in &files {
-            if let Ok(bytes) = inputs.bytes(path) {
-                if let Ok(found) = events::read_header(bytes, path) {
+            if let Ok(reader) = inputs.open(path) {
+                if let Ok(found) = events::read_header(reader, path) {
                     for name in found {
                         if !header.contains(&name) {
                             header.push(name);
@@ -992,13 +993,17 @@ fn load_event_sources(
                 .iter()
                 .map(|(column, kind)| (column.clone(), *kind))
                 .collect();
-            let bytes: Vec<(PathBuf, &[u8])> = files
-                .iter()
-                .filter_map(|path| inputs.bytes(path).ok().map(|bytes| (path.clone(), bytes)))
-                .collect();
+            let open = |path: &Path| -> events::Opened<'_> {
+                inputs.open(path).map_err(|error| match error {
+                    ReadError::Missing => {
+                        Diagnostic::new(path, "the file disappeared while loading")
+                    }
+                    ReadError::Diagnostic(diagnostic) => diagnostic,
+                })
+            };
             Some((
                 source.name.clone(),
-                events::load_source(source, &bytes, &wanted, &config.time_zone),
+                events::load_source(source, files, &open, &wanted, &config.time_zone),
             ))
         })
         .collect();
