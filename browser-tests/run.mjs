@@ -45,7 +45,7 @@ function readSite() {
   const programsOf = (id) =>
     fs
       .readdirSync(path.join(SITE, id), { withFileTypes: true })
-      .filter((e) => e.isDirectory() && fs.existsSync(path.join(SITE, id, e.name, 'index.html')))
+      .filter((e) => e.isDirectory() && e.name !== 'print' && fs.existsSync(path.join(SITE, id, e.name, 'index.html')))
       .map((e) => e.name)
       .sort();
   const onDisk = fs
@@ -55,7 +55,9 @@ function readSite() {
     .sort();
   const newest = versions[0]?.id;
   const older = versions.length > 1 ? versions[versions.length - 1].id : null;
-  const pagesOf = (id) => [`${id}/index.html`, ...programsOf(id).map((p) => `${id}/${p}/index.html`)];
+  // A week's summary, its print view (the whole week in one document) and every program deck.
+  const printView = (id) => (fs.existsSync(path.join(SITE, id, 'print', 'index.html')) ? [`${id}/print/index.html`] : []);
+  const pagesOf = (id) => [`${id}/index.html`, ...printView(id), ...programsOf(id).map((p) => `${id}/${p}/index.html`)];
   const pages = ['index.html', 'archive/index.html', ...pagesOf(newest), ...(older ? pagesOf(older) : [])];
   return { versions, onDisk, newest, older, programsOf, pages };
 }
