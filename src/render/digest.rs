@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use super::format::Tone;
 use super::narrative::escape_html;
 use super::pages::{exceptions_summary, held_label, kind_label};
-use super::view::{metric_view, number_format, MetricView, StatusView};
+use super::view::{number_format, MetricView, StatusView};
 use crate::compute::status::Status;
 use crate::compute::{compute_review, Exception, ReviewNumbers};
 use crate::error::{Diagnostic, Diagnostics, Error};
@@ -88,26 +88,7 @@ fn key_metrics(program: &Program, numbers: &ReviewNumbers) -> Vec<MetricView> {
     let Some(program_numbers) = numbers.programs.get(&program.id) else {
         return Vec::new();
     };
-    let with_numbers = || {
-        program
-            .metrics
-            .iter()
-            .enumerate()
-            .filter_map(|(index, metric)| {
-                Some((index, program_numbers.metrics.get(&metric.definition.id)?))
-            })
-    };
-    let mut shown: Vec<_> = with_numbers().filter(|(_, numbers)| numbers.key).collect();
-    if shown.is_empty() {
-        shown = with_numbers()
-            .filter(|(_, numbers)| numbers.status.is_some())
-            .take(3)
-            .collect();
-    }
-    shown
-        .into_iter()
-        .map(|(index, numbers)| metric_view(program, index, numbers))
-        .collect()
+    super::pages::key_metric_views(program, program_numbers)
 }
 
 fn status_colour(class: &str) -> &'static str {

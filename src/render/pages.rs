@@ -343,27 +343,7 @@ impl VersionPages<'_> {
 
     fn program_card(&self, program: &Program, root: &str) -> Option<ProgramCard> {
         let numbers = self.numbers.programs.get(&program.id)?;
-        let with_numbers = || {
-            program
-                .metrics
-                .iter()
-                .enumerate()
-                .filter_map(|(index, metric)| {
-                    Some((index, numbers.metrics.get(&metric.definition.id)?))
-                })
-        };
-        // Key metrics, else the first three with a status.
-        let mut shown: Vec<_> = with_numbers().filter(|(_, numbers)| numbers.key).collect();
-        if shown.is_empty() {
-            shown = with_numbers()
-                .filter(|(_, numbers)| numbers.status.is_some())
-                .take(3)
-                .collect();
-        }
-        let mut key_metrics: Vec<MetricView> = shown
-            .into_iter()
-            .map(|(index, numbers)| metric_view(program, index, numbers))
-            .collect();
+        let mut key_metrics = key_metric_views(program, numbers);
         // A custom deck may show a metric only in another metric's chart or
         // in a table: link to where it is.
         for view in &mut key_metrics {
@@ -871,4 +851,32 @@ pub fn status_html(status: Option<Status>) -> String {
         view.class,
         escape_html(view.label)
     )
+}
+
+/// The numbers a program's card (and the digest) shows: its key metrics,
+/// else the first three with a status.
+pub(crate) fn key_metric_views(
+    program: &Program,
+    numbers: &crate::compute::ProgramNumbers,
+) -> Vec<MetricView> {
+    let with_numbers = || {
+        program
+            .metrics
+            .iter()
+            .enumerate()
+            .filter_map(|(index, metric)| {
+                Some((index, numbers.metrics.get(&metric.definition.id)?))
+            })
+    };
+    let mut shown: Vec<_> = with_numbers().filter(|(_, numbers)| numbers.key).collect();
+    if shown.is_empty() {
+        shown = with_numbers()
+            .filter(|(_, numbers)| numbers.status.is_some())
+            .take(3)
+            .collect();
+    }
+    shown
+        .into_iter()
+        .map(|(index, numbers)| metric_view(program, index, numbers))
+        .collect()
 }

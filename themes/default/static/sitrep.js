@@ -73,17 +73,32 @@
     };
   }
 
-  /* The target line's value, written once at its last point. */
+  /* The target line's value, written once at its last point, or at its
+   * first when an annotation pin stands where the label would run (the
+   * label reaches about two slots back from its point). */
   function labelTarget(options, meta) {
     var last = null;
+    var first = null;
     (options.series || []).forEach(function (series, index) {
       var info = meta.series[index];
       if (!info || info.role !== "target") { return; }
       (series.data || []).forEach(function (value, at) {
-        if (value !== null && value !== undefined) { last = { series: index, at: at, value: value }; }
+        if (value === null || value === undefined) { return; }
+        last = { series: index, at: at, value: value, align: "right" };
+        if (!first) { first = { series: index, at: at, value: value, align: "left" }; }
       });
     });
     if (!last) { return; }
+    var pins = [];
+    (options.series || []).forEach(function (series) {
+      ((series.markPoint && series.markPoint.data) || []).forEach(function (pin) {
+        if (pin.coord) { pins.push(pin.coord[0]); }
+      });
+    });
+    var pinned = function (from, to) {
+      return pins.some(function (x) { return x >= from && x <= to; });
+    };
+    if (pinned(last.at - 2, last.at) && !pinned(first.at, first.at + 2)) { last = first; }
     var series = options.series[last.series];
     var axis = [].concat(options.yAxis)[series.yAxisIndex || 0] || {};
     var high = axis.max !== undefined && axis.min !== undefined &&
@@ -95,7 +110,7 @@
         show: true,
         formatter: function () { return text; },
         position: high ? "bottom" : "top",
-        align: "right",
+        align: last.align,
         color: series.itemStyle && series.itemStyle.color,
         fontWeight: 600
       }
