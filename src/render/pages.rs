@@ -640,9 +640,7 @@ impl VersionPages<'_> {
         }
         let mut furniture = format!(
             "/* The running heads of the printed week {id} (made by sitrep). */\n\
-             @page {{ @top-left {{ content: {week}; }} @bottom-right {{ content: \"Page \" counter(page) \" of \" counter(pages); }} }}\n\
-             @page cover {{ @top-left {{ content: {week}; }} }}\n\
-             .print-cover {{ page: cover; }}\n",
+             @page {{ @top-left {{ content: {week}; }} @bottom-right {{ content: \"Page \" counter(page) \" of \" counter(pages); }} }}\n",
             id = self.id(),
             week = css_string(&format!("{} · Week {}", self.site.config.title, self.id())),
         );

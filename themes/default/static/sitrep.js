@@ -265,9 +265,18 @@
     charts.forEach(function (entry) {
       var height = PRINT_HEIGHT + relayLegend(entry, PRINT_WIDTH);
       entry.chart.resize({ width: PRINT_WIDTH, height: height });
+      paintNow(entry.chart);
       var svg = entry.chart.getDom().querySelector("svg");
       if (svg) { svg.setAttribute("viewBox", "0 0 " + PRINT_WIDTH + " " + height); }
     });
+  }
+
+  /* ECharts paints on the next animation frame, which a browser about to
+   * print may never run: paint at once, so the page goes to paper at the
+   * paper's size. */
+  function paintNow(chart) {
+    var zr = chart.getZr && chart.getZr();
+    if (zr && zr.flush) { zr.flush(); }
   }
 
   function toScreen() {
@@ -277,6 +286,7 @@
       var svg = entry.chart.getDom().querySelector("svg");
       if (svg) { svg.removeAttribute("viewBox"); }
       fitScreen(entry);
+      paintNow(entry.chart);
     });
   }
 
