@@ -539,7 +539,11 @@ fn compute_program(site: &Site, program: &Program, week: Period) -> ProgramNumbe
         };
         // Only metrics with a good direction are worth a reader's attention
         // as unusual moves; the judgement of every metric is in the numbers.
+        // A growth series moves when its source does: the source's
+        // exception says it once.
+        let growth = matches!(definition.source, MetricSource::Change { .. });
         let unusual = match numbers.unusual {
+            _ if growth => None,
             Judgement::UnusuallyHigh { .. } if definition.better != Better::None => {
                 Some(Direction::High)
             }
