@@ -615,7 +615,11 @@ fn exception_kind(
 ) -> (Option<ExceptionKind>, Option<Direction>) {
     // Only metrics with a good direction are worth a reader's attention
     // as unusual moves; the judgement of every metric is in the numbers.
+    // A growth series moves when its source does: the source's exception
+    // says it once.
+    let growth = matches!(definition.source, MetricSource::Change { .. });
     let unusual = match judgement {
+        _ if growth => None,
         Judgement::UnusuallyHigh { .. } if definition.better != Better::None => {
             Some(Direction::High)
         }

@@ -1482,6 +1482,22 @@ fn year_over_year_compares_weeks_months_and_periods_to_date() {
 }
 
 #[test]
+fn a_growth_series_is_not_an_exception_of_its_own() {
+    let site = site(GROWTH, &growth_columns());
+    let numbers = review(&site, "2026-W47");
+    // Twelve weeks of 70 and then 84: the moving range is 0, so 84 is
+    // outside the limits (70 ± 0) and tickets (better: down) is an unusual
+    // move. Its WoW (0 for eleven weeks, then 0.2) moves too, but the
+    // source's exception says it once.
+    let exceptions: Vec<&str> = numbers
+        .exceptions
+        .iter()
+        .map(|exception| exception.metric.as_str())
+        .collect();
+    assert_eq!(exceptions, vec!["tickets"]);
+}
+
+#[test]
 fn a_growth_series_has_no_value_against_a_zero_base() {
     let site = site(GROWTH, &growth_columns());
     let numbers = review(&site, "2026-W47");
