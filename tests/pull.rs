@@ -77,6 +77,8 @@ fn csv_files(root: &Path) -> Vec<PathBuf> {
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|e| e == "csv"))
+        // Annotations are written by hand, not pulled from the warehouse.
+        .filter(|path| !path.ends_with("annotations.csv"))
         .collect();
     files.sort();
     files
