@@ -341,6 +341,22 @@ impl VersionPages<'_> {
         context! { restated => restated, restatement_records => records }
     }
 
+    /// The trail of a page one folder below the week's: archive, week,
+    /// then `title`.
+    fn crumbs_below_week(&self, title: String) -> Vec<Crumb> {
+        vec![
+            Crumb {
+                title: "Archive".to_string(),
+                href: Some("../../archive/index.html".to_string()),
+            },
+            Crumb {
+                title: format!("Week {}", self.id()),
+                href: Some("../index.html".to_string()),
+            },
+            Crumb { title, href: None },
+        ]
+    }
+
     fn program_card(&self, program: &Program, root: &str) -> Option<ProgramCard> {
         let numbers = self.numbers.programs.get(&program.id)?;
         let mut key_metrics = key_metric_views(program, numbers);
@@ -538,20 +554,7 @@ impl VersionPages<'_> {
             description: self.program_description(program),
             kind: "program",
             root: "../../".to_string(),
-            breadcrumbs: vec![
-                Crumb {
-                    title: "Archive".to_string(),
-                    href: Some("../../archive/index.html".to_string()),
-                },
-                Crumb {
-                    title: format!("Week {}", self.id()),
-                    href: Some("../index.html".to_string()),
-                },
-                Crumb {
-                    title: program.name.clone(),
-                    href: None,
-                },
-            ],
+            breadcrumbs: self.crumbs_below_week(program.name.clone()),
             program: Some(program.id.clone()),
         };
         let card = self.program_card(program, "../");
@@ -614,20 +617,7 @@ impl VersionPages<'_> {
             ),
             kind: "print",
             root: "../../".to_string(),
-            breadcrumbs: vec![
-                Crumb {
-                    title: "Archive".to_string(),
-                    href: Some("../../archive/index.html".to_string()),
-                },
-                Crumb {
-                    title: format!("Week {}", self.id()),
-                    href: Some("../index.html".to_string()),
-                },
-                Crumb {
-                    title: "Print view".to_string(),
-                    href: None,
-                },
-            ],
+            breadcrumbs: self.crumbs_below_week("Print view".to_string()),
             program: None,
         };
         #[derive(Serialize)]
