@@ -534,7 +534,10 @@ fn sitrep(binary: &Path, site: &Path) -> Command {
         .arg("--root")
         .arg(site)
         .env("SOURCE_DATE_EPOCH", "0")
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        // The generated weeks are unpublished, and `build` leaves drafts
+        // out by default: the benchmark builds every week, as before.
+        .env("SITREP_BUILD_DRAFTS", "1");
     command
 }
 
