@@ -6,6 +6,7 @@
 #[path = "common/files.rs"]
 mod files;
 
+mod chart_data;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
@@ -81,15 +82,12 @@ fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The ECharts options of chart `id` of a page.
+/// The options of chart `id` of a page, as the theme's script builds them
+/// from the page's chart data.
 fn chart_options(html: &str, id: &str) -> Value {
-    let start_tag = format!("<script type=\"application/json\" data-chart=\"{id}\">");
-    let start = html
-        .find(&start_tag)
+    chart_data::page_charts(html)
+        .remove(id)
         .unwrap_or_else(|| panic!("no chart {id}"))
-        + start_tag.len();
-    let end = start + html[start..].find("</script>").unwrap();
-    serde_json::from_str(&html[start..end]).unwrap()
 }
 
 /// Every annotation marker of a chart: (series name, x index, y, label,

@@ -498,7 +498,9 @@ fn the_print_view_has_a_cover_then_every_program_on_its_own_pages() {
         print.matches("class=\"deck-block chart-block\"").count(),
         program.matches("class=\"deck-block chart-block\"").count()
     );
-    assert!(print.contains("data-chart=\"incident_resolutions-chart-1\""));
+    // One chart data block for the whole view, the ids made unique.
+    assert_eq!(print.matches("id=\"sitrep-charts\"").count(), 1);
+    assert!(print.contains("\"id\":\"incident_resolutions-chart-1\""));
     assert!(print.contains("assets/echarts.min.js"));
     // Page furniture: running heads and page numbers in the page margins,
     // from a stylesheet (the strict CSP allows no inline style).

@@ -8,6 +8,7 @@
 #[path = "common/files.rs"]
 mod files;
 
+mod chart_data;
 use files::{sitrep, snapshot_with_times as snapshot, write};
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -391,6 +392,7 @@ impl Page {
     }
 
     fn charts(&self) -> Vec<Chart> {
+        let all_options = chart_data::page_charts(&self.html);
         let canvases: Vec<(usize, &Tag)> = self
             .tags
             .iter()
@@ -404,24 +406,8 @@ impl Page {
                     .attr("id")
                     .unwrap_or_else(|| panic!("{}: a chart canvas without id", self.name))
                     .to_string();
-                let blocks: Vec<&Tag> = self
-                    .tags
-                    .iter()
-                    .filter(|tag| {
-                        tag.opens("script")
-                            && tag.attr("type") == Some("application/json")
-                            && tag.attr("data-chart") == Some(id.as_str())
-                    })
-                    .collect();
-                assert_eq!(
-                    blocks.len(),
-                    1,
-                    "{}: chart {id} needs exactly one JSON block",
-                    self.name
-                );
-                let raw = blocks[0].raw.as_deref().unwrap();
-                let options: Value = serde_json::from_str(raw).unwrap_or_else(|error| {
-                    panic!("{}: chart {id}: JSON does not parse: {error}", self.name)
+                let options = all_options.get(&id).cloned().unwrap_or_else(|| {
+                    panic!("{}: chart {id} has no entry in the chart data", self.name)
                 });
                 // The figure holding the canvas.
                 let figure_open = (0..index)
@@ -688,9 +674,10 @@ fn check_links(out: &Path, pages: &[Page], external: &[String]) {
     assert!(checked > 0, "no links checked");
 }
 
-/// Check 2: every chart canvas has exactly one JSON block (checked while
-/// reading the charts) with `series` and `xAxis`, and its figure a table
-/// with the chart's numbers; every JSON block belongs to a canvas.
+/// Check 2: every chart canvas has exactly one entry in the page's chart
+/// data (checked while reading the charts) with `series` and `xAxis`, and
+/// its figure a table with the chart's numbers; every entry belongs to a
+/// canvas.
 fn check_charts(pages: &[Page]) {
     for page in pages {
         let charts = page.charts();
@@ -701,14 +688,12 @@ fn check_charts(pages: &[Page]) {
             "{}: chart ids repeat",
             page.name
         );
-        for tag in page.tags.iter().filter(|tag| tag.opens("script")) {
-            if let Some(chart) = tag.attr("data-chart") {
-                assert!(
-                    canvas_ids.contains(chart),
-                    "{}: a JSON block for a missing chart {chart}",
-                    page.name
-                );
-            }
+        for chart in chart_data::page_charts(&page.html).keys() {
+            assert!(
+                canvas_ids.contains(chart.as_str()),
+                "{}: chart data for a missing chart {chart}",
+                page.name
+            );
         }
         for chart in &charts {
             check_chart(&page.name, chart);

@@ -2,8 +2,9 @@
 // self-contained and returns plain data.
 
 /**
- * Reads every chart's JSON options and its numbers table, and checks that
- * they agree: an x axis of 6 weeks, a gap and 12 months; a table of 6 week
+ * Reads every chart's data (the page's JSON chart data block, expanded as
+ * sitrep.js does; with `drawn`, the options ECharts was given, which must
+ * equal it) and its numbers table, and checks that they agree: an x axis of 6 weeks, a gap and 12 months; a table of 6 week
  * rows and 12 month rows with the same labels; one (weekly, monthly) series
  * pair per table column, each with exactly as many points as its column has
  * values, and equal values. With `drawn`, it also checks the ECharts drawing:
@@ -35,9 +36,40 @@ export function inspectCharts({ drawn }) {
       .map((part) => part.slice(1).trim().split(/[\s,]+/).map(Number))
       .filter((xy) => xy.length === 2);
   };
-  const blocks = document.querySelectorAll('script[type="application/json"][data-chart]');
-  for (const block of blocks) {
-    const id = block.getAttribute('data-chart');
+  // The page's chart data: the deck's block and narrative charts' own
+  // blocks, each a list of distinct x axes and per chart its data.
+  const entries = [];
+  const blockProblems = [];
+  for (const block of document.querySelectorAll('script[type="application/json"]#sitrep-charts, script[type="application/json"][data-chart]')) {
+    let set;
+    try {
+      set = JSON.parse(block.textContent);
+    } catch (error) {
+      blockProblems.push(`chart data is not JSON: ${error.message}`);
+      continue;
+    }
+    for (const chart of set.charts || []) entries.push({ id: chart.id || block.getAttribute('data-chart'), chart, labels: (set.x || [])[chart.x || 0] });
+  }
+  if (blockProblems.length) results.push({ id: 'chart data', problems: blockProblems, series: 0, values: 0, symbols: 0, lines: 0 });
+  // The options a chart's data stands for (see sitrep.js), written here
+  // independently: x axis = weeks, a gap, months; a weekly and a monthly
+  // series per line, each padded to the axis.
+  const expand = ({ chart, labels }) => {
+    const weeks = labels.weeks.length;
+    const slots = weeks + 1 + labels.months.length;
+    const series = [];
+    chart.series.forEach((line, index) => {
+      [line.w, line.m].forEach((values, monthly) => {
+        const data = Array(slots).fill(null);
+        values.forEach((v, at) => { data[(monthly ? weeks + 1 : 0) + at] = v; });
+        series.push({ name: line.name, type: 'line', data, column: line.column || index + 1 });
+      });
+    });
+    return { xAxis: { data: [...labels.weeks, '', ...labels.months] }, series };
+  };
+  const value = (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v.value : v);
+  for (const entry of entries) {
+    const id = entry.id;
     const problems = [];
     const res = { id, problems, series: 0, values: 0, symbols: 0, lines: 0 };
     results.push(res);
@@ -46,12 +78,27 @@ export function inspectCharts({ drawn }) {
       problems.push('no .chart-canvas container with this id');
       continue;
     }
-    let options;
-    try {
-      options = JSON.parse(block.textContent);
-    } catch (error) {
-      problems.push(`options are not JSON: ${error.message}`);
+    if (!entry.labels || !Array.isArray(entry.chart.series)) {
+      problems.push('chart data without x axis or series');
       continue;
+    }
+    const expanded = expand(entry);
+    let options = expanded;
+    if (drawn) {
+      // What ECharts was given: it must be the chart's data, point for point.
+      const instance = window.echarts && window.echarts.getInstanceByDom(el);
+      if (!instance) {
+        problems.push('no ECharts instance on the container');
+        continue;
+      }
+      const built = instance.getOption();
+      const builtSeries = (built.series || []).map((s, si) => ({ ...s, data: (s.data || []).map(value), column: (expanded.series[si] || {}).column }));
+      if (builtSeries.length !== expanded.series.length) problems.push(`${builtSeries.length} series drawn for ${expanded.series.length} in the chart data`);
+      builtSeries.forEach((s, si) => {
+        const want = (expanded.series[si] || {}).data || [];
+        if (JSON.stringify(s.data.map((v) => (v === undefined || v === '-' ? null : v))) !== JSON.stringify(want)) problems.push(`series ${si} "${s.name}" is drawn with ${JSON.stringify(s.data)}, not its data ${JSON.stringify(want)}`);
+      });
+      options = { xAxis: built.xAxis, series: builtSeries };
     }
     const cats = ([].concat(options.xAxis || [])[0] || {}).data || [];
     const weeks = cats.slice(0, 6);
@@ -81,12 +128,13 @@ export function inspectCharts({ drawn }) {
     const headers = [...table.tHead.rows[0].cells].slice(1).map((c) => c.textContent.trim());
     const series = options.series || [];
     res.series = series.length;
-    if (series.length !== 2 * headers.length) {
-      problems.push(`${series.length} series for ${headers.length} table columns (expected a weekly and a monthly series per column)`);
+    const columns = new Set(series.map((s) => s.column));
+    if (series.length !== 2 * columns.size || [...columns].some((c) => !(c >= 1 && c <= headers.length))) {
+      problems.push(`${series.length} series for table columns ${[...columns]} of ${headers.length} (expected a weekly and a monthly series per column)`);
     }
-    const points = series.map((s) => (s.data || []).map((v, i) => [i, v]).filter(([, v]) => v !== null && v !== undefined));
+    const points = series.map((s) => (s.data || []).map((v, i) => [i, value(v)]).filter(([, v]) => v !== null && v !== undefined));
     series.forEach((s, si) => {
-      const column = Math.floor(si / 2) + 1;
+      const column = s.column;
       const monthly = si % 2 === 1;
       const header = headers[column - 1] || '';
       const name = String(s.name || '');
@@ -111,7 +159,6 @@ export function inspectCharts({ drawn }) {
 
     const chart = window.echarts && window.echarts.getInstanceByDom(el);
     const svg = el.querySelector('svg');
-    if (!chart) problems.push('no ECharts instance on the container');
     if (!svg) problems.push('no SVG drawn');
     if (!el.classList.contains('drawn')) problems.push('container not marked .drawn');
     if (!chart || !svg) continue;

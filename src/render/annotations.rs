@@ -11,9 +11,8 @@
 use jiff::civil::Date;
 use serde::Serialize;
 
-use super::chart::{mark_annotations, AnnotationMark};
+use super::chart::{mark_annotations, AnnotationMark, ChartData};
 use super::narrative::escape_html;
-use super::view::script_safe_json;
 use crate::calendar::{add_days, one_year_earlier};
 use crate::compute::{MetricNumbers, ProgramNumbers};
 use crate::compute::{PeriodNumbers, ReviewNumbers};
@@ -165,18 +164,18 @@ fn merge_marks(marks: Vec<AnnotationMark>) -> Vec<AnnotationMark> {
     merged
 }
 
-/// A chart's options as JSON for its page, with the pins of its
-/// annotations, and the list of them for under it. `series` are the
+/// A chart's data with the pins of its annotations, and the list of them
+/// for under it. `series` are the
 /// chart's metrics (indexes into the program's) with their styles; the
 /// first is its subject.
 pub fn annotated_chart(
-    chart: &serde_json::Value,
+    chart: &mut ChartData,
     program: &Program,
     numbers: &ProgramNumbers,
     series: &[(usize, SeriesStyle)],
     subject: &MetricNumbers,
     prior_year: bool,
-) -> (String, String) {
+) -> String {
     let lines: Vec<Line> = series
         .iter()
         .filter(|(_, style)| *style != SeriesStyle::Target)
@@ -189,12 +188,8 @@ pub fn annotated_chart(
         })
         .collect();
     let notes = chart_notes(program, &lines, &subject.weeks, &subject.months, prior_year);
-    if notes.marks.is_empty() {
-        return (script_safe_json(chart), list_html(&notes.list));
-    }
-    let mut options = chart.clone();
-    mark_annotations(&mut options, &notes.marks);
-    (script_safe_json(&options), list_html(&notes.list))
+    mark_annotations(chart, &notes.marks);
+    list_html(&notes.list)
 }
 
 /// The "Noteworthy events" list, every text escaped; empty without

@@ -2,26 +2,25 @@
 //! side by side on one axis with a visible gap, current year solid, prior
 //! year dashed, the target as a dashed line labelled with its value.
 //!
-//! The options are plain JSON: under the site's strict Content-Security-
-//! Policy a page may carry no inline function, so everything that needs one
-//! (axis label and tooltip formatters, the target's label, the legend's
-//! width) is done by the theme's `sitrep.js` from the `sitrep` object the
-//! options carry: per series its role and the table's text of every point.
+//! Rust decides what a chart shows (its series, their values, whether the
+//! months get an axis of their own, the axes' scales, the pins); a page
+//! carries that as compact JSON data ([`ChartData`]), and the theme's
+//! `sitrep.js` builds the ECharts options from it (colours, widths,
+//! symbols, grid, legend, tooltip, target label), reading the tooltip's
+//! texts from the chart's numbers table. Under the site's strict Content-
+//! Security-Policy a page carries JSON only, no inline script.
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::format::NumberFormat;
 use crate::compute::{MetricNumbers, PeriodNumbers};
 use crate::load::deck::SeriesStyle;
 use crate::load::program::{Aggregate, Unit};
 
-/// Colours of the first, second and third metric of a chart (and of the
-/// further lines of a breakdown); the page's script may swap them for dark
-/// mode.
-const COLOURS: [&str; 8] = [
-    "#1d4ed8", "#c2410c", "#047857", "#7c3aed", "#be185d", "#0e7490", "#a16207", "#4b5563",
-];
-const TARGET_COLOUR: &str = "#b91c1c";
+/// How many colours the theme's palette has (`sitrep.js`): the first,
+/// second and third metric of a chart (and the further lines of a
+/// breakdown) take them in turn.
+const PALETTE_SIZE: usize = 8;
 
 /// Most gridline intervals a value axis is split into. Split week and month
 /// axes get the same count, so that their gridlines are the same lines.
@@ -178,53 +177,183 @@ pub fn axis_scale(values: &[f64], zero: bool, percent: bool) -> AxisScale {
     nice_scale(padded_low, padded_high)
 }
 
-/// The role of a series, for the page's script.
-#[derive(Clone, Copy)]
-enum Role {
+/// The role of a series, for the page's script: a value line (solid), a
+/// prior-year line (dashed, lighter) or a target (red, dashed, diamonds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
     Value,
     Prior,
     Target,
 }
 
-impl Role {
-    fn name(self) -> &'static str {
-        match self {
-            Role::Value => "value",
-            Role::Prior => "prior",
-            Role::Target => "target",
+/// A chart value written as short as JSON allows: `1807`, not `1807.0`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Num(pub f64);
+
+impl Serialize for Num {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Whole numbers below 2^53 are exact as integers.
+        if self.0.fract() == 0.0 && self.0.abs() < 9_007_199_254_740_992.0 {
+            serializer.serialize_i64(self.0 as i64)
+        } else {
+            serializer.serialize_f64(self.0)
         }
     }
 }
 
-/// Builds the chart's options. `labels` come from [`axis_labels`].
-pub fn six_twelve_chart(series: &[ChartSeries], labels: Vec<String>, prior_year: bool) -> Value {
+/// One line of a chart in the page's chart data: its weekly and its
+/// monthly points (the script draws each half as a series of its own, the
+/// weekly on the first value axis, the monthly on the month axis when the
+/// chart has one). Styling is the theme's: the data says only the role,
+/// whether the line is the chart's primary one, and its colour's index.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesData {
+    pub name: String,
+    #[serde(skip_serializing_if = "is_value")]
+    pub role: Role,
+    /// A secondary value line is thinner than a primary one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub secondary: bool,
+    /// Index into the theme's palette (value and prior-year lines).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub colour: Option<usize>,
+    /// The series' column in the chart's numbers table (0 is the period),
+    /// when it is not the series' position + 1: the table has a prior-year
+    /// column for a target-styled metric, which the chart does not draw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// The weeks' values, oldest first; `null` for a week without one,
+    /// trailing ones left out.
+    pub w: Vec<Option<Num>>,
+    /// The months' values, likewise.
+    pub m: Vec<Option<Num>>,
+}
+
+fn is_value(role: &Role) -> bool {
+    *role == Role::Value
+}
+
+/// A value axis as `[min, interval, splits]`.
+impl Serialize for AxisScale {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (Num(self.min), Num(self.interval), self.splits).serialize(serializer)
+    }
+}
+
+/// An annotation pin as `[series, x, label, text]`: on the point `x` of
+/// the chart's series number `series`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pin {
+    pub series: usize,
+    pub x: usize,
+    pub label: String,
+    pub text: String,
+}
+
+impl Serialize for Pin {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (self.series, self.x, &self.label, &self.text).serialize(serializer)
+    }
+}
+
+/// The x axis of a 6-12 chart: week labels, then (after a gap the script
+/// adds) month labels.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct XLabels {
+    pub weeks: Vec<String>,
+    pub months: Vec<String>,
+}
+
+/// What a page says about one 6-12 chart: only what differs from chart to
+/// chart. The theme's `sitrep.js` turns it into ECharts options (colours,
+/// widths, symbols, grid, legend, tooltip, target label); the tooltip's
+/// texts come from the chart's numbers table, which has a column per
+/// series, in order, and a row per week and month.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChartData {
+    /// The x axis; pages write each distinct one once.
+    #[serde(skip)]
+    pub labels: XLabels,
+    /// Axis suffix (`%`, ` h`) and currency prefix.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub unit: &'static str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub prefix: &'static str,
+    /// The value axes: one, or the weeks' and the months'.
+    pub y: Vec<AxisScale>,
+    pub series: Vec<SeriesData>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pins: Vec<Pin>,
+}
+
+impl ChartData {
+    /// The value of series `series` at slot `x` of the x axis (weeks, a
+    /// gap, months).
+    pub fn value_at(&self, series: usize, x: usize) -> Option<f64> {
+        let line = self.series.get(series)?;
+        let weeks = self.labels.weeks.len();
+        let point = if x < weeks {
+            line.w.get(x)
+        } else {
+            line.m.get(x.checked_sub(weeks + 1)?)
+        };
+        point.copied().flatten().map(|num| num.0)
+    }
+
+    /// Whether the months have a value axis of their own.
+    pub fn separate_month_axis(&self) -> bool {
+        self.y.len() > 1
+    }
+}
+
+/// Notes the table column of the last series, where it is not the one
+/// after the series before.
+fn set_column(series: &mut [SeriesData], column: usize) {
+    let position = series.len();
+    if let Some(last) = series.last_mut() {
+        if column != position {
+            last.column = Some(column);
+        }
+    }
+}
+
+/// Builds the chart's data. `labels` come from [`axis_labels`].
+pub fn six_twelve_chart(
+    series: &[ChartSeries],
+    labels: Vec<String>,
+    prior_year: bool,
+) -> ChartData {
     let week_count = series.first().map_or(6, |first| first.numbers.weeks.len());
     let month_count = labels.len().saturating_sub(week_count + 1);
-    let slots = week_count + 1 + month_count;
+    let mut labels = labels;
+    let months = labels.split_off((week_count + 1).min(labels.len()));
+    labels.truncate(week_count);
+    let labels = XLabels {
+        weeks: labels,
+        months,
+    };
     // A series' points on the weeks (`monthly` false) or on the months, as
-    // chart values and as the table writes them.
+    // the chart shows them, trailing empty ones left out.
     let points = |pick: &dyn Fn(&PeriodNumbers) -> Option<f64>,
                   metric: &ChartSeries,
                   format: &NumberFormat,
                   monthly: bool|
-     -> (Vec<Option<f64>>, Vec<Option<String>>) {
-        let periods = if monthly {
-            &metric.numbers.months
+     -> Vec<Option<Num>> {
+        let (periods, count) = if monthly {
+            (&metric.numbers.months, month_count)
         } else {
-            &metric.numbers.weeks
+            (&metric.numbers.weeks, week_count)
         };
-        let offset = if monthly { week_count + 1 } else { 0 };
-        let mut values = vec![None; slots];
-        let mut texts = vec![None; slots];
-        for (position, period) in periods.iter().enumerate() {
-            let Some(slot) = values.get_mut(offset + position) else {
-                break;
-            };
-            let value = pick(period);
-            *slot = format.chart_value(value);
-            texts[offset + position] = value.map(|value| format.value(Some(value)));
+        let mut values: Vec<Option<Num>> = periods
+            .iter()
+            .take(count)
+            .map(|period| format.chart_value(pick(period)).map(Num))
+            .collect();
+        while values.last() == Some(&None) {
+            values.pop();
         }
-        (values, texts)
+        values
     };
 
     let separate = separate_month_axis(series);
@@ -236,68 +365,88 @@ pub fn six_twelve_chart(series: &[ChartSeries], labels: Vec<String>, prior_year:
         .first()
         .is_some_and(|first| first.format.unit == Unit::Percent);
 
-    let mut out_series = Vec::new();
-    let mut meta_series = Vec::new();
-    let mut axis_values: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
-    let mut push = |values: Vec<Option<f64>>,
-                    texts: Vec<Option<String>>,
-                    mut line: Value,
-                    role: Role,
-                    axis: usize| {
-        axis_values[axis].extend(values.iter().flatten());
-        line["data"] = json!(values);
-        line["yAxisIndex"] = json!(axis);
-        out_series.push(line);
-        // The texts from the series' first point to its last: the slots
-        // of the other half of the axis stay out of the page.
-        let from = texts.iter().position(Option::is_some).unwrap_or(0);
-        let to = texts
-            .iter()
-            .rposition(Option::is_some)
-            .map_or(from, |last| last + 1);
-        meta_series.push(json!({ "role": role.name(), "from": from, "text": &texts[from..to] }));
-    };
     let month_axis = usize::from(separate);
-
-    for (position, metric) in series.iter().enumerate() {
-        let colour = COLOURS[position % COLOURS.len()];
-        let name = metric.numbers.name.clone();
-        let (role, style) = if metric.style == SeriesStyle::Target {
-            (Role::Target, target_line(&name, TARGET_COLOUR))
-        } else {
-            let width = if metric.style == SeriesStyle::Primary {
-                3.0
-            } else {
-                2.0
-            };
-            (Role::Value, data_line(&name, colour, width, false))
+    let line =
+        |name: String, role: Role, secondary: bool, colour: Option<usize>, w, m| SeriesData {
+            name,
+            role,
+            secondary,
+            colour,
+            column: None,
+            w,
+            m,
         };
-        for monthly in [false, true] {
-            let (values, texts) = points(&|p| p.value, metric, &metric.format, monthly);
-            let axis = if monthly { month_axis } else { 0 };
-            push(values, texts, style.clone(), role, axis);
+    let mut out_series = Vec::new();
+    // The numbers table (`view::chart_view`) has a column per metric and,
+    // with prior years, one more per metric (a target-styled one too, which
+    // the chart does not draw), then the subject's target.
+    let mut column = 0;
+    for (position, metric) in series.iter().enumerate() {
+        let colour = position % PALETTE_SIZE;
+        let name = metric.numbers.name.clone();
+        let value = |monthly| points(&|p| p.value, metric, &metric.format, monthly);
+        let target_styled = metric.style == SeriesStyle::Target;
+        column += 1;
+        out_series.push(if target_styled {
+            line(
+                name.clone(),
+                Role::Target,
+                false,
+                None,
+                value(false),
+                value(true),
+            )
+        } else {
+            let secondary = metric.style != SeriesStyle::Primary;
+            line(
+                name.clone(),
+                Role::Value,
+                secondary,
+                Some(colour),
+                value(false),
+                value(true),
+            )
+        });
+        set_column(&mut out_series, column);
+        if prior_year {
+            column += 1;
         }
-        if prior_year && metric.style != SeriesStyle::Target {
-            let line = data_line(&format!("{name} (prior year)"), colour, 1.5, true);
-            for monthly in [false, true] {
-                let (values, texts) = points(&|p| p.py_value, metric, &metric.format, monthly);
-                let axis = if monthly { month_axis } else { 0 };
-                push(values, texts, line.clone(), Role::Prior, axis);
-            }
+        if prior_year && !target_styled {
+            let prior = |monthly| points(&|p| p.py_value, metric, &metric.format, monthly);
+            out_series.push(line(
+                format!("{name} (prior year)"),
+                Role::Prior,
+                false,
+                Some(colour),
+                prior(false),
+                prior(true),
+            ));
+            set_column(&mut out_series, column);
         }
     }
     // The subject's target, as a dashed line through every period that has
-    // one (the script labels its last point with its value).
+    // one (the script labels its last point with its value). Monthly
+    // targets of an additive metric are aggregated per month and belong on
+    // the monthly axis.
     if let Some(subject) = subject {
         let weekly = points(&|p| p.target, subject, &subject.format, false);
         let monthly = points(&|p| p.target, subject, &subject.format, true);
-        if weekly.0.iter().chain(&monthly.0).any(Option::is_some) {
-            let line = target_line(&format!("{} target", subject.numbers.name), TARGET_COLOUR);
-            // Monthly targets of an additive metric are aggregated per
-            // month and belong on the monthly axis.
-            push(weekly.0, weekly.1, line.clone(), Role::Target, 0);
-            push(monthly.0, monthly.1, line, Role::Target, month_axis);
+        if !weekly.is_empty() || !monthly.is_empty() {
+            out_series.push(line(
+                format!("{} target", subject.numbers.name),
+                Role::Target,
+                false,
+                None,
+                weekly,
+                monthly,
+            ));
+            set_column(&mut out_series, column + 1);
         }
+    }
+    let mut axis_values: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    for line in &out_series {
+        axis_values[0].extend(line.w.iter().flatten().map(|num| num.0));
+        axis_values[month_axis].extend(line.m.iter().flatten().map(|num| num.0));
     }
 
     // Split axes get the same number of gridlines, so that they line up.
@@ -309,89 +458,23 @@ pub fn six_twelve_chart(series: &[ChartSeries], labels: Vec<String>, prior_year:
     for scale in &mut scales {
         scale.splits = splits;
     }
-    let value_axis = |scale: &AxisScale, name: Option<&str>, right: bool| {
-        let mut axis = json!({
-            "type": "value",
-            "min": scale.min,
-            "max": scale.max(),
-            "interval": scale.interval,
-            "splitNumber": scale.splits,
-            "axisLabel": { "hideOverlap": true },
-        });
-        if let Some(name) = name {
-            axis["name"] = json!(name);
-            axis["nameLocation"] = json!("end");
-            axis["nameGap"] = json!(10);
-            axis["nameTextStyle"] = json!({ "align": if right { "right" } else { "left" } });
-        }
-        axis
-    };
-    let y_axes: Vec<Value> = if separate {
-        vec![
-            value_axis(&scales[0], Some("weekly"), false),
-            value_axis(&scales[1], Some("monthly"), true),
-        ]
-    } else {
-        vec![value_axis(&scales[0], None, false)]
-    };
 
-    json!({
-        "animation": false,
-        "tooltip": { "trigger": "axis" },
-        "legend": { "bottom": 0, "type": "scroll", "tooltip": { "show": true } },
-        "grid": {
-            "left": 8,
-            "right": if separate { 8 } else { 16 },
-            "top": 32,
-            "bottom": 44,
-            "containLabel": true,
-        },
-        "xAxis": {
-            "type": "category",
-            "data": labels,
-            "axisTick": { "alignWithLabel": true },
-            "axisLabel": { "hideOverlap": true },
-        },
-        "yAxis": y_axes,
-        "series": out_series,
-        "sitrep": {
-            "unit": series.first().map_or("", |first| first.format.axis_suffix()),
-            "prefix": series
-                .first()
-                .map_or("", |first| if first.format.unit == Unit::Currency { first.format.currency } else { "" }),
-            "series": meta_series,
-        },
-    })
-}
-
-/// A line of values: solid, or dashed and lighter for the prior year.
-fn data_line(name: &str, colour: &str, width: f64, dashed: bool) -> Value {
-    let opacity = if dashed { 0.6 } else { 1.0 };
-    json!({
-        "type": "line",
-        "name": name,
-        "symbol": "circle",
-        "symbolSize": if dashed { 4 } else { 6 },
-        "itemStyle": { "color": colour, "opacity": opacity },
-        "lineStyle": {
-            "color": colour,
-            "width": width,
-            "opacity": opacity,
-            "type": if dashed { "dashed" } else { "solid" },
-        },
-    })
-}
-
-/// A target: a thin dashed line with small diamonds.
-fn target_line(name: &str, colour: &str) -> Value {
-    json!({
-        "type": "line",
-        "name": name,
-        "symbol": "diamond",
-        "symbolSize": 7,
-        "itemStyle": { "color": colour },
-        "lineStyle": { "color": colour, "width": 1.5, "type": "dashed" },
-    })
+    ChartData {
+        labels,
+        unit: series
+            .first()
+            .map_or("", |first| first.format.axis_suffix()),
+        prefix: series.first().map_or("", |first| {
+            if first.format.unit == Unit::Currency {
+                first.format.currency
+            } else {
+                ""
+            }
+        }),
+        y: scales,
+        series: out_series,
+        pins: Vec::new(),
+    }
 }
 
 #[cfg(test)]
@@ -432,6 +515,95 @@ mod tests {
         );
     }
 
+    fn line(name: &str, role: Role, w: &[Option<f64>], m: &[Option<f64>]) -> SeriesData {
+        let nums = |values: &[Option<f64>]| values.iter().map(|v| v.map(Num)).collect();
+        SeriesData {
+            name: name.to_string(),
+            role,
+            secondary: false,
+            colour: (role != Role::Target).then_some(0),
+            column: None,
+            w: nums(w),
+            m: nums(m),
+        }
+    }
+
+    fn two_weeks_three_months() -> ChartData {
+        ChartData {
+            labels: XLabels {
+                weeks: vec!["W46".into(), "W47".into()],
+                months: vec!["Sep ’26".into(), "Oct".into(), "Nov".into()],
+            },
+            unit: "",
+            prefix: "",
+            y: vec![AxisScale {
+                min: 0.0,
+                interval: 500.0,
+                splits: 4,
+            }],
+            series: vec![
+                line("A", Role::Value, &[Some(1807.0), None], &[Some(2.5)]),
+                line("A (prior year)", Role::Prior, &[None, Some(3.0)], &[]),
+            ],
+            pins: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn chart_data_is_compact_json() {
+        let chart = two_weeks_three_months();
+        // Whole numbers without `.0`, the role and style only where they
+        // are not the default, no padding beyond the last value.
+        assert_eq!(
+            serde_json::to_string(&chart).unwrap(),
+            r#"{"y":[[0,500,4]],"series":[{"name":"A","colour":0,"w":[1807,null],"m":[2.5]},{"name":"A (prior year)","role":"prior","colour":0,"w":[null,3],"m":[]}]}"#
+        );
+        assert_eq!(serde_json::to_string(&Num(-0.25)).unwrap(), "-0.25");
+        assert_eq!(serde_json::to_string(&Num(1e20)).unwrap(), "1e+20");
+    }
+
+    #[test]
+    fn pins_sit_on_the_half_of_the_line_with_a_value() {
+        let mut chart = two_weeks_three_months();
+        // Slots: W46 = 0, W47 = 1, gap = 2, Sep = 3, Oct = 4, Nov = 5.
+        assert_eq!(chart.value_at(0, 0), Some(1807.0));
+        assert_eq!(chart.value_at(0, 1), None);
+        assert_eq!(chart.value_at(0, 2), None);
+        assert_eq!(chart.value_at(0, 3), Some(2.5));
+        assert_eq!(chart.value_at(1, 1), Some(3.0));
+        let mark = |series: &str, x: usize, label: &str| AnnotationMark {
+            series: series.to_string(),
+            x,
+            label: label.to_string(),
+            text: format!("note {label}"),
+        };
+        mark_annotations(
+            &mut chart,
+            &[
+                mark("A", 3, "1"),
+                // W47 of A has no value: no pin.
+                mark("A", 1, "2"),
+                mark("A (prior year)", 1, "3"),
+            ],
+        );
+        assert_eq!(
+            serde_json::to_string(&chart.pins).unwrap(),
+            r#"[[0,3,"1","note 1"],[1,1,"3","note 3"]]"#
+        );
+    }
+
+    #[test]
+    fn a_series_names_its_table_column_only_where_it_skips_one() {
+        let mut series = vec![line("A", Role::Target, &[], &[])];
+        set_column(&mut series, 1);
+        assert_eq!(series[0].column, None);
+        // With prior years a target-styled metric has an undrawn prior-year
+        // column (2), so the next line is in column 3.
+        series.push(line("B", Role::Value, &[], &[]));
+        set_column(&mut series, 3);
+        assert_eq!(series[1].column, Some(3));
+    }
+
     #[test]
     fn rates_fit_their_values_and_counts_start_at_zero() {
         // 81..95 padded by 1.4 → 79.6..96.4 → 75..100.
@@ -460,44 +632,21 @@ pub struct AnnotationMark {
     pub text: String,
 }
 
-/// Pins annotations on built chart options (`serde_json::to_value` of a
-/// [`six_twelve_chart`]) as ECharts `markPoint`s, on the series of the
-/// mark's name that has a value at `x` (its weekly or its monthly half,
-/// so the pin sits on the line and its axis). A point without a value gets
-/// no pin. Styled by options only: no function, so it works under a strict
-/// Content-Security-Policy.
-pub fn mark_annotations(options: &mut serde_json::Value, marks: &[AnnotationMark]) {
-    let Some(series) = options
-        .get_mut("series")
-        .and_then(serde_json::Value::as_array_mut)
-    else {
-        return;
-    };
+/// Pins annotations on a chart: each on the first series of the mark's
+/// name that has a value at `x` (its weekly or its monthly half, so the pin
+/// sits on the line and its axis). A point without a value gets no pin.
+pub fn mark_annotations(chart: &mut ChartData, marks: &[AnnotationMark]) {
     for mark in marks {
-        let Some(line) = series.iter_mut().find(|line| {
-            line["name"] == mark.series.as_str() && line["data"][mark.x].as_f64().is_some()
+        let Some(series) = (0..chart.series.len()).find(|&index| {
+            chart.series[index].name == mark.series && chart.value_at(index, mark.x).is_some()
         }) else {
             continue;
         };
-        let y = line["data"][mark.x].clone();
-        let Some(line) = line.as_object_mut() else {
-            continue;
-        };
-        let pins = line.entry("markPoint").or_insert_with(|| {
-            serde_json::json!({
-                "symbol": "pin",
-                "symbolSize": 30,
-                "label": { "show": true, "fontSize": 11 },
-                "tooltip": { "trigger": "item", "formatter": "{b}" },
-                "data": [],
-            })
+        chart.pins.push(Pin {
+            series,
+            x: mark.x,
+            label: mark.label.clone(),
+            text: mark.text.clone(),
         });
-        if let Some(data) = pins["data"].as_array_mut() {
-            data.push(serde_json::json!({
-                "name": mark.text,
-                "value": mark.label,
-                "coord": [mark.x, y],
-            }));
-        }
     }
 }

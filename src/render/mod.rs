@@ -540,6 +540,8 @@ fn call_html(
                 chart.ok_or_else(|| missing(format!("a chart of program `{}`", program.id)))?;
             // Anchors in a narrative must not clash with the deck's.
             chart.anchor = format!("narrative-{}-{}", program.id, index + 1);
+            // Outside the deck, the chart carries its data itself.
+            chart.data_json = Some(view::ChartSet::new([("", &chart.data)]).to_json());
             theme.render(
                 "partials/chart.html",
                 minijinja::context! { chart => chart },

@@ -9,7 +9,7 @@ use super::format::delta;
 use super::narrative::escape_html;
 use super::theme::Theme;
 use super::view::{
-    metric_block_anchor, metric_view, number_format, BlockView, MetricView, StatusView,
+    metric_block_anchor, metric_view, number_format, BlockView, ChartSet, MetricView, StatusView,
 };
 use crate::compute::restate::Restatement;
 use crate::compute::status::{initiative_status, Status};
@@ -565,6 +565,7 @@ impl VersionPages<'_> {
         let context = context! {
             program => card,
             deck => deck,
+            charts_json => ChartSet::of_deck(deck).to_json(),
             narrative => self.narratives.get(&program.id),
             ..minijinja::value::merge_maps([
                 self.restatement_context(Some(&program.id)),
@@ -686,7 +687,16 @@ impl VersionPages<'_> {
                 narrative,
             });
         }
+        // One chart data block for the whole view.
+        let charts_json = ChartSet::new(programs.iter().flat_map(|printed| {
+            printed.deck.iter().filter_map(|block| match block {
+                BlockView::Chart(chart) => Some((chart.dom_id.as_str(), &chart.data)),
+                _ => None,
+            })
+        }))
+        .to_json();
         let context = context! {
+            charts_json => charts_json,
             narrative_title => self.summary.as_ref().and_then(|summary| summary.title.clone()),
             printed => programs,
             ranked_exceptions => self.exceptions_view("../"),

@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::chart::{axis_labels, is_additive, month_label, six_twelve_chart, ChartSeries};
+use super::chart::{
+    axis_labels, is_additive, month_label, six_twelve_chart, ChartData, ChartSeries, XLabels,
+};
 use super::format::{delta, Delta, NumberFormat};
 use super::narrative::escape_html;
 use crate::calendar::Calendar;
@@ -415,9 +417,14 @@ pub struct ChartView {
     pub dom_id: String,
     pub anchor: String,
     pub title: String,
-    /// The chart's ECharts options as JSON, escaped so that it can sit
-    /// inside `<script type="application/json">` as it is.
-    pub options_json: String,
+    /// What the chart shows. Pages gather their charts' data into one
+    /// block ([`ChartSet`]), so templates do not see it.
+    #[serde(skip)]
+    pub data: ChartData,
+    /// For a chart outside a page's deck (in a narrative): its own
+    /// [`ChartSet`] as JSON escaped for `<script type="application/json">`,
+    /// which `partials/chart.html` writes next to it.
+    pub data_json: Option<String>,
     /// The "Noteworthy events" list under the chart, escaped; empty
     /// without annotations.
     pub annotations_html: String,
@@ -426,6 +433,8 @@ pub struct ChartView {
 }
 
 /// One block of a program's deck, as templates see it.
+// Charts are most of a deck's blocks: boxing them would only add a step.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BlockView {
@@ -519,9 +528,9 @@ pub fn chart_view(
     let labels = axis_labels(&subject_numbers.weeks, &subject_numbers.months, |week| {
         week_label(calendar, week)
     });
-    let chart = six_twelve_chart(&chart_series, labels, prior_year);
-    let (options_json, annotations_html) = super::annotations::annotated_chart(
-        &chart,
+    let mut data = six_twelve_chart(&chart_series, labels, prior_year);
+    let annotations_html = super::annotations::annotated_chart(
+        &mut data,
         program,
         numbers,
         series,
@@ -611,7 +620,8 @@ pub fn chart_view(
         dom_id,
         table: TableView::new(format!("{title}: weekly and monthly values"), columns, rows),
         title,
-        options_json,
+        data,
+        data_json: None,
         annotations_html,
         metrics,
     })
@@ -921,6 +931,66 @@ pub fn deck_view(
         .collect()
 }
 
+/// The chart data of a page (or of one narrative chart): each distinct x
+/// axis once, and per chart its element id, which x axis it uses (the
+/// first when left out) and its [`ChartData`]. `sitrep.js` reads it from
+/// `<script type="application/json" id="sitrep-charts">` (a page's deck)
+/// and `<script type="application/json" data-chart="ID">` (a chart of its
+/// own, whose `id` is left out).
+#[derive(Debug, Serialize)]
+pub struct ChartSet<'a> {
+    pub x: Vec<&'a XLabels>,
+    pub charts: Vec<ChartEntry<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChartEntry<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub id: &'a str,
+    #[serde(rename = "x", skip_serializing_if = "is_zero")]
+    pub labels: usize,
+    #[serde(flatten)]
+    pub data: &'a ChartData,
+}
+
+fn is_zero(value: &usize) -> bool {
+    *value == 0
+}
+
+impl<'a> ChartSet<'a> {
+    /// The set of `charts`, as `(element id, data)`.
+    pub fn new(charts: impl IntoIterator<Item = (&'a str, &'a ChartData)>) -> ChartSet<'a> {
+        let mut set = ChartSet {
+            x: Vec::new(),
+            charts: Vec::new(),
+        };
+        for (id, data) in charts {
+            let labels = match set.x.iter().position(|known| **known == data.labels) {
+                Some(position) => position,
+                None => {
+                    set.x.push(&data.labels);
+                    set.x.len() - 1
+                }
+            };
+            set.charts.push(ChartEntry { id, labels, data });
+        }
+        set
+    }
+
+    /// The deck charts of `blocks` (the charts of a program page).
+    pub fn of_deck(blocks: &'a [BlockView]) -> ChartSet<'a> {
+        ChartSet::new(blocks.iter().filter_map(|block| match block {
+            BlockView::Chart(chart) => Some((chart.dom_id.as_str(), &chart.data)),
+            _ => None,
+        }))
+    }
+
+    /// As JSON for a `<script type="application/json">` element.
+    pub fn to_json(&self) -> String {
+        script_safe_json(self)
+    }
+}
+
 /// JSON that can be placed inside a `<script>` element: `<`, `>`, `&` and
 /// `'` become `\u` escapes, so no value can close the element or open a
 /// comment, and line separators cannot break older JavaScript parsers.
@@ -948,6 +1018,31 @@ pub fn script_safe_json(value: &impl Serialize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chart_set_writes_each_x_axis_once() {
+        let chart = |weeks: &[&str]| ChartData {
+            labels: XLabels {
+                weeks: weeks.iter().map(|week| week.to_string()).collect(),
+                months: vec!["Nov ’25".to_string()],
+            },
+            unit: "%",
+            prefix: "",
+            y: Vec::new(),
+            series: Vec::new(),
+            pins: Vec::new(),
+        };
+        let (a, b, c) = (
+            chart(&["W46", "W47"]),
+            chart(&["W46", "W47"]),
+            chart(&["Nov 21"]),
+        );
+        let json = ChartSet::new([("chart-1", &a), ("chart-2", &b), ("chart-3", &c)]).to_json();
+        assert_eq!(
+            json,
+            r#"{"x":[{"weeks":["W46","W47"],"months":["Nov ’25"]},{"weeks":["Nov 21"],"months":["Nov ’25"]}],"charts":[{"id":"chart-1","unit":"%","y":[],"series":[]},{"id":"chart-2","unit":"%","y":[],"series":[]},{"id":"chart-3","x":1,"unit":"%","y":[],"series":[]}]}"#
+        );
+    }
 
     #[test]
     fn script_json_cannot_close_the_script() {

@@ -4,8 +4,8 @@
 //! was added has none, and its page leaves the block out.
 
 use super::{
-    axis_labels, delta, is_additive, metric_anchor, month_label, number_format, script_safe_json,
-    six_twelve_chart, week_label, Cell, ChartSeries, ChartView, TableView,
+    axis_labels, delta, is_additive, metric_anchor, month_label, number_format, six_twelve_chart,
+    week_label, Cell, ChartSeries, ChartView, TableView,
 };
 use crate::calendar::Calendar;
 use crate::compute::breakdown::BreakdownNumbers;
@@ -114,7 +114,7 @@ pub fn breakdown_chart(
     let labels = axis_labels(&first.weeks, &first.months, |week| {
         week_label(calendar, week)
     });
-    let options_json = script_safe_json(&six_twelve_chart(&series, labels, false));
+    let data = six_twelve_chart(&series, labels, false);
 
     let mut columns = vec!["Period".to_string()];
     columns.extend(lines.iter().map(|line| line.name.clone()));
@@ -149,7 +149,8 @@ pub fn breakdown_chart(
             rows,
         ),
         title,
-        options_json,
+        data,
+        data_json: None,
         annotations_html: String::new(),
         metrics: Vec::new(),
     })

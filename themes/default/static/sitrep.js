@@ -1,5 +1,5 @@
-/* sitrep: draws every 6-12 chart of the page from its JSON options with the
- * ECharts runtime served from assets/. No inline script is needed, so a
+/* sitrep: draws every 6-12 chart of the page from the page's JSON chart
+ * data with the ECharts runtime served from assets/. No inline script is needed, so a
  * Content-Security-Policy of `script-src 'self'` works. */
 (function () {
   "use strict";
@@ -45,11 +45,125 @@
     };
   }
 
-  /* The table's text of a series' point (texts start at `from`). */
+  /* Colours of a chart's lines in turn (the first, second and third
+   * metric, the further lines of a breakdown), and of targets. */
+  var PALETTE = ["#1d4ed8", "#c2410c", "#047857", "#7c3aed", "#be185d", "#0e7490", "#a16207", "#4b5563"];
+  var TARGET_COLOUR = "#b91c1c";
+
+  /* A line's look by its role: current year solid (primary thicker), prior
+   * year dashed and lighter, target thin, dashed, with diamonds. */
+  function lineStyle(line) {
+    if (line.role === "target") {
+      return {
+        symbol: "diamond",
+        symbolSize: 7,
+        itemStyle: { color: TARGET_COLOUR },
+        lineStyle: { color: TARGET_COLOUR, width: 1.5, type: "dashed" }
+      };
+    }
+    var colour = PALETTE[line.colour || 0];
+    var prior = line.role === "prior";
+    var opacity = prior ? 0.6 : 1;
+    return {
+      symbol: "circle",
+      symbolSize: prior ? 4 : 6,
+      itemStyle: { color: colour, opacity: opacity },
+      lineStyle: {
+        color: colour,
+        width: prior ? 1.5 : line.secondary ? 2 : 3,
+        opacity: opacity,
+        type: prior ? "dashed" : "solid"
+      }
+    };
+  }
+
+  function valueAxis(scale, name, right) {
+    var axis = {
+      type: "value",
+      min: scale[0],
+      max: scale[0] + scale[2] * scale[1],
+      interval: scale[1],
+      splitNumber: scale[2],
+      axisLabel: { hideOverlap: true }
+    };
+    if (name) {
+      axis.name = name;
+      axis.nameLocation = "end";
+      axis.nameGap = 10;
+      axis.nameTextStyle = { align: right ? "right" : "left" };
+    }
+    return axis;
+  }
+
+  /* A chart's ECharts options from its data (see sitrep's chart.rs): the
+   * x axis is its weeks, an empty gap, its months; each line is drawn as
+   * a weekly and a monthly series, the monthly on the months' axis when
+   * the chart has one. `table` is the chart's numbers table, a column per
+   * line in order and a row per week and month: the tooltips and the
+   * target's label write the values as it does. */
+  function chartOptions(chart, labels, table) {
+    var weeks = labels.weeks.length;
+    var slots = weeks + 1 + labels.months.length;
+    var separate = chart.y.length > 1;
+    var series = [];
+    var meta = { unit: chart.unit || "", prefix: chart.prefix || "", series: [] };
+    chart.series.forEach(function (line, index) {
+      [line.w, line.m].forEach(function (values, monthly) {
+        var data = [];
+        for (var slot = 0; slot < slots; slot += 1) { data.push(null); }
+        var offset = monthly ? weeks + 1 : 0;
+        values.forEach(function (value, at) {
+          if (offset + at < slots) { data[offset + at] = value === undefined ? null : value; }
+        });
+        var options = { type: "line", name: line.name };
+        var style = lineStyle(line);
+        Object.keys(style).forEach(function (key) { options[key] = style[key]; });
+        options.data = data;
+        options.yAxisIndex = monthly && separate ? 1 : 0;
+        series.push(options);
+        meta.series.push({ role: line.role || "value", column: line.column || index + 1, weeks: weeks, table: table, data: data });
+      });
+    });
+    (chart.pins || []).forEach(function (pin) {
+      var target = series[2 * pin[0] + (pin[1] > weeks ? 1 : 0)];
+      if (!target) { return; }
+      if (!target.markPoint) {
+        target.markPoint = {
+          symbol: "pin",
+          symbolSize: 30,
+          label: { show: true, fontSize: 11 },
+          tooltip: { trigger: "item", formatter: "{b}" },
+          data: []
+        };
+      }
+      target.markPoint.data.push({ name: pin[3], value: pin[2], coord: [pin[1], target.data[pin[1]]] });
+    });
+    return {
+      animation: false,
+      tooltip: { trigger: "axis" },
+      legend: { bottom: 0, type: "scroll", tooltip: { show: true } },
+      grid: { left: 8, right: separate ? 8 : 16, top: 32, bottom: 44, containLabel: true },
+      xAxis: {
+        type: "category",
+        data: labels.weeks.concat([""], labels.months),
+        axisTick: { alignWithLabel: true },
+        axisLabel: { hideOverlap: true }
+      },
+      yAxis: separate
+        ? [valueAxis(chart.y[0], "weekly", false), valueAxis(chart.y[1], "monthly", true)]
+        : [valueAxis(chart.y[0])],
+      series: series,
+      sitrep: meta
+    };
+  }
+
+  /* The table's text of a series' point at slot `index` of the x axis
+   * (weeks, a gap, months: the table has no row for the gap). */
   function textOf(info, index) {
-    if (!info || !info.text) { return null; }
-    var text = info.text[index - (info.from || 0)];
-    return text === undefined ? null : text;
+    if (!info || !info.table || index === info.weeks) { return null; }
+    var row = info.table.tBodies[0] && info.table.tBodies[0].rows[index < info.weeks ? index : index - 1];
+    var cell = row && row.cells[info.column];
+    return cell ? cell.textContent.trim() : null;
   }
 
   /* The axis tooltip: the period, then each series once with the value as
@@ -63,8 +177,10 @@
       var seen = {};
       list.forEach(function (p) {
         var info = meta.series[p.seriesIndex];
+        var value = info && info.data ? info.data[p.dataIndex] : null;
+        if (value === null || value === undefined || seen[p.seriesName]) { return; }
         var text = textOf(info, p.dataIndex);
-        if (text === null || text === undefined || seen[p.seriesName]) { return; }
+        if (text === null) { return; }
         seen[p.seriesName] = true;
         lines.push((p.marker || "") + p.seriesName + ": " + text);
       });
@@ -185,18 +301,36 @@
     return options;
   }
 
-  function draw() {
-    if (!window.echarts) { return; }
-    var blocks = document.querySelectorAll('script[type="application/json"][data-chart]');
+  /* Every chart of the page: the page's chart data block (its deck) and
+   * the blocks of charts outside it (in narratives), each a list of
+   * distinct x axes and the charts' data. */
+  function chartData() {
+    var found = [];
+    var blocks = document.querySelectorAll('script[type="application/json"]#sitrep-charts, script[type="application/json"][data-chart]');
     Array.prototype.forEach.call(blocks, function (block) {
-      var container = document.getElementById(block.getAttribute("data-chart"));
-      if (!container) { return; }
-      var options;
+      var set;
       try {
-        options = JSON.parse(block.textContent);
+        set = JSON.parse(block.textContent);
       } catch (error) {
         return;
       }
+      (set.charts || []).forEach(function (chart) {
+        var labels = set.x && set.x[chart.x || 0];
+        var id = chart.id || block.getAttribute("data-chart");
+        if (labels && id) { found.push({ id: id, chart: chart, labels: labels }); }
+      });
+    });
+    return found;
+  }
+
+  function draw() {
+    if (!window.echarts) { return; }
+    chartData().forEach(function (entry) {
+      var container = document.getElementById(entry.id);
+      if (!container) { return; }
+      var figure = container.closest("figure");
+      var table = figure && figure.querySelector("details.numbers table");
+      var options = chartOptions(entry.chart, entry.labels, table);
       var width = container.clientWidth || 600;
       var base = container.clientHeight || 320;
       var names = seriesNames(options);
@@ -210,7 +344,6 @@
       charts.push({ chart: chart, names: names, periods: [].concat(options.xAxis || [])[0].data.length });
       container.classList.add("drawn");
       /* The chart now shows the numbers; their table stays one click away. */
-      var figure = container.closest("figure");
       var details = figure && figure.querySelector("details.numbers");
       if (details) { details.open = false; }
     });
