@@ -184,13 +184,10 @@ fn summary_box_html(name: &str, cells: &[BoxCell]) -> String {
         "<dl class=\"summary-box\" aria-label=\"{}: summary\">",
         escape_html(name)
     );
-    for (position, cell) in cells.iter().enumerate() {
-        let main = if position == 0 { " box-main" } else { "" };
-        let _ = write!(
-            html,
-            "\n<div class=\"box-cell{main}\"><dt>{}</dt><dd>",
-            escape_html(cell.label)
-        );
+    for cell in cells {
+        // The stylesheet finds the cells as the list's divs, the main one
+        // as the first.
+        let _ = write!(html, "\n<div><dt>{}</dt><dd>", escape_html(cell.label));
         match &cell.delta {
             Some(delta) => push_delta(&mut html, delta),
             None => html.push_str(&escape_html(&cell.value)),
@@ -201,14 +198,20 @@ fn summary_box_html(name: &str, cells: &[BoxCell]) -> String {
     html
 }
 
-/// The markup of a change, as `macros.html`'s `delta` writes it.
+/// The markup of a change, as `macros.html`'s `delta` writes it: the
+/// arrow and number for the eye, the words for screen readers. A change
+/// shown as a factor keeps its exact words as a tooltip too.
 pub fn push_delta(html: &mut String, delta: &Delta) {
     let label = escape_html(&delta.label);
+    let shown = fitting_delta_text(&delta.text);
+    let _ = write!(html, "<span class=\"delta delta-{}\"", delta.tone.name());
+    if shown != delta.text {
+        let _ = write!(html, " title=\"{label}\"");
+    }
     let _ = write!(
         html,
-        "<span class=\"delta delta-{}\" title=\"{label}\"><span aria-hidden=\"true\">{}</span><span class=\"visually-hidden\">{label}</span></span>",
-        delta.tone.name(),
-        escape_html(&fitting_delta_text(&delta.text))
+        "><span aria-hidden=\"true\">{}</span><span class=\"visually-hidden\">{label}</span></span>",
+        escape_html(&shown)
     );
 }
 
@@ -374,7 +377,9 @@ fn table_html(caption: &str, columns: &[String], rows: &[Vec<Cell>]) -> String {
         for (position, cell) in row.iter().enumerate() {
             let text = escape_html(&cell.text);
             if position == 0 {
-                let _ = write!(html, "<th scope=\"row\">{text}</th>");
+                // A row's first cell heads it (the table model makes a
+                // `th` before data cells a row header without `scope`).
+                let _ = write!(html, "<th>{text}</th>");
                 continue;
             }
             html.push_str("<td");
@@ -382,7 +387,10 @@ fn table_html(caption: &str, columns: &[String], rows: &[Vec<Cell>]) -> String {
                 let _ = write!(html, " class=\"{}\"", cell.class);
             }
             let note = cell.note.as_deref().map(escape_html);
-            if let Some(note) = &note {
+            // The note is in the cell for screen readers; as a tooltip
+            // only where the cell shows less (a gap, a change as a factor).
+            let factor = cell.text.starts_with("▲ ×");
+            if let Some(note) = note.as_ref().filter(|_| factor || cell.class == "gap") {
                 let _ = write!(html, " title=\"{note}\"");
             }
             html.push('>');
@@ -461,6 +469,23 @@ pub fn week_label(calendar: &Calendar, week: &PeriodNumbers) -> String {
             month_label(week).split(' ').next().unwrap_or(""),
             week.end.day()
         )
+    }
+}
+
+/// A week's row in a chart's numbers table: `Week W47` (its dates are in
+/// the table's caption, [`weeks_dates`], once for all its weeks).
+pub fn week_row_label(calendar: &Calendar, week: &PeriodNumbers) -> String {
+    format!("Week {}", week_label(calendar, week))
+}
+
+/// ` (weeks from 2026-10-12 to 2026-11-22)`: the dates of a table's weeks,
+/// for its caption; empty without weeks.
+pub fn weeks_dates(weeks: &[PeriodNumbers]) -> String {
+    match (weeks.first(), weeks.last()) {
+        (Some(first), Some(last)) => {
+            format!(" (weeks from {} to {})", first.start, last.end)
+        }
+        _ => String::new(),
     }
 }
 
@@ -587,14 +612,7 @@ pub fn chart_view(
     };
     periods(
         |metric| &metric.weeks,
-        &|week| {
-            format!(
-                "Week {} ({} – {})",
-                week_label(calendar, week),
-                week.start,
-                week.end
-            )
-        },
+        &|week| week_row_label(calendar, week),
         &mut rows,
     );
     periods(
@@ -618,7 +636,14 @@ pub fn chart_view(
     Some(ChartView {
         anchor: metric_anchor(&program.metrics[subject].definition.id),
         dom_id,
-        table: TableView::new(format!("{title}: weekly and monthly values"), columns, rows),
+        table: TableView::new(
+            format!(
+                "{title}: weekly and monthly values{}",
+                weeks_dates(&subject_numbers.weeks)
+            ),
+            columns,
+            rows,
+        ),
         title,
         data,
         data_json: None,

@@ -5,7 +5,7 @@
 
 use super::{
     axis_labels, delta, is_additive, metric_anchor, month_label, number_format, six_twelve_chart,
-    week_label, Cell, ChartSeries, ChartView, TableView,
+    week_label, week_row_label, weeks_dates, Cell, ChartSeries, ChartView, TableView,
 };
 use crate::calendar::Calendar;
 use crate::compute::breakdown::BreakdownNumbers;
@@ -130,21 +130,18 @@ pub fn breakdown_chart(
             rows.push(row);
         }
     };
-    add(|line| &line.weeks, &|week| {
-        format!(
-            "Week {} ({} – {})",
-            week_label(calendar, week),
-            week.start,
-            week.end
-        )
-    });
+    add(|line| &line.weeks, &|week| week_row_label(calendar, week));
     add(|line| &line.months, &month_label);
     let title = default_title(base, spec);
     Some(ChartView {
         dom_id,
         anchor: breakdown_anchor(program, spec.metric, spec.by),
         table: TableView::new(
-            caption(&title, "weekly and monthly values", breakdown),
+            caption(
+                &title,
+                &format!("weekly and monthly values{}", weeks_dates(&first.weeks)),
+                breakdown,
+            ),
             columns,
             rows,
         ),
