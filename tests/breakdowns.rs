@@ -9,24 +9,8 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
-use files::{sitrep, write};
+use files::{build_error, close, read_json, sitrep, write};
 use serde_json::Value;
-
-fn read_json(path: &Path) -> Value {
-    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-#[track_caller]
-fn close(value: &Value, expected: f64) {
-    let actual = value
-        .as_f64()
-        .unwrap_or_else(|| panic!("expected {expected}, got {value}"));
-    assert!(
-        (actual - expected).abs() < 1e-9,
-        "expected {expected}, got {actual}"
-    );
-}
 
 const SITE: &str = "title: Breakdowns WBR
 time_zone: UTC
@@ -247,16 +231,6 @@ fn long_file_breakdowns_rank_by_each_versions_review_week() {
 }
 
 /// Runs `sitrep build` on the site and returns its error output.
-fn build_error(root: &Path) -> String {
-    let output = sitrep(root).arg("build").assert().failure();
-    let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
-    assert!(
-        !root.join("public").exists(),
-        "nothing is written: {stderr}"
-    );
-    stderr
-}
-
 #[test]
 fn unknown_dimensions_and_wide_columns_are_errors() {
     let folder = tempfile::tempdir().unwrap();

@@ -5,37 +5,11 @@
 #[path = "common/files.rs"]
 mod files;
 
-use files::{sitrep, snapshot_with_times as snapshot, write};
+use files::{close, days_from, read_json, sitrep, snapshot_with_times as snapshot, write};
 use std::fs;
 use std::path::Path;
 
 use serde_json::Value;
-
-fn read_json(path: &Path) -> Value {
-    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-#[track_caller]
-fn close(value: &Value, expected: f64) {
-    let actual = value
-        .as_f64()
-        .unwrap_or_else(|| panic!("expected {expected}, got {value}"));
-    assert!(
-        (actual - expected).abs() < 1e-9,
-        "expected {expected}, got {actual}"
-    );
-}
-
-fn days_from(start: jiff::civil::Date, end: jiff::civil::Date) -> Vec<jiff::civil::Date> {
-    let mut days = Vec::new();
-    let mut day = start;
-    while day <= end {
-        days.push(day);
-        day = day.tomorrow().unwrap();
-    }
-    days
-}
 
 const OPS_PROGRAM: &str = "name: Ops
 owner: T. Tester

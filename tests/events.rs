@@ -9,24 +9,8 @@ use std::fs;
 use std::io::Write as _;
 use std::path::Path;
 
-use files::{sitrep, write};
+use files::{build_error, close, read_json, sitrep, write};
 use serde_json::Value;
-
-fn read_json(path: &Path) -> Value {
-    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
-#[track_caller]
-fn close(value: &Value, expected: f64) {
-    let actual = value
-        .as_f64()
-        .unwrap_or_else(|| panic!("expected {expected}, got {value}"));
-    assert!(
-        (actual - expected).abs() < 1e-9,
-        "expected {expected}, got {actual}"
-    );
-}
 
 const SITE: &str = "title: Events WBR
 time_zone: America/Los_Angeles
@@ -171,16 +155,6 @@ fn a_gzipped_export_reads_like_the_plain_one() {
 }
 
 /// Runs `sitrep build` on the site and returns its error output.
-fn build_error(root: &Path) -> String {
-    let output = sitrep(root).arg("build").assert().failure();
-    let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
-    assert!(
-        !root.join("public").exists(),
-        "nothing is written: {stderr}"
-    );
-    stderr
-}
-
 #[test]
 fn bad_rows_are_errors_with_file_line_and_column() {
     let folder = tempfile::tempdir().unwrap();

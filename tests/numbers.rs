@@ -10,8 +10,8 @@ mod files;
 use std::fs;
 use std::path::Path;
 
-use files::{sitrep, write};
-use jiff::civil::{date, Date};
+use files::{days_from as days, sitrep, write};
+use jiff::civil::date;
 use serde_json::Value;
 
 /// The review week: ISO 2026-W47, Monday 16 – Sunday 22 November 2026.
@@ -39,16 +39,6 @@ metrics:
     aggregate: mean
     better: up
 ";
-
-fn days(start: Date, end: Date) -> Vec<Date> {
-    let mut days = Vec::new();
-    let mut day = start;
-    while day <= end {
-        days.push(day);
-        day = day.tomorrow().unwrap();
-    }
-    days
-}
 
 /// Thirteen weeks of data, W35 (Monday 24 August 2026) to W47.
 fn site(root: &Path) {

@@ -9,43 +9,23 @@ mod files;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use files::sitrep;
+use files::{init, ok_command, read, review_weeks, run_command, sitrep, Output};
 use tempfile::TempDir;
 
-struct Output {
-    success: bool,
-    stdout: String,
-    stderr: String,
+/// `sitrep --root <root>` leaving drafts out of builds, as production
+/// builds do, unless a test asks for them.
+fn production(root: &Path) -> assert_cmd::Command {
+    let mut command = sitrep(root);
+    command.env_remove("SITREP_BUILD_DRAFTS");
+    command
 }
 
 fn run(root: &Path, args: &[&str]) -> Output {
-    // Builds leave drafts out here unless a test asks for them.
-    let output = sitrep(root)
-        .env_remove("SITREP_BUILD_DRAFTS")
-        .args(args)
-        .output()
-        .unwrap();
-    Output {
-        success: output.status.success(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    run_command(production(root), args)
 }
 
 fn ok(root: &Path, args: &[&str]) -> Output {
-    let output = run(root, args);
-    assert!(
-        output.success,
-        "`sitrep {}` failed:\n{}{}",
-        args.join(" "),
-        output.stdout,
-        output.stderr
-    );
-    output
-}
-
-fn read(path: &Path) -> String {
-    fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+    ok_command(production(root), args)
 }
 
 /// A fresh `sitrep init` project (one program, 65 weeks of daily data) and
@@ -60,18 +40,8 @@ impl Site {
     fn init() -> Site {
         let temp = tempfile::tempdir().unwrap();
         let root = temp.path().join("site");
-        let output = assert_cmd::Command::cargo_bin("sitrep")
-            .unwrap()
-            .arg("init")
-            .arg(&root)
-            .output()
-            .unwrap();
-        assert!(output.status.success());
-        let week = fs::read_dir(root.join("content/reviews"))
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
-            .next()
-            .unwrap();
+        init(&root);
+        let week = review_weeks(&root).remove(0);
         Site {
             _temp: temp,
             root,

@@ -9,7 +9,7 @@
 mod files;
 
 mod chart_data;
-use files::{sitrep, snapshot_with_times as snapshot, write};
+use files::{days_from, read, sitrep, snapshot_with_times as snapshot, write};
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::ops::Range;
@@ -40,20 +40,6 @@ fn build_fails(root: &Path) -> String {
         String::from_utf8_lossy(&output.stdout)
     );
     String::from_utf8(output.stderr).unwrap()
-}
-
-fn read(path: &Path) -> String {
-    fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-}
-
-fn days_from(start: jiff::civil::Date, end: jiff::civil::Date) -> Vec<jiff::civil::Date> {
-    let mut days = Vec::new();
-    let mut day = start;
-    while day <= end {
-        days.push(day);
-        day = day.tomorrow().unwrap();
-    }
-    days
 }
 
 // ---------------------------------------------------------------------------

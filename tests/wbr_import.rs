@@ -10,35 +10,9 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
-use files::{sitrep, snapshot, write};
-use jiff::civil::{date, Date};
+use files::{close, days_from as days, read_json, sitrep, snapshot, write};
+use jiff::civil::date;
 use serde_json::Value;
-
-fn days(from: Date, to: Date) -> Vec<Date> {
-    let mut all = Vec::new();
-    let mut day = from;
-    while day <= to {
-        all.push(day);
-        day = day.tomorrow().unwrap();
-    }
-    all
-}
-
-#[track_caller]
-fn close(value: &Value, expected: f64) {
-    let actual = value
-        .as_f64()
-        .unwrap_or_else(|| panic!("expected {expected}, got {value}"));
-    assert!(
-        (actual - expected).abs() < 1e-9,
-        "expected {expected}, got {actual}"
-    );
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
 
 /// `sitrep import wbr-app <config> [args]` run in `folder`; its output.
 fn import(folder: &Path, args: &[&str]) -> std::process::Output {

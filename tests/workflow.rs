@@ -5,7 +5,7 @@
 #[path = "common/files.rs"]
 mod files;
 
-use files::snapshot;
+use files::{bare_sitrep, init, ok, read, read_json as json, review_weeks, sitrep, snapshot};
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -13,49 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
 const PROGRAM: &str = "incident_resolutions";
 const METRIC: &str = "incidents_reported";
-
-fn sitrep(root: &Path) -> Command {
-    let mut command = Command::cargo_bin("sitrep").unwrap();
-    command
-        .arg("--root")
-        .arg(root)
-        .env("SITREP_BUILD_DRAFTS", "1");
-    command
-}
-
-struct Output {
-    success: bool,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(root: &Path, args: &[&str]) -> Output {
-    let output = sitrep(root).args(args).output().unwrap();
-    Output {
-        success: output.status.success(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
-/// Runs a command that must succeed; returns its output.
-fn ok(root: &Path, args: &[&str]) -> Output {
-    let output = run(root, args);
-    assert!(
-        output.success,
-        "`sitrep {}` failed:\n{}{}",
-        args.join(" "),
-        output.stdout,
-        output.stderr
-    );
-    output
-}
 
 /// Runs a command that must fail with status 1; returns its stderr.
 fn refused(root: &Path, args: &[&str]) -> String {
@@ -68,14 +30,6 @@ fn refused(root: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stdout)
     );
     String::from_utf8(output.stderr).unwrap()
-}
-
-fn read(path: &Path) -> String {
-    fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&read(path)).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
 
 fn append(path: &Path, text: &str) {
@@ -94,21 +48,11 @@ impl Site {
     fn init() -> Site {
         let temp = tempfile::tempdir().unwrap();
         let root = temp.path().join("site");
-        let output = Command::cargo_bin("sitrep")
-            .unwrap()
-            .arg("init")
-            .arg(&root)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "init failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let output = init(&root);
         let weeks = review_weeks(&root);
         assert_eq!(weeks.len(), 1, "init creates one review week: {weeks:?}");
         let week = weeks[0].clone();
-        let stdout = String::from_utf8(output.stdout).unwrap();
+        let stdout = output.stdout;
         assert!(
             stdout.contains(&format!("review week {week}")),
             "init names its week: {stdout}"
@@ -127,18 +71,6 @@ impl Site {
     fn page(&self, relative: &str) -> String {
         read(&self.path("public").join(relative))
     }
-}
-
-/// The review folders under `content/reviews`, sorted.
-fn review_weeks(root: &Path) -> Vec<String> {
-    let mut weeks: Vec<String> = fs::read_dir(root.join("content/reviews"))
-        .unwrap()
-        .map(|entry| entry.unwrap())
-        .filter(|entry| entry.file_type().unwrap().is_dir())
-        .map(|entry| entry.file_name().into_string().unwrap())
-        .collect();
-    weeks.sort();
-    weeks
 }
 
 /// The ISO week after `week` (`2026-W47` → `2026-W48`, `2026-W53` → `2027-W01`).
@@ -207,12 +139,7 @@ fn init_creates_a_project_that_builds_and_never_overwrites_it() {
 
     // A second init into the same folder names every clash and writes nothing.
     let before = snapshot(&site.root);
-    let output = Command::cargo_bin("sitrep")
-        .unwrap()
-        .arg("init")
-        .arg(&site.root)
-        .output()
-        .unwrap();
+    let output = bare_sitrep().arg("init").arg(&site.root).output().unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8(output.stderr).unwrap();
     for file in &created {
@@ -225,8 +152,7 @@ fn init_creates_a_project_that_builds_and_never_overwrites_it() {
     let other = tempfile::tempdir().unwrap();
     fs::create_dir_all(other.path().join("data")).unwrap();
     fs::write(other.path().join("data/incidents.csv"), "mine\n").unwrap();
-    let output = Command::cargo_bin("sitrep")
-        .unwrap()
+    let output = bare_sitrep()
         .arg("init")
         .arg(other.path())
         .output()

@@ -1305,6 +1305,16 @@ mod tests {
         load_in_pieces(config, files, needs, time_zone, stream::PIECE_BYTES)
     }
 
+    /// `data/tickets.csv` holding `text`, loaded in UTC.
+    fn load_tickets(
+        config: &EventSourceConfig,
+        text: &[u8],
+        needs: &[(String, ColumnKind)],
+    ) -> Result<EventTable, Vec<Diagnostic>> {
+        let path = PathBuf::from("data/tickets.csv");
+        load_bytes(config, &[(path, text)], needs, &TimeZone::UTC)
+    }
+
     fn config() -> EventSourceConfig {
         EventSourceConfig {
             name: "tickets".into(),
@@ -1319,19 +1329,12 @@ mod tests {
     #[test]
     fn rows_load_into_columns_with_errors_at_file_line_and_column() {
         let text = b"id,created,channel,minutes\n1,2026-11-02 10:00,email,5\n2,2026-11-03 11:00,chat,\n3,,email,2.5\n";
-        let path = PathBuf::from("data/tickets.csv");
         let needs = [
             ("created".to_string(), ColumnKind::Timestamp),
             ("channel".to_string(), ColumnKind::Text),
             ("minutes".to_string(), ColumnKind::Number),
         ];
-        let table = load_bytes(
-            &config(),
-            &[(path.clone(), &text[..])],
-            &needs,
-            &TimeZone::UTC,
-        )
-        .unwrap();
+        let table = load_tickets(&config(), &text[..], &needs).unwrap();
         assert_eq!(table.rows, 3);
         assert_eq!(table.timestamps("created").unwrap()[2], NO_TIME);
         let Some(Column::Text { codes, values }) = table.columns.get("channel") else {
@@ -1345,13 +1348,7 @@ mod tests {
         assert_eq!(table.place(2), (Path::new("data/tickets.csv"), 4));
 
         let bad = b"id,created\n1,2026-11-02 10:00\n2,yesterday\n";
-        let errors = load_bytes(
-            &config(),
-            &[(path.clone(), &bad[..])],
-            &needs[..1],
-            &TimeZone::UTC,
-        )
-        .unwrap_err();
+        let errors = load_tickets(&config(), &bad[..], &needs[..1]).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!((errors[0].line, errors[0].column), (Some(3), Some(3)));
         assert!(
@@ -1363,13 +1360,7 @@ mod tests {
         );
 
         let missing = b"id,created_at\n1,2026-11-02\n";
-        let errors = load_bytes(
-            &config(),
-            &[(path.clone(), &missing[..])],
-            &needs[..1],
-            &TimeZone::UTC,
-        )
-        .unwrap_err();
+        let errors = load_tickets(&config(), &missing[..], &needs[..1]).unwrap_err();
         assert!(errors[0].message.contains("needs a column `created`"));
         assert_eq!(
             errors[0]
@@ -1383,15 +1374,8 @@ mod tests {
     #[test]
     fn repeated_ids_are_errors_unless_the_latest_row_wins() {
         let text = b"id,created\n1,2026-11-02 10:00\n2,2026-11-02 11:00\n1,2026-11-02 12:00\n";
-        let path = PathBuf::from("data/tickets.csv");
         let needs = [("created".to_string(), ColumnKind::Timestamp)];
-        let errors = load_bytes(
-            &config(),
-            &[(path.clone(), &text[..])],
-            &needs,
-            &TimeZone::UTC,
-        )
-        .unwrap_err();
+        let errors = load_tickets(&config(), &text[..], &needs).unwrap_err();
         assert_eq!(errors[0].line, Some(4));
         assert!(
             errors[0]
@@ -1404,7 +1388,7 @@ mod tests {
             keep_last: true,
             ..config()
         };
-        let table = load_bytes(&keep_last, &[(path, &text[..])], &needs, &TimeZone::UTC).unwrap();
+        let table = load_tickets(&keep_last, &text[..], &needs).unwrap();
         assert_eq!(table.rows, 2);
         assert_eq!(
             table.timestamps("created").unwrap(),
@@ -1420,10 +1404,8 @@ mod tests {
         // An unclosed quote on line 3 swallows the rest of a 2 MiB file.
         let mut text = b"id,created\n1,2026-11-02 10:00\n2,\"".to_vec();
         text.extend(std::iter::repeat_n(b'x', 2 * 1024 * 1024));
-        let path = PathBuf::from("data/tickets.csv");
         let needs = [("created".to_string(), ColumnKind::Timestamp)];
-        let errors =
-            load_bytes(&config(), &[(path, &text[..])], &needs, &TimeZone::UTC).unwrap_err();
+        let errors = load_tickets(&config(), &text[..], &needs).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!((errors[0].line, errors[0].column), (Some(3), Some(2)));
         assert!(errors[0]
@@ -1445,15 +1427,8 @@ a,2026-11-02 13:00,x\n\
 d,2026-11-02 14:00,\"two\nlines\"\n\
 b,2026-11-02 15:00,x\n\
 a,2026-11-02 16:00,x\n";
-        let path = PathBuf::from("data/tickets.csv");
         let needs = [("created".to_string(), ColumnKind::Timestamp)];
-        let errors = load_bytes(
-            &config(),
-            &[(path.clone(), &text[..])],
-            &needs,
-            &TimeZone::UTC,
-        )
-        .unwrap_err();
+        let errors = load_tickets(&config(), &text[..], &needs).unwrap_err();
         // Each repeat names the previous row with that id, in row order.
         let found: Vec<(Option<usize>, &str)> = errors
             .iter()
@@ -1480,7 +1455,7 @@ a,2026-11-02 16:00,x\n";
             keep_last: true,
             ..config()
         };
-        let table = load_bytes(&keep_last, &[(path, &text[..])], &needs, &TimeZone::UTC).unwrap();
+        let table = load_tickets(&keep_last, &text[..], &needs).unwrap();
         // Kept: c (line 4), d (7), b (9), a (10).
         assert_eq!(table.rows, 4);
         let lines: Vec<usize> = (0..table.rows).map(|row| table.place(row).1).collect();
@@ -1498,15 +1473,8 @@ a,2026-11-02 16:00,x\n";
         }
         text.push_str("T0000007,2026-11-03 10:00:00\n");
         assert!(text.len() > stream::PIECE_BYTES);
-        let path = PathBuf::from("data/tickets.csv");
         let needs = [("created".to_string(), ColumnKind::Timestamp)];
-        let errors = load_bytes(
-            &config(),
-            &[(path.clone(), text.as_bytes())],
-            &needs,
-            &TimeZone::UTC,
-        )
-        .unwrap_err();
+        let errors = load_tickets(&config(), text.as_bytes(), &needs).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].line, Some(400_002));
         assert!(errors[0]
@@ -1516,13 +1484,7 @@ a,2026-11-02 16:00,x\n";
             keep_last: true,
             ..config()
         };
-        let table = load_bytes(
-            &keep_last,
-            &[(path, text.as_bytes())],
-            &needs,
-            &TimeZone::UTC,
-        )
-        .unwrap();
+        let table = load_tickets(&keep_last, text.as_bytes(), &needs).unwrap();
         assert_eq!(table.rows, 400_000);
         assert_eq!(table.place(7).1, 10);
         assert_eq!(table.place(399_999).1, 400_002);
@@ -1566,13 +1528,7 @@ e,2026-11-03 10:00,chat,,2\n";
             ("channel".to_string(), ColumnKind::Text),
             ("minutes".to_string(), ColumnKind::Number),
         ];
-        let whole = load_bytes(
-            &config(),
-            &[(path.clone(), &text[..])],
-            &needs,
-            &TimeZone::UTC,
-        )
-        .unwrap();
+        let whole = load_tickets(&config(), &text[..], &needs).unwrap();
         assert_eq!(whole.rows, 5);
         let lines: Vec<usize> = (0..whole.rows).map(|row| whole.place(row).1).collect();
         assert_eq!(lines, [2, 3, 5, 6, 10]);
@@ -1628,13 +1584,7 @@ e,2026-11-03 10:00,chat,,2\n";
         encoder.write_all(text).unwrap();
         let gzipped = encoder.finish().unwrap();
         let needs = [("created".to_string(), ColumnKind::Timestamp)];
-        let plain = load_bytes(
-            &config(),
-            &[(PathBuf::from("data/tickets.csv"), &text[..])],
-            &needs,
-            &TimeZone::UTC,
-        )
-        .unwrap();
+        let plain = load_tickets(&config(), &text[..], &needs).unwrap();
         for piece_bytes in [1, 7, 1 << 20] {
             let table = load_in_pieces(
                 &config(),

@@ -1235,6 +1235,55 @@ initiatives:
     }
 
     #[test]
+    fn errors_among_thousands_of_metrics_point_at_their_own_lines() {
+        // 3,000 metrics of 3 lines from line 4: metric `m{i}` starts on
+        // line 4 + 3i. Ids that are prefixes of others (`m1`, `m10`) and a
+        // metric named like a key (`column`) must not confuse the lines.
+        let count = 3_000;
+        let mut text = String::from("name: Many\nowner: A\nmetrics:\n");
+        for index in 0..count {
+            let body = match index {
+                // Line 4 + 3 × 1000 + 2 = 3006.
+                1000 => "    decimals: 9".to_string(),
+                // Line 4 + 3 × 2000 + 2 = 6006.
+                2000 => "    divide: [m1, m10x]".to_string(),
+                _ => "    better: up".to_string(),
+            };
+            let source = if index == 2000 {
+                "    unit: ratio".to_string()
+            } else {
+                format!("    column: c{index}")
+            };
+            text.push_str(&format!("  m{index}:\n{source}\n{body}\n"));
+        }
+        // Line 4 + 3 × 3000 = 9004: a metric named `column`.
+        text.push_str("  column:\n    column: c\n    sla: true\n");
+        let errors = parse(&text).unwrap_err();
+        let lines: Vec<(Option<usize>, &str)> = errors
+            .iter()
+            .map(|error| (error.line, error.message.as_str()))
+            .collect();
+        assert_eq!(lines.len(), 3, "{lines:#?}");
+        assert_eq!(lines[0].0, Some(3006), "{lines:#?}");
+        assert!(lines[0].1.contains("`decimals: 9`"), "{lines:#?}");
+        assert_eq!(lines[1].0, Some(6006), "{lines:#?}");
+        assert!(lines[1].1.contains("`m10x`"), "{lines:#?}");
+        // `sla` of the last metric: line 9004 + 2.
+        assert_eq!(lines[2].0, Some(9006), "{lines:#?}");
+
+        // A misspelt key in the middle is placed by the YAML parser, with
+        // its column: metric 1500's second line, 4 + 3 × 1500 + 1 = 4505.
+        let text = text.replace(
+            "  m1500:\n    column: c1500\n",
+            "  m1500:\n    colum: c1500\n",
+        );
+        let errors = parse(&text).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!((errors[0].line, errors[0].column), (Some(4505), Some(5)));
+        assert_eq!(errors[0].help.as_deref(), Some("did you mean `column`?"));
+    }
+
+    #[test]
     fn growth_series_are_checked() {
         let text = "name: X\nowner: Y\nmetrics:\n  t: { column: t, compare: bps, better: up }\n  w: { change: t, over: wow }\n  n: { change: t }\n  g: { change: t, over: yoy, target: 0.1 }\n  c: { change: w, over: mom }\n  u: { change: tt, over: yoy }\n  o: { column: t, over: wow }\n";
         let errors = parse(text).unwrap_err();

@@ -51,3 +51,114 @@ pub fn write(root: &Path, relative: &str, contents: &str) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(path, contents).unwrap();
 }
+
+/// `sitrep` with no `--root`, for `init` and `--version`.
+pub fn bare_sitrep() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("sitrep").unwrap()
+}
+
+/// What a finished command printed, and whether it succeeded.
+pub struct Output {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `command` with `args` to its end.
+pub fn run_command(mut command: assert_cmd::Command, args: &[&str]) -> Output {
+    let output = command.args(args).output().unwrap();
+    Output {
+        success: output.status.success(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// Runs `command` with `args`, which must succeed; returns its output.
+pub fn ok_command(command: assert_cmd::Command, args: &[&str]) -> Output {
+    let output = run_command(command, args);
+    assert!(
+        output.success,
+        "`sitrep {}` failed:\n{}{}",
+        args.join(" "),
+        output.stdout,
+        output.stderr
+    );
+    output
+}
+
+/// `sitrep --root <root> <args>`, run to its end.
+pub fn run(root: &Path, args: &[&str]) -> Output {
+    run_command(sitrep(root), args)
+}
+
+/// `sitrep --root <root> <args>`, which must succeed; returns its output.
+pub fn ok(root: &Path, args: &[&str]) -> Output {
+    ok_command(sitrep(root), args)
+}
+
+/// `sitrep --root <root> build`, which must fail without writing the site;
+/// returns its stderr.
+pub fn build_error(root: &Path) -> String {
+    let output = sitrep(root).arg("build").assert().failure();
+    let stderr = String::from_utf8_lossy(&output.get_output().stderr).into_owned();
+    assert!(
+        !root.join("public").exists(),
+        "nothing is written: {stderr}"
+    );
+    stderr
+}
+
+/// `sitrep init <root>`, which must succeed; returns its output.
+pub fn init(root: &Path) -> Output {
+    let mut command = bare_sitrep();
+    command.arg("init").arg(root);
+    let output = run_command(command, &[]);
+    assert!(output.success, "init failed: {}", output.stderr);
+    output
+}
+
+/// The review weeks of a project, by folder name, oldest first.
+pub fn review_weeks(root: &Path) -> Vec<String> {
+    let mut weeks: Vec<String> = fs::read_dir(root.join("content/reviews"))
+        .unwrap()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.file_type().unwrap().is_dir())
+        .map(|entry| entry.file_name().into_string().unwrap())
+        .collect();
+    weeks.sort();
+    weeks
+}
+
+/// The text of a file; a missing one fails the test naming it.
+pub fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// A JSON file, such as a version's `data.json`.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&read(path)).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// Asserts that a JSON number is `expected`, to 1e-9.
+#[track_caller]
+pub fn close(value: &serde_json::Value, expected: f64) {
+    let actual = value
+        .as_f64()
+        .unwrap_or_else(|| panic!("expected {expected}, got {value}"));
+    assert!(
+        (actual - expected).abs() < 1e-9,
+        "expected {expected}, got {actual}"
+    );
+}
+
+/// Every day from `start` to `end`, both included.
+pub fn days_from(start: jiff::civil::Date, end: jiff::civil::Date) -> Vec<jiff::civil::Date> {
+    let mut days = Vec::new();
+    let mut day = start;
+    while day <= end {
+        days.push(day);
+        day = day.tomorrow().unwrap();
+    }
+    days
+}
