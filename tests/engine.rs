@@ -5,7 +5,9 @@
 #[path = "common/files.rs"]
 mod files;
 
-use files::{close, days_from, read_json, sitrep, snapshot_with_times as snapshot, write};
+use files::{
+    close, days_from, example_week_data, read_json, sitrep, snapshot_with_times as snapshot, write,
+};
 use std::fs;
 use std::path::Path;
 
@@ -286,15 +288,7 @@ fn incidents_w47(columns: &[&str]) -> Vec<f64> {
 
 #[test]
 fn the_example_site_builds_and_agrees_with_its_csv() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let output = tempfile::tempdir().unwrap();
-    sitrep(repo)
-        .arg("build")
-        .arg("--output")
-        .arg(output.path())
-        .assert()
-        .success();
-    let data = read_json(&output.path().join("2026-W47/data.json"));
+    let data = example_week_data("2026-W47");
     let metrics = &data["programs"]["incident_resolutions"]["metrics"];
     let sums = incidents_w47(&["incidents_reported", "frt_within_sla", "frt_total"]);
     close(&metrics["incidents_reported"]["box"]["last_week"], sums[0]);

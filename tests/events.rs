@@ -9,7 +9,7 @@ use std::fs;
 use std::io::Write as _;
 use std::path::Path;
 
-use files::{build_error, close, read_json, sitrep, write};
+use files::{build_error, close, example_week_data, read_json, sitrep, write};
 use serde_json::Value;
 
 const SITE: &str = "title: Events WBR
@@ -338,14 +338,7 @@ fn every_event_number_of_the_example_matches_duckdb() {
         return;
     }
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let output = tempfile::tempdir().unwrap();
-    sitrep(repo)
-        .arg("build")
-        .arg("--output")
-        .arg(output.path())
-        .assert()
-        .success();
-    let data = read_json(&output.path().join("2026-W47/data.json"));
+    let data = example_week_data("2026-W47");
     let zone = jiff::tz::TimeZone::get("America/Los_Angeles").unwrap();
     let midnight = |date: &str| {
         let date: jiff::civil::Date = date.parse().unwrap();

@@ -162,3 +162,17 @@ pub fn days_from(start: jiff::civil::Date, end: jiff::civil::Date) -> Vec<jiff::
     }
     days
 }
+
+/// The `data.json` of `week` of the repository's example site, built into
+/// a temporary folder.
+pub fn example_week_data(week: &str) -> serde_json::Value {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = tempfile::tempdir().unwrap();
+    sitrep(repo)
+        .arg("build")
+        .arg("--output")
+        .arg(output.path())
+        .assert()
+        .success();
+    read_json(&output.path().join(week).join("data.json"))
+}
