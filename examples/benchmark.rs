@@ -444,6 +444,116 @@ struct BuildSummary {
     charts: u64,
 }
 
+/// What the benchmark found in the `data.json` files of an output folder.
+#[derive(Clone, Debug, Default)]
+struct DataJsonCheck {
+    /// How many there are.
+    files: u64,
+    /// Their total size in bytes.
+    bytes: u64,
+    /// Files written with more than the one closing newline of compact
+    /// JSON (indentation, spaces after `:` and `,`).
+    not_compact: Vec<String>,
+    /// Documented fields missing, as `file: path.to.field`.
+    missing: Vec<String>,
+}
+
+/// The fields README documents for each metric of `data.json`.
+const METRIC_FIELDS: [&str; 9] = [
+    "name", "unit", "better", "status", "target", "weeks", "months", "box", "unusual",
+];
+
+/// The documented fields of each week (a month has `month` too).
+const PERIOD_FIELDS: [&str; 6] = ["start", "end", "value", "missing", "py_value", "target"];
+
+/// The documented fields of a metric's summary box.
+const BOX_FIELDS: [&str; 19] = [
+    "last_week",
+    "wow",
+    "yoy",
+    "mtd",
+    "mtd_yoy",
+    "qtd",
+    "qtd_yoy",
+    "ytd",
+    "ytd_yoy",
+    "previous_week",
+    "py_week",
+    "py_mtd",
+    "py_qtd",
+    "py_ytd",
+    "wow_kind",
+    "yoy_kind",
+    "mtd_yoy_kind",
+    "qtd_yoy_kind",
+    "ytd_yoy_kind",
+];
+
+/// Reads every `<week>/data.json` of `output`: is it compact, and does it
+/// keep every field README documents (`programs.<program>.metrics.<metric>`
+/// with its weeks, months and box; `annotations`)?
+fn check_data_json(output: &Path) -> DataJsonCheck {
+    let mut check = DataJsonCheck::default();
+    let mut weeks: Vec<PathBuf> = fs::read_dir(output)
+        .expect("the output folder")
+        .map(|entry| entry.expect("an output entry").path().join("data.json"))
+        .filter(|path| path.is_file())
+        .collect();
+    weeks.sort();
+    for path in weeks {
+        let name = path
+            .strip_prefix(output)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let bytes = fs::read(&path).expect("a data.json");
+        check.files += 1;
+        check.bytes += bytes.len() as u64;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).expect("data.json is JSON");
+        // Compact JSON written again compact has the same length; any
+        // indentation or padding makes the file longer.
+        let compact = serde_json::to_vec(&value).expect("JSON again").len() + 1;
+        if bytes.len() != compact {
+            check.not_compact.push(name.clone());
+        }
+        let mut missing = |field: String| check.missing.push(format!("{name}: {field}"));
+        if value.get("annotations").is_none() {
+            missing("annotations".into());
+        }
+        let programs = value["programs"].as_object().cloned().unwrap_or_default();
+        if programs.is_empty() {
+            missing("programs".into());
+        }
+        for (program, numbers) in &programs {
+            let metrics = numbers["metrics"].as_object().cloned().unwrap_or_default();
+            for (metric, numbers) in &metrics {
+                let at = format!("programs.{program}.metrics.{metric}");
+                for field in METRIC_FIELDS {
+                    if numbers.get(field).is_none() {
+                        missing(format!("{at}.{field}"));
+                    }
+                }
+                for (list, extra) in [("weeks", None), ("months", Some("month"))] {
+                    let periods = numbers[list].as_array().cloned().unwrap_or_default();
+                    for (index, period) in periods.iter().enumerate() {
+                        for field in PERIOD_FIELDS.iter().copied().chain(extra) {
+                            if period.get(field).is_none() {
+                                missing(format!("{at}.{list}[{index}].{field}"));
+                            }
+                        }
+                    }
+                }
+                for field in BOX_FIELDS {
+                    if numbers["box"].get(field).is_none() {
+                        missing(format!("{at}.box.{field}"));
+                    }
+                }
+            }
+        }
+    }
+    check
+}
+
 /// Reads the counts from the output of a non-quiet `sitrep build`.
 fn parse_summary(printed: &str) -> BuildSummary {
     let line = printed
@@ -479,6 +589,8 @@ struct SizeResult {
     output: TreeSize,
     /// Hugo's output folder.
     hugo_output: TreeSize,
+    /// The `data.json` files of sitrep's output.
+    data_json: DataJsonCheck,
     /// Build into a folder that does not exist yet.
     full: Measured,
     /// Build again into the same folder, nothing changed.
@@ -662,12 +774,14 @@ fn measure_size(binary: &Path, size: Size, runs: usize) -> SizeResult {
         measure(sitrep(binary, &site).arg("check"))
     });
     let output_tree = tree_size(&output);
+    let data_json = check_data_json(&output);
 
     SizeResult {
         size,
         summary,
         output: output_tree,
         hugo_output: hugo_tree,
+        data_json,
         full,
         unchanged,
         edited,
@@ -1078,7 +1192,8 @@ struct AllResults<'a> {
 /// run to run.
 const FLAT_MEMORY: f64 = 1.2;
 
-/// How much longer `check` may take than the metrics grow for "linear".
+/// How much longer `check` (or a cold build) may take than the metrics
+/// (or the pages) grow for "linear".
 const LINEAR_TIME: f64 = 1.25;
 
 /// The targets of issue 15, evaluated against the results.
@@ -1128,6 +1243,35 @@ fn targets(all: &AllResults) -> Vec<Target> {
         });
     }
     for result in results {
+        let name = result.size.name;
+        let check = &result.data_json;
+        let mut problems: Vec<String> = check
+            .not_compact
+            .iter()
+            .map(|file| format!("{file} is not compact"))
+            .collect();
+        problems.extend(
+            check
+                .missing
+                .iter()
+                .map(|field| format!("{field} is missing")),
+        );
+        let average = check.bytes as f64 / check.files.max(1) as f64 / 1024.0;
+        targets.push(Target {
+            goal: format!("{name}: data.json compact, every documented field kept"),
+            measured: match problems.as_slice() {
+                [] => format!(
+                    "{} files, {:.0} KiB each on average ({:.1} MiB in all)",
+                    check.files,
+                    average,
+                    check.bytes as f64 / 1024.0 / 1024.0
+                ),
+                [first, ..] => format!("{first} (and {} more problems)", problems.len() - 1),
+            },
+            passed: Some(check.files > 0 && problems.is_empty()),
+        });
+    }
+    for result in results {
         let full = result.full.median_ms();
         for (what, measured) in [
             ("nothing changed", &result.unchanged),
@@ -1158,6 +1302,25 @@ fn targets(all: &AllResults) -> Vec<Target> {
             });
         }
         _ => targets.push(not_measured(growth.into(), "both sizes")),
+    }
+    let linear = format!(
+        "cold full build linear in pages, large → XL (time ≤ ×{LINEAR_TIME} the pages' growth)"
+    );
+    match (large, xl) {
+        (Some(large), Some(xl)) => {
+            let time = xl.full.median_ms() / large.full.median_ms();
+            let pages = xl.summary.pages as f64 / large.summary.pages as f64;
+            targets.push(Target {
+                goal: linear,
+                measured: format!(
+                    "time ×{time:.2} ({:.0} → {:.0} ms) for pages ×{pages:.2}",
+                    large.full.median_ms(),
+                    xl.full.median_ms()
+                ),
+                passed: Some(time <= pages * LINEAR_TIME),
+            });
+        }
+        _ => targets.push(not_measured(linear, "both sizes")),
     }
     let limit = "XL: peak memory < 1 GiB";
     targets.push(match xl {
@@ -1319,7 +1482,7 @@ fn report(machine: &[(&str, String)], command: &str, runs: usize, all: &AllResul
             let size = result.size;
             let _ = writeln!(
                 text,
-                "| {} | {} | {} | {} | {} | {} | {} | {} files, {:.0} MiB | {} pages |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} files, {:.0} MiB | {} pages, {:.0} MiB |",
                 size.name,
                 size.programs,
                 size.programs * large_site::METRICS_PER_PROGRAM,
@@ -1330,6 +1493,7 @@ fn report(machine: &[(&str, String)], command: &str, runs: usize, all: &AllResul
                 grouped(result.output.files),
                 result.output.bytes as f64 / 1024.0 / 1024.0,
                 grouped(result.hugo_output.html),
+                result.hugo_output.bytes as f64 / 1024.0 / 1024.0,
             );
         }
         let _ = writeln!(text);

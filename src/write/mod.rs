@@ -386,8 +386,7 @@ impl SiteWriter {
                     .map_err(|error| Error::io("cannot keep", &existing, error))?;
                 continue;
             }
-            let stamped = stamp(&file.bytes, &self.built_at);
-            fs::write(&staged, stamped.as_deref().unwrap_or(&file.bytes))
+            write_stamped(&staged, &file.bytes, &self.built_at)
                 .map_err(|error| Error::io("cannot write", &staged, error))?;
         }
         let mut state = self.state.lock().expect("no panics while counting");
@@ -571,7 +570,25 @@ fn files_below(output: &Path, folder: &Path) -> BTreeSet<PathBuf> {
         .collect()
 }
 
+/// Writes `bytes` into a new file at `path`, each [`BUILD_STAMP`] replaced
+/// by `built_at`: the parts between the stamps are written straight from
+/// `bytes`, so a page is never copied whole in memory on its way out (a
+/// large site's pages are hundreds of megabytes, every one stamped).
+fn write_stamped(path: &Path, bytes: &[u8], built_at: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let needle = BUILD_STAMP.as_bytes();
+    let mut file = fs::File::create(path)?;
+    let mut start = 0;
+    for position in memchr::memmem::find_iter(bytes, needle) {
+        file.write_all(&bytes[start..position])?;
+        file.write_all(built_at.as_bytes())?;
+        start = position + needle.len();
+    }
+    file.write_all(&bytes[start..])
+}
+
 /// `bytes` with each [`BUILD_STAMP`] replaced by `built_at`, if it has any.
+#[cfg(test)]
 fn stamp(bytes: &[u8], built_at: &str) -> Option<Vec<u8>> {
     let needle = BUILD_STAMP.as_bytes();
     let finder = memchr::memmem::Finder::new(needle);
@@ -854,6 +871,28 @@ mod tests {
             "an unchanged unit is not touched"
         );
         assert_ne!(inode("w2/index.html"), before.2);
+    }
+
+    #[test]
+    fn a_stamped_file_is_written_as_the_stamped_bytes() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("page.html");
+        for page in [
+            format!("<p>{BUILD_STAMP}</p><p>{BUILD_STAMP}</p>"),
+            format!("{BUILD_STAMP}{BUILD_STAMP}"),
+            "no stamp".to_string(),
+            String::new(),
+        ] {
+            write_stamped(&path, page.as_bytes(), "2026-11-25 10:00 UTC").unwrap();
+            let expected = stamp(page.as_bytes(), "2026-11-25 10:00 UTC")
+                .unwrap_or_else(|| page.clone().into_bytes());
+            assert_eq!(fs::read(&path).unwrap(), expected, "{page}");
+        }
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "",
+            "a shorter page replaces a longer one whole"
+        );
     }
 
     #[test]
