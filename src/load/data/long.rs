@@ -229,8 +229,13 @@ struct PieceRows {
     lines: usize,
     overlong: Option<Diagnostic>,
     /// The piece's groups in order of their first row: the group's key
-    /// (see [`group_key`]), the line of its first row and its rows.
-    groups: Vec<(Box<[u8]>, usize, GroupRows)>,
+    /// (see [`group_key`]), the line of its first row and its number of
+    /// rows.
+    groups: Vec<(Box<[u8]>, usize, usize)>,
+    /// The rows of the groups, group after group, each in file order: one
+    /// allocation a column, freed whole once copied into the file's
+    /// columns (small parts a group would leave the memory in shreds).
+    data: GroupRows,
     /// Rows with a valid date.
     rows: usize,
     /// Whether the piece has a row at all (blank lines aside).
@@ -302,6 +307,14 @@ fn parse_piece(
     let mut key = Vec::new();
     // The last row's group and date text, which the next row often shares.
     let mut last_group: Option<usize> = None;
+    // Each row's group, and its day, value and line, in file order.
+    let capacity = rows.lines + 1;
+    let mut row_groups: Vec<u32> = Vec::with_capacity(capacity);
+    let mut in_order = GroupRows {
+        days: Vec::with_capacity(capacity),
+        values: Vec::with_capacity(capacity),
+        lines: Vec::with_capacity(capacity),
+    };
     let mut last_date: Option<(Vec<u8>, i32)> = None;
     while let Ok(true) = reader.read_byte_record(&mut record) {
         let line = record
@@ -384,36 +397,54 @@ fn parse_piece(
                 None => {
                     let group = rows.groups.len();
                     index.insert(key.clone().into_boxed_slice(), group);
-                    rows.groups
-                        .push((key.clone().into_boxed_slice(), line, GroupRows::default()));
+                    rows.groups.push((key.clone().into_boxed_slice(), line, 0));
                     group
                 }
             },
         };
         last_group = Some(group);
-        let group_rows = &mut rows.groups[group].2;
-        group_rows.days.push(day);
-        group_rows.values.push(value);
-        group_rows.lines.push(line as u32);
+        rows.groups[group].2 += 1;
+        row_groups.push(group as u32);
+        in_order.days.push(day);
+        in_order.values.push(value);
+        in_order.lines.push(line as u32);
     }
-    // What is kept of the piece until the file is read: no spare room.
-    for (_, _, group) in &mut rows.groups {
-        group.days.shrink_to_fit();
-        group.values.shrink_to_fit();
-        group.lines.shrink_to_fit();
+    // Group after group (a counting sort, stable: file order within each).
+    let mut next = Vec::with_capacity(rows.groups.len());
+    let mut start = 0;
+    for group in &rows.groups {
+        next.push(start);
+        start += group.2;
+    }
+    let count = in_order.days.len();
+    rows.data = GroupRows {
+        days: vec![0; count],
+        values: vec![0.0; count],
+        lines: vec![0; count],
+    };
+    for (row, group) in row_groups.iter().enumerate() {
+        let at = &mut next[*group as usize];
+        rows.data.days[*at] = in_order.days[row];
+        rows.data.values[*at] = in_order.values[row];
+        rows.data.lines[*at] = in_order.lines[row];
+        *at += 1;
     }
     rows
 }
+
+/// A piece's rows and where each of its groups is in them: (the file's
+/// group, start, count).
+type PieceData = (GroupRows, Vec<(usize, usize, usize)>);
 
 /// A group's dimension values and rows.
 type Group = (Vec<String>, DailySeries);
 
 /// A group of the file: its metric and dimension values, the line of its
-/// first row and its rows, one part a piece.
+/// first row and its number of rows.
 struct FileGroup {
     fields: Vec<String>,
     line: usize,
-    parts: Vec<GroupRows>,
+    rows: usize,
 }
 
 /// The pieces of a file, merged in file order.
@@ -421,6 +452,9 @@ struct FileGroup {
 struct FileRows {
     index: HashMap<Box<[u8]>, usize>,
     groups: Vec<FileGroup>,
+    /// The pieces' rows, and where each of the piece's groups is in them:
+    /// (the file's group, start, count).
+    pieces: Vec<PieceData>,
     rows: usize,
     any_row: bool,
     first_day: Option<i32>,
@@ -446,24 +480,30 @@ impl FileRows {
         self.bad_dates.append(piece.bad_dates, offset);
         self.bad_widths.append(piece.bad_widths, offset);
         self.bad_rows.append(piece.bad_rows, offset);
-        for (key, line, mut rows) in piece.groups {
-            for line in &mut rows.lines {
-                *line += offset as u32;
-            }
+        let mut data = piece.data;
+        for line in &mut data.lines {
+            *line += offset as u32;
+        }
+        let mut places = Vec::with_capacity(piece.groups.len());
+        let mut start = 0;
+        for (key, line, count) in piece.groups {
             let group = match self.index.get(&key) {
                 Some(group) => *group,
                 None => {
                     self.groups.push(FileGroup {
                         fields: key_fields(&key),
                         line: line + offset,
-                        parts: Vec::new(),
+                        rows: 0,
                     });
                     self.index.insert(key, self.groups.len() - 1);
                     self.groups.len() - 1
                 }
             };
-            self.groups[group].parts.push(rows);
+            self.groups[group].rows += count;
+            places.push((group, start, count));
+            start += count;
         }
+        self.pieces.push((data, places));
     }
 
     /// The parsed file, or its errors in the whole-file reader's order:
@@ -490,28 +530,58 @@ impl FileRows {
         // error: (its line, the line of the row before it for that date,
         // the group, the day).
         let mut second_rows: Vec<(u32, u32, usize, i32)> = Vec::new();
+        // Each group's columns, sized once and filled piece after piece,
+        // each piece freed once copied.
+        let mut columns: Vec<GroupRows> = self
+            .groups
+            .iter()
+            .map(|group| GroupRows {
+                days: Vec::with_capacity(group.rows),
+                values: Vec::with_capacity(group.rows),
+                lines: Vec::with_capacity(group.rows),
+            })
+            .collect();
+        for (data, places) in self.pieces {
+            for (group, start, count) in places {
+                let column = &mut columns[group];
+                column
+                    .days
+                    .extend_from_slice(&data.days[start..start + count]);
+                column
+                    .values
+                    .extend_from_slice(&data.values[start..start + count]);
+                column
+                    .lines
+                    .extend_from_slice(&data.lines[start..start + count]);
+            }
+        }
         let mut groups: Vec<(Vec<String>, usize, DailySeries)> =
             Vec::with_capacity(self.groups.len());
-        for (group, file_group) in self.groups.into_iter().enumerate() {
-            let rows = in_date_order(join(file_group.parts));
-            let mut series = DailySeries {
-                first_row: rows.days.first().copied(),
-                ..DailySeries::default()
-            };
-            let empty = rows.values.iter().filter(|value| value.is_nan()).count();
-            series.days.reserve_exact(rows.days.len() - empty);
-            series.values.reserve_exact(rows.days.len() - empty);
-            series.lines.reserve_exact(rows.days.len() - empty);
+        for (group, (file_group, rows)) in self.groups.into_iter().zip(columns).enumerate() {
+            let mut rows = in_date_order(rows);
+            let first_row = rows.days.first().copied();
+            // Second rows found, the empty values are dropped in place.
+            let mut kept = 0;
             for row in 0..rows.days.len() {
                 if row > 0 && rows.days[row - 1] == rows.days[row] {
                     second_rows.push((rows.lines[row], rows.lines[row - 1], group, rows.days[row]));
                 }
                 if !rows.values[row].is_nan() {
-                    series.days.push(rows.days[row]);
-                    series.values.push(rows.values[row]);
-                    series.lines.push(rows.lines[row]);
+                    rows.days[kept] = rows.days[row];
+                    rows.values[kept] = rows.values[row];
+                    rows.lines[kept] = rows.lines[row];
+                    kept += 1;
                 }
             }
+            rows.days.truncate(kept);
+            rows.values.truncate(kept);
+            rows.lines.truncate(kept);
+            let series = DailySeries {
+                days: rows.days,
+                values: rows.values,
+                lines: rows.lines,
+                first_row,
+            };
             groups.push((file_group.fields, file_group.line, series));
         }
         if !self.bad_dates.is_empty()
@@ -598,25 +668,6 @@ impl FileRows {
             duplicates: Vec::new(),
         })
     }
-}
-
-/// A group's parts, one after another.
-fn join(parts: Vec<GroupRows>) -> GroupRows {
-    if parts.len() == 1 {
-        return parts.into_iter().next().expect("one part");
-    }
-    let length = parts.iter().map(|part| part.days.len()).sum();
-    let mut rows = GroupRows {
-        days: Vec::with_capacity(length),
-        values: Vec::with_capacity(length),
-        lines: Vec::with_capacity(length),
-    };
-    for part in parts {
-        rows.days.extend_from_slice(&part.days);
-        rows.values.extend_from_slice(&part.values);
-        rows.lines.extend_from_slice(&part.lines);
-    }
-    rows
 }
 
 /// The rows by date, rows of the same date in file order.
@@ -768,7 +819,7 @@ mod tests {
             (1, Some(3), Some(3))
         );
         let open = || -> Result<Box<dyn Read + Send>, Diagnostic> { Ok(Box::new(&text[..])) };
-        for piece_bytes in [8, 40, 4096, 3 * MAX_FIELD_BYTES] {
+        for piece_bytes in [40_000, 3 * MAX_FIELD_BYTES] {
             let streamed = parse_long_in_pieces(&open, path, piece_bytes)
                 .expect("streamed")
                 .unwrap_err();
