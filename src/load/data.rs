@@ -13,6 +13,9 @@ use crate::calendar::{
 };
 use crate::error::{excerpt, Diagnostic};
 
+mod long;
+pub use long::{parse_csv_streamed, Open};
+
 /// At most this many errors are listed per file: a file with a systematic
 /// problem (say, every date in another format) would otherwise drown the
 /// other files' messages.
@@ -907,6 +910,22 @@ pub fn parse_number(text: &str) -> Result<Option<f64>, String> {
     if text.is_empty() {
         return Ok(None);
     }
+    // The common case, a plain decimal such as `1234` or `-0.5`: the text
+    // the general path below would parse, parsed without its copies.
+    let unsigned = text.strip_prefix('-').unwrap_or(text).as_bytes();
+    if unsigned
+        .first()
+        .is_some_and(|first| first.is_ascii_digit() || *first == b'.')
+        && unsigned
+            .iter()
+            .all(|byte| byte.is_ascii_digit() || *byte == b'.')
+    {
+        return match text.parse::<f64>() {
+            Ok(value) if value.abs() <= MAX_VALUE => Ok(Some(value)),
+            Ok(_) => Err("is too large: values must be within ±10^15".to_string()),
+            Err(_) => Err("is not a number".to_string()),
+        };
+    }
     let (text, percent) = match text.strip_suffix('%') {
         Some(rest) => (rest.trim_end(), true),
         None => (text, false),
@@ -1043,6 +1062,99 @@ fn split_slashes(text: &str) -> Option<(i8, i8, i16)> {
     Some((first, second, year))
 }
 
+/// Reads the dates of one file, spelt like its first date (see
+/// [`parse_dates`]).
+struct DateReader<'a> {
+    path: &'a Path,
+    /// The file's first non-empty date text.
+    first_text: &'a str,
+    spelling: Option<DateSpelling>,
+    /// For slashes: whether the day comes first, settled by the whole file.
+    day_first: Option<bool>,
+}
+
+impl DateReader<'_> {
+    fn bad_date(&self, line: usize, text: &str, why: String) -> Diagnostic {
+        Diagnostic::new(self.path, format!("`{text}` {why}"))
+            .at(line, 1)
+            .with_help(match self.spelling {
+                Some(spelling) => format!(
+                    "write every date of this file like its first one, `{}` (e.g. {})",
+                    self.first_text,
+                    spelling.example()
+                ),
+                None => "write dates as YYYY-MM-DD, e.g. 2026-11-22".to_string(),
+            })
+    }
+
+    /// The date `text` (a trimmed field) of the row on `line`, or the
+    /// error that says why it is not one.
+    fn read(&self, line: usize, text: &str) -> Result<Date, Diagnostic> {
+        if text.is_empty() {
+            return Err(Diagnostic::new(self.path, "this row has no date")
+                .at(line, 1)
+                .with_help("fill in the date or remove the row"));
+        }
+        let Some(spelling) = self.spelling else {
+            return Err(self.bad_date(line, text, "is not a date".to_string()));
+        };
+        if DateSpelling::of(text) != Some(spelling) {
+            return Err(self.bad_date(
+                line,
+                text,
+                format!(
+                    "is spelt differently from this file's first date `{}`",
+                    self.first_text
+                ),
+            ));
+        }
+        let date = match spelling {
+            DateSpelling::Iso => parse_iso_date(text),
+            DateSpelling::DayMonthYear => parse_day_month_year(text),
+            DateSpelling::WeekdayDayMonthYear => {
+                let (weekday, rest) = text.split_once(',').unwrap_or(("", text));
+                let date = parse_day_month_year(rest.trim());
+                if let Some(date) = date {
+                    let named = crate::calendar::parse_weekday(weekday);
+                    if named != Some(date.weekday()) {
+                        return Err(self.bad_date(
+                            line,
+                            text,
+                            format!(
+                                "says `{}`, but {date} is a {}",
+                                weekday.trim(),
+                                weekday_name(date.weekday())
+                            ),
+                        ));
+                    }
+                }
+                date
+            }
+            DateSpelling::Slashes => split_slashes(text).and_then(|(first, second, year)| {
+                let (month, day) = if self.day_first == Some(true) {
+                    (second, first)
+                } else {
+                    (first, second)
+                };
+                Date::new(year, month, day).ok()
+            }),
+        };
+        match date {
+            Some(date) if (EARLIEST_DATE..=LATEST_DATE).contains(&date) => Ok(date),
+            Some(date) => Err(self.bad_date(
+                line,
+                text,
+                format!(
+                    "({date}) is outside the supported years {}–{}",
+                    EARLIEST_DATE.year(),
+                    LATEST_DATE.year()
+                ),
+            )),
+            None => Err(self.bad_date(line, text, "is not a valid date".to_string())),
+        }
+    }
+}
+
 /// Parses the first field of every row as a date, with the spelling of the
 /// first row; `None` for rows whose date is bad (an error is recorded).
 fn parse_dates(
@@ -1055,22 +1167,14 @@ fn parse_dates(
         .map(|(_, fields)| fields[0].as_str())
         .find(|text| !text.is_empty())
         .unwrap_or("");
-    let spelling = DateSpelling::of(first_text);
-    let bad_date = |line: usize, text: &str, why: String| {
-        Diagnostic::new(path, format!("`{text}` {why}"))
-            .at(line, 1)
-            .with_help(match spelling {
-                Some(spelling) => format!(
-                    "write every date of this file like its first one, `{}` (e.g. {})",
-                    first_text,
-                    spelling.example()
-                ),
-                None => "write dates as YYYY-MM-DD, e.g. 2026-11-22".to_string(),
-            })
+    let mut reader = DateReader {
+        path,
+        first_text,
+        spelling: DateSpelling::of(first_text),
+        day_first: None,
     };
     // Day-first or month-first slashes: decided by the file's own dates.
-    let mut day_first = None;
-    if spelling == Some(DateSpelling::Slashes) {
+    if reader.spelling == Some(DateSpelling::Slashes) {
         let parts: Vec<(i8, i8, i16)> = rows
             .iter()
             .filter_map(|(_, fields)| split_slashes(&fields[0]))
@@ -1079,7 +1183,7 @@ fn parse_dates(
             .iter()
             .all(|(first, second, _)| *second <= 12 && *first >= 1);
         let month_first_possible = parts.iter().all(|(first, _, _)| *first <= 12);
-        day_first = match (month_first_possible, day_first_possible) {
+        reader.day_first = match (month_first_possible, day_first_possible) {
             (true, false) => Some(false),
             (false, true) => Some(true),
             _ => {
@@ -1093,79 +1197,11 @@ fn parse_dates(
         };
     }
     rows.iter()
-        .map(|(line, fields)| {
-            let text = fields[0].as_str();
-            let line = *line;
-            if text.is_empty() {
-                errors.push(
-                    Diagnostic::new(path, "this row has no date")
-                        .at(line, 1)
-                        .with_help("fill in the date or remove the row"),
-                );
-                return None;
-            }
-            let Some(spelling) = spelling else {
-                errors.push(bad_date(line, text, "is not a date".to_string()));
-                return None;
-            };
-            if DateSpelling::of(text) != Some(spelling) {
-                errors.push(bad_date(
-                    line,
-                    text,
-                    format!("is spelt differently from this file's first date `{first_text}`"),
-                ));
-                return None;
-            }
-            let date = match spelling {
-                DateSpelling::Iso => parse_iso_date(text),
-                DateSpelling::DayMonthYear => parse_day_month_year(text),
-                DateSpelling::WeekdayDayMonthYear => {
-                    let (weekday, rest) = text.split_once(',').unwrap_or(("", text));
-                    let date = parse_day_month_year(rest.trim());
-                    if let Some(date) = date {
-                        let named = crate::calendar::parse_weekday(weekday);
-                        if named != Some(date.weekday()) {
-                            errors.push(bad_date(
-                                line,
-                                text,
-                                format!(
-                                    "says `{}`, but {date} is a {}",
-                                    weekday.trim(),
-                                    weekday_name(date.weekday())
-                                ),
-                            ));
-                            return None;
-                        }
-                    }
-                    date
-                }
-                DateSpelling::Slashes => split_slashes(text).and_then(|(first, second, year)| {
-                    let (month, day) = if day_first == Some(true) {
-                        (second, first)
-                    } else {
-                        (first, second)
-                    };
-                    Date::new(year, month, day).ok()
-                }),
-            };
-            match date {
-                Some(date) if (EARLIEST_DATE..=LATEST_DATE).contains(&date) => Some(date),
-                Some(date) => {
-                    errors.push(bad_date(
-                        line,
-                        text,
-                        format!(
-                            "({date}) is outside the supported years {}–{}",
-                            EARLIEST_DATE.year(),
-                            LATEST_DATE.year()
-                        ),
-                    ));
-                    None
-                }
-                None => {
-                    errors.push(bad_date(line, text, "is not a valid date".to_string()));
-                    None
-                }
+        .map(|(line, fields)| match reader.read(*line, &fields[0]) {
+            Ok(date) => Some(date),
+            Err(error) => {
+                errors.push(error);
+                None
             }
         })
         .collect()

@@ -166,12 +166,24 @@ impl InputFiles {
             .values()
             .flat_map(|listing| &listing.files)
             .collect();
-        // Event exports are streamed by their loader, never held whole;
-        // published numbers are fingerprinted, not held.
+        // Event exports and metric data files are streamed by their
+        // loaders, never held whole (a data file's columns take less
+        // memory than its text); published numbers are fingerprinted,
+        // not held.
+        let annotation_files: Vec<PathBuf> = config
+            .iter()
+            .flat_map(SiteConfig::annotation_files)
+            .collect();
         let streamed = |path: &Path| {
-            config
+            let event_export = config
                 .as_ref()
-                .is_ok_and(|config| config.events.iter().any(|source| source.contains(path)))
+                .is_ok_and(|config| config.events.iter().any(|source| source.contains(path)));
+            let data_file = path.starts_with(DATA_FOLDER)
+                && path
+                    .extension()
+                    .is_some_and(|extension| extension.eq_ignore_ascii_case("csv"))
+                && !annotation_files.iter().any(|file| file == path);
+            event_export || data_file
         };
         type Read = (PathBuf, Result<Content, Diagnostic>, Option<u64>);
         let read: Vec<Read> = wanted
@@ -278,7 +290,7 @@ impl InputFiles {
             Some(Ok(Content::Bytes(bytes))) => Ok(bytes),
             Some(Ok(Content::Streamed(_))) => Err(ReadError::Diagnostic(Diagnostic::new(
                 path,
-                "this event export is read by its event source, not as a data file",
+                "this file is streamed by its loader, not held",
             ))),
             Some(Err(diagnostic)) => Err(ReadError::Diagnostic(diagnostic.clone())),
             None => Err(ReadError::Missing),

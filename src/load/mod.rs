@@ -476,13 +476,15 @@ fn load_data(
     let parsed: Vec<_> = files
         .par_iter()
         .map(|path| {
-            let bytes = inputs.bytes(path).map_err(|error| match error {
-                ReadError::Missing => {
-                    vec![Diagnostic::new(path, "the file disappeared while loading")]
-                }
-                ReadError::Diagnostic(diagnostic) => vec![diagnostic],
-            })?;
-            data::parse_csv_with(bytes, path, dimensions)
+            let open = || {
+                inputs.open(path).map_err(|error| match error {
+                    ReadError::Missing => {
+                        Diagnostic::new(path, "the file disappeared while loading")
+                    }
+                    ReadError::Diagnostic(diagnostic) => diagnostic,
+                })
+            };
+            data::parse_csv_streamed(&open, path, dimensions, stream::piece_bytes())
         })
         .collect();
     let mut data = DataSet::default();

@@ -19,7 +19,16 @@ pub const PIECE_BYTES: usize = 8 << 20;
 /// The size of the pieces a file is read in on this machine: one piece a
 /// thread is parsed while as many are read, so that pieces in memory come
 /// to at most 64 MiB however many cores there are.
+///
+/// `SITREP_PIECE_BYTES` sets another size: the tests use it to split small
+/// files into many pieces.
 pub fn piece_bytes() -> usize {
+    if let Some(bytes) = std::env::var("SITREP_PIECE_BYTES")
+        .ok()
+        .and_then(|text| text.parse::<usize>().ok())
+    {
+        return bytes.max(1);
+    }
     ((32 << 20) / rayon::current_num_threads().max(1)).clamp(1 << 20, PIECE_BYTES)
 }
 
@@ -48,6 +57,8 @@ pub struct Pieces<'a> {
     /// keeps the memory of a file's reading to the pieces in flight (the
     /// allocator would not always reuse a buffer freed on another thread).
     spare: Vec<Vec<u8>>,
+    /// A piece given back (see [`Pieces::put_back`]), handed out next.
+    returned: Option<Piece>,
 }
 
 impl<'a> Pieces<'a> {
@@ -81,6 +92,7 @@ impl<'a> Pieces<'a> {
             done: false,
             gzipped,
             spare: Vec::new(),
+            returned: None,
         }
     }
 
@@ -150,8 +162,24 @@ impl<'a> Pieces<'a> {
         }
     }
 
+    /// Gives back a piece taken with [`Pieces::next_piece`] (to look at
+    /// its first records before the parallel parsing), handed out again
+    /// next.
+    pub fn put_back(&mut self, piece: Piece) {
+        self.returned = Some(piece);
+    }
+
+    /// Whether the file has been read to its end: the pieces handed out
+    /// so far (and `pending`) are all of it.
+    pub fn is_done(&self) -> bool {
+        self.done && self.pending.is_empty()
+    }
+
     /// The next piece of whole records, or `None` at the end of the file.
     pub fn next_piece(&mut self) -> Result<Option<Piece>, Diagnostic> {
+        if let Some(piece) = self.returned.take() {
+            return Ok(Some(piece));
+        }
         let mut want = self.piece_bytes;
         loop {
             self.fill(want)?;
