@@ -251,6 +251,8 @@ fn main() {
             .arg("--root")
             .arg(&site)
             .arg("build")
+            // The review week is not published: build it all the same.
+            .arg("--drafts")
             .arg("--quiet")
             .arg("--output")
             .arg(&output)
