@@ -24,13 +24,12 @@
 
 mod support;
 
-use std::fmt::Write as _;
 use std::fs;
 use std::io::{BufWriter, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use support::{median, run, write_file, Random, Sample};
+use support::{prepare_site, race, run, Options, Random};
 
 /// The review week's as-of moment: Monday 2026-11-23 00:00 UTC, the end
 /// of review week 2026-W47.
@@ -207,42 +206,30 @@ fn midnight_ms(date: &str) -> i64 {
 }
 
 fn main() {
-    let arguments: Vec<String> = std::env::args().skip(1).collect();
-    let option = |name: &str| {
-        arguments
-            .iter()
-            .position(|argument| argument == name)
-            .map(|at| arguments[at + 1].clone())
-    };
-    let rows: u64 = option("--rows").map_or(10_000_000, |text| text.parse().unwrap());
-    let runs: usize = option("--runs").map_or(3, |text| text.parse().unwrap());
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let folder =
-        option("--folder").map_or_else(|| repo.join("target/events-benchmark"), PathBuf::from);
+    let Options {
+        rows,
+        runs,
+        folder,
+        binary,
+    } = Options::from_args("events-benchmark");
     let site = folder.join(format!("site-{rows}"));
     let export = site.join("data/tickets.csv");
-    write_file(&site, "site.yaml", SITE);
-    write_file(&site, "content/programs/support.yaml", PROGRAM);
-    write_file(
-        &site,
-        "content/reviews/2026-W47/index.md",
-        "# The week\n\nFirst response p90: {{ value(\"support.frt_p90_hours\") }}.\n",
-    );
     let script = folder.join("events_benchmark.py");
-    fs::write(&script, DUCKDB_SCRIPT).unwrap();
-    let done = site.join("data/.generated");
-    if !done.exists() {
-        eprintln!("generating {rows} rows into {}", export.display());
-        fs::create_dir_all(export.parent().unwrap()).unwrap();
-        generate(&export, rows);
-        fs::write(&done, "").unwrap();
-    }
-    let csv_bytes = fs::metadata(&export).unwrap().len();
-    let binary = repo.join("target/release/sitrep");
-    assert!(
-        binary.exists(),
-        "build the release binary first: cargo build --release"
+    prepare_site(
+        &site,
+        &[
+            ("site.yaml", SITE),
+            ("content/programs/support.yaml", PROGRAM),
+            (
+                "content/reviews/2026-W47/index.md",
+                "# The week\n\nFirst response p90: {{ value(\"support.frt_p90_hours\") }}.\n",
+            ),
+        ],
+        (&script, DUCKDB_SCRIPT),
+        &export,
+        |path| generate(path, rows),
     );
+    let csv_bytes = fs::metadata(&export).unwrap().len();
     let output = folder.join(format!("public-{rows}"));
     let sitrep = || {
         let _ = fs::remove_dir_all(&output);
@@ -315,48 +302,14 @@ fn main() {
     }
     eprintln!("{compared} numbers identical (within 1e-9)");
 
-    let mut sitrep_samples = Vec::new();
-    let mut duckdb_samples = Vec::new();
-    for round in 1..=runs {
-        eprintln!("round {round}/{runs}");
-        sitrep_samples.push(run(&mut sitrep(), None).0);
-        duckdb_samples.push(run(&mut duckdb(), Some(&periods_json)).0);
-    }
-    let seconds =
-        |samples: &[Sample]| median(samples.iter().map(|s| s.wall.as_secs_f64()).collect());
-    let peak_mib =
-        |samples: &[Sample]| samples.iter().map(|s| s.peak_kib).max().unwrap_or(0) as f64 / 1024.0;
-    let csv_mib = csv_bytes as f64 / (1 << 20) as f64;
-    let (ours, theirs) = (seconds(&sitrep_samples), seconds(&duckdb_samples));
-    let mut report = String::new();
-    let _ = writeln!(
-        report,
-        "rows: {rows}, CSV: {csv_mib:.0} MiB, runs: {runs} each, alternating, warm page cache"
-    );
-    let runs_of = |samples: &[Sample]| {
-        samples
-            .iter()
-            .map(|s| format!("{:.2}", s.wall.as_secs_f64()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let _ = writeln!(
-        report,
-        "sitrep build: median {ours:.2} s ({} s), peak {:.0} MiB ({:.2}× the CSV)",
-        runs_of(&sitrep_samples),
-        peak_mib(&sitrep_samples),
-        peak_mib(&sitrep_samples) / csv_mib
-    );
-    let _ = writeln!(
-        report,
-        "DuckDB:       median {theirs:.2} s ({} s), peak {:.0} MiB",
-        runs_of(&duckdb_samples),
-        peak_mib(&duckdb_samples)
-    );
-    let _ = writeln!(
-        report,
-        "ratio sitrep/DuckDB: {:.2}; numbers identical: yes ({compared})",
-        ours / theirs
+    let report = race(
+        runs,
+        sitrep,
+        duckdb,
+        &periods_json,
+        rows,
+        csv_bytes,
+        &compared.to_string(),
     );
     print!("{report}");
 }

@@ -28,13 +28,12 @@
 
 mod support;
 
-use std::fmt::Write as _;
 use std::fs;
 use std::io::{BufWriter, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use support::{median, run, write_file, Random, Sample};
+use support::{prepare_site, race, run, Options, Random};
 
 /// The first day of the file (a Monday).
 const FIRST_DAY: &str = "2024-11-25";
@@ -188,44 +187,31 @@ fn generate(path: &Path, rows: u64) {
 }
 
 fn main() {
-    let arguments: Vec<String> = std::env::args().skip(1).collect();
-    let option = |name: &str| {
-        arguments
-            .iter()
-            .position(|argument| argument == name)
-            .map(|at| arguments[at + 1].clone())
-    };
-    let rows: u64 = option("--rows").map_or(10_000_000, |text| text.parse().unwrap());
-    let runs: usize = option("--runs").map_or(3, |text| text.parse().unwrap());
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let folder =
-        option("--folder").map_or_else(|| repo.join("target/long-csv-benchmark"), PathBuf::from);
-    let binary =
-        option("--sitrep").map_or_else(|| repo.join("target/release/sitrep"), PathBuf::from);
+    let Options {
+        rows,
+        runs,
+        folder,
+        binary,
+    } = Options::from_args("long-csv-benchmark");
     let site = folder.join(format!("site-{rows}"));
     let data_file = site.join("data/metrics.csv");
-    write_file(&site, "site.yaml", SITE);
-    write_file(&site, "content/programs/operations.yaml", PROGRAM);
-    write_file(
-        &site,
-        "content/reviews/2026-W47/index.md",
-        "# The week\n\nContacts: {{ value(\"operations.contacts\") }}.\n",
-    );
     let script = folder.join("long_csv_benchmark.py");
-    fs::write(&script, DUCKDB_SCRIPT).unwrap();
-    let done = site.join("data/.generated");
-    if !done.exists() {
-        eprintln!("generating about {rows} rows into {}", data_file.display());
-        fs::create_dir_all(data_file.parent().unwrap()).unwrap();
-        generate(&data_file, rows);
-        fs::write(&done, "").unwrap();
-    }
+    prepare_site(
+        &site,
+        &[
+            ("site.yaml", SITE),
+            ("content/programs/operations.yaml", PROGRAM),
+            (
+                "content/reviews/2026-W47/index.md",
+                "# The week\n\nContacts: {{ value(\"operations.contacts\") }}.\n",
+            ),
+        ],
+        (&script, DUCKDB_SCRIPT),
+        &data_file,
+        |path| generate(path, rows),
+    );
     let csv_bytes = fs::metadata(&data_file).unwrap().len();
     let row_count = day_count(rows) * (METRIC_COUNT * COUNTRIES.len() * CHANNELS.len()) as u64;
-    assert!(
-        binary.exists(),
-        "build the release binary first: cargo build --release --bin sitrep"
-    );
     let output = folder.join(format!("public-{rows}"));
     let sitrep = || {
         let _ = fs::remove_dir_all(&output);
@@ -305,48 +291,14 @@ fn main() {
     }
     eprintln!("{compared} numbers identical (within 1e-9), {missing} of them missing in both");
 
-    let mut sitrep_samples = Vec::new();
-    let mut duckdb_samples = Vec::new();
-    for round in 1..=runs {
-        eprintln!("round {round}/{runs}");
-        sitrep_samples.push(run(&mut sitrep(), None).0);
-        duckdb_samples.push(run(&mut duckdb(), Some(&periods_json)).0);
-    }
-    let seconds =
-        |samples: &[Sample]| median(samples.iter().map(|s| s.wall.as_secs_f64()).collect());
-    let peak_mib =
-        |samples: &[Sample]| samples.iter().map(|s| s.peak_kib).max().unwrap_or(0) as f64 / 1024.0;
-    let csv_mib = csv_bytes as f64 / (1 << 20) as f64;
-    let (ours, theirs) = (seconds(&sitrep_samples), seconds(&duckdb_samples));
-    let runs_of = |samples: &[Sample]| {
-        samples
-            .iter()
-            .map(|s| format!("{:.2}", s.wall.as_secs_f64()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let mut report = String::new();
-    let _ = writeln!(
-        report,
-        "rows: {row_count}, CSV: {csv_mib:.0} MiB, runs: {runs} each, alternating, warm page cache"
-    );
-    let _ = writeln!(
-        report,
-        "sitrep build: median {ours:.2} s ({} s), peak {:.0} MiB ({:.2}× the CSV)",
-        runs_of(&sitrep_samples),
-        peak_mib(&sitrep_samples),
-        peak_mib(&sitrep_samples) / csv_mib
-    );
-    let _ = writeln!(
-        report,
-        "DuckDB:       median {theirs:.2} s ({} s), peak {:.0} MiB",
-        runs_of(&duckdb_samples),
-        peak_mib(&duckdb_samples)
-    );
-    let _ = writeln!(
-        report,
-        "ratio sitrep/DuckDB: {:.2}; numbers identical: yes ({compared}, {missing} missing in both)",
-        ours / theirs
+    let report = race(
+        runs,
+        sitrep,
+        duckdb,
+        &periods_json,
+        row_count,
+        csv_bytes,
+        &format!("{compared}, {missing} missing in both"),
     );
     print!("{report}");
 }

@@ -7,7 +7,7 @@
 use std::fs;
 use std::io::{ErrorKind, Write as _};
 use std::os::unix::process::ExitStatusExt as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,64 @@ impl Random {
     /// A number in `0..bound`.
     pub fn below(&mut self, bound: u64) -> u64 {
         self.next() % bound
+    }
+}
+
+/// The command line both benchmarks take: `--rows N` (default 10
+/// million), `--runs R` (default 3), `--folder PATH` (default
+/// `target/<name>`) and `--sitrep BINARY` (default the release build).
+pub struct Options {
+    pub rows: u64,
+    pub runs: usize,
+    pub folder: PathBuf,
+    pub binary: PathBuf,
+}
+
+impl Options {
+    pub fn from_args(name: &str) -> Options {
+        let arguments: Vec<String> = std::env::args().skip(1).collect();
+        let option = |flag: &str| {
+            arguments
+                .iter()
+                .position(|argument| argument == flag)
+                .map(|at| arguments[at + 1].clone())
+        };
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let options = Options {
+            rows: option("--rows").map_or(10_000_000, |text| text.parse().unwrap()),
+            runs: option("--runs").map_or(3, |text| text.parse().unwrap()),
+            folder: option("--folder")
+                .map_or_else(|| repo.join("target").join(name), PathBuf::from),
+            binary: option("--sitrep")
+                .map_or_else(|| repo.join("target/release/sitrep"), PathBuf::from),
+        };
+        assert!(
+            options.binary.exists(),
+            "build the release binary first: cargo build --release --bin sitrep"
+        );
+        options
+    }
+}
+
+/// Writes the site's files and the DuckDB script, and the data file with
+/// `generate` unless an earlier run finished writing it.
+pub fn prepare_site(
+    site: &Path,
+    files: &[(&str, &str)],
+    script: (&Path, &str),
+    data_file: &Path,
+    generate: impl FnOnce(&Path),
+) {
+    for (relative, text) in files {
+        write_file(site, relative, text);
+    }
+    fs::write(script.0, script.1).unwrap();
+    let done = site.join("data/.generated");
+    if !done.exists() {
+        eprintln!("generating the rows into {}", data_file.display());
+        fs::create_dir_all(data_file.parent().unwrap()).unwrap();
+        generate(data_file);
+        fs::write(&done, "").unwrap();
     }
 }
 
@@ -110,4 +168,64 @@ pub fn median(mut values: Vec<f64>) -> f64 {
     } else {
         (values[middle - 1] + values[middle]) / 2.0
     }
+}
+
+/// Runs `sitrep` and `duckdb` alternately `runs` times each (the DuckDB
+/// script reads `periods_json` on its standard input) and returns the
+/// report: medians, each run, peak memory, and the ratio. `identical`
+/// says how many numbers were compared (and found equal) beforehand.
+pub fn race(
+    runs: usize,
+    mut sitrep: impl FnMut() -> Command,
+    mut duckdb: impl FnMut() -> Command,
+    periods_json: &str,
+    rows: u64,
+    csv_bytes: u64,
+    identical: &str,
+) -> String {
+    use std::fmt::Write as _;
+    let mut sitrep_samples = Vec::new();
+    let mut duckdb_samples = Vec::new();
+    for round in 1..=runs {
+        eprintln!("round {round}/{runs}");
+        sitrep_samples.push(run(&mut sitrep(), None).0);
+        duckdb_samples.push(run(&mut duckdb(), Some(periods_json)).0);
+    }
+    let seconds =
+        |samples: &[Sample]| median(samples.iter().map(|s| s.wall.as_secs_f64()).collect());
+    let peak_mib =
+        |samples: &[Sample]| samples.iter().map(|s| s.peak_kib).max().unwrap_or(0) as f64 / 1024.0;
+    let runs_of = |samples: &[Sample]| {
+        samples
+            .iter()
+            .map(|s| format!("{:.2}", s.wall.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let csv_mib = csv_bytes as f64 / (1 << 20) as f64;
+    let (ours, theirs) = (seconds(&sitrep_samples), seconds(&duckdb_samples));
+    let mut report = String::new();
+    let _ = writeln!(
+        report,
+        "rows: {rows}, CSV: {csv_mib:.0} MiB, runs: {runs} each, alternating, warm page cache"
+    );
+    let _ = writeln!(
+        report,
+        "sitrep build: median {ours:.2} s ({} s), peak {:.0} MiB ({:.2}× the CSV)",
+        runs_of(&sitrep_samples),
+        peak_mib(&sitrep_samples),
+        peak_mib(&sitrep_samples) / csv_mib
+    );
+    let _ = writeln!(
+        report,
+        "DuckDB:       median {theirs:.2} s ({} s), peak {:.0} MiB",
+        runs_of(&duckdb_samples),
+        peak_mib(&duckdb_samples)
+    );
+    let _ = writeln!(
+        report,
+        "ratio sitrep/DuckDB: {:.2}; numbers identical: yes ({identical})",
+        ours / theirs
+    );
+    report
 }
