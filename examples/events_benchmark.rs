@@ -29,7 +29,7 @@ use std::io::{BufWriter, Write as _};
 use std::path::Path;
 use std::process::Command;
 
-use support::{prepare_site, race, run, Options, Random};
+use support::{compare_numbers, prepare_site, race, run, Options, Random};
 
 /// The review week's as-of moment: Monday 2026-11-23 00:00 UTC, the end
 /// of review week 2026-W47.
@@ -271,35 +271,11 @@ fn main() {
 
     // Compare every number.
     let theirs: serde_json::Value = serde_json::from_str(&printed).unwrap();
-    let mut compared = 0;
-    let mut wrong = Vec::new();
-    for metric in METRICS {
-        let ours: Vec<Option<f64>> = ["weeks", "months"]
-            .iter()
-            .flat_map(|kind| metrics[metric][kind].as_array().unwrap().clone())
-            .map(|period| period["value"].as_f64())
-            .collect();
-        let expected = theirs[metric].as_array().unwrap();
-        assert_eq!(ours.len(), expected.len(), "{metric}: periods");
-        for ((ours, theirs), period) in ours.iter().zip(expected).zip(&periods) {
-            compared += 1;
-            let same = match (ours, theirs.as_f64()) {
-                (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(1.0),
-                (None, None) => true,
-                _ => false,
-            };
-            if !same {
-                wrong.push(format!(
-                    "{metric} {} from {}: sitrep {ours:?}, DuckDB {theirs}",
-                    period.0, period.1
-                ));
-            }
-        }
-    }
-    if !wrong.is_empty() {
-        eprintln!("NUMBERS DIFFER:\n{}", wrong.join("\n"));
-        std::process::exit(1);
-    }
+    let labels: Vec<String> = periods
+        .iter()
+        .map(|(kind, start, _)| format!("{kind} from {start}"))
+        .collect();
+    let (compared, _) = compare_numbers(metrics, &theirs, METRICS, &labels);
     eprintln!("{compared} numbers identical (within 1e-9)");
 
     let report = race(

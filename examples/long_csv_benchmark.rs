@@ -33,7 +33,7 @@ use std::io::{BufWriter, Write as _};
 use std::path::Path;
 use std::process::Command;
 
-use support::{prepare_site, race, run, Options, Random};
+use support::{compare_numbers, prepare_site, race, run, Options, Random};
 
 /// The first day of the file (a Monday).
 const FIRST_DAY: &str = "2024-11-25";
@@ -259,36 +259,16 @@ fn main() {
 
     // Compare every number.
     let theirs: serde_json::Value = serde_json::from_str(&printed).unwrap();
-    let (mut compared, mut missing) = (0, 0);
-    let mut wrong = Vec::new();
-    for (metric, ..) in METRICS {
-        let ours: Vec<Option<f64>> = ["weeks", "months"]
-            .iter()
-            .flat_map(|kind| metrics[metric][kind].as_array().unwrap().clone())
-            .map(|period| period["value"].as_f64())
-            .collect();
-        let expected = theirs[metric].as_array().unwrap();
-        assert_eq!(ours.len(), expected.len(), "{metric}: periods");
-        for ((ours, theirs), period) in ours.iter().zip(expected).zip(&periods) {
-            compared += 1;
-            missing += usize::from(ours.is_none());
-            let same = match (ours, theirs.as_f64()) {
-                (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(1.0),
-                (None, None) => true,
-                _ => false,
-            };
-            if !same {
-                wrong.push(format!(
-                    "{metric} {} from {}: sitrep {ours:?}, DuckDB {theirs}",
-                    period.0, period.1
-                ));
-            }
-        }
-    }
-    if !wrong.is_empty() {
-        eprintln!("NUMBERS DIFFER:\n{}", wrong.join("\n"));
-        std::process::exit(1);
-    }
+    let labels: Vec<String> = periods
+        .iter()
+        .map(|(kind, start, _)| format!("{kind} from {start}"))
+        .collect();
+    let (compared, missing) = compare_numbers(
+        metrics,
+        &theirs,
+        METRICS.iter().map(|(id, ..)| *id),
+        &labels,
+    );
     eprintln!("{compared} numbers identical (within 1e-9), {missing} of them missing in both");
 
     let report = race(

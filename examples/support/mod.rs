@@ -229,3 +229,46 @@ pub fn race(
     );
     report
 }
+
+/// Compares every week and month value of `metrics` (the program's
+/// metrics in sitrep's data.json) with DuckDB's printed `theirs`, metric
+/// by metric; `labels` name the periods in order. Any difference beyond
+/// 1e-9 (relative) ends the benchmark with the list. Returns how many
+/// numbers were compared, and how many of them were missing in both.
+pub fn compare_numbers<'a>(
+    metrics: &serde_json::Value,
+    theirs: &serde_json::Value,
+    ids: impl IntoIterator<Item = &'a str>,
+    labels: &[String],
+) -> (usize, usize) {
+    let (mut compared, mut missing) = (0, 0);
+    let mut wrong = Vec::new();
+    for metric in ids {
+        let ours: Vec<Option<f64>> = ["weeks", "months"]
+            .iter()
+            .flat_map(|kind| metrics[metric][kind].as_array().unwrap().clone())
+            .map(|period| period["value"].as_f64())
+            .collect();
+        let expected = theirs[metric].as_array().unwrap();
+        assert_eq!(ours.len(), expected.len(), "{metric}: periods");
+        for ((ours, theirs), label) in ours.iter().zip(expected).zip(labels) {
+            compared += 1;
+            missing += usize::from(ours.is_none());
+            let same = match (ours, theirs.as_f64()) {
+                (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(1.0),
+                (None, None) => true,
+                _ => false,
+            };
+            if !same {
+                wrong.push(format!(
+                    "{metric} {label}: sitrep {ours:?}, DuckDB {theirs}"
+                ));
+            }
+        }
+    }
+    if !wrong.is_empty() {
+        eprintln!("NUMBERS DIFFER:\n{}", wrong.join("\n"));
+        std::process::exit(1);
+    }
+    (compared, missing)
+}
