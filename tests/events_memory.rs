@@ -154,27 +154,16 @@ fn an_error_far_into_a_big_export_names_its_line_and_column() {
 /// Runs a build of `root` on two threads and returns the peak memory of
 /// the process in bytes (`ru_maxrss` from `wait4`).
 #[cfg(target_os = "linux")]
-#[allow(clippy::zombie_processes)] // waited for with wait4, for its rusage
 fn build_peak_memory(root: &Path) -> u64 {
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sitrep"))
-        .arg("--root")
-        .arg(root)
-        .arg("build")
-        // The site's one week is a draft.
-        .arg("--drafts")
-        .env("RAYON_NUM_THREADS", "2")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut status = 0;
-    // SAFETY: rusage is plain data, filled in by wait4 for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = child.id() as libc::pid_t;
-    // SAFETY: waits for the child spawned above, once.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid);
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
-    usage.ru_maxrss as u64 * 1024
+    files::peak_memory(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("sitrep"))
+            .arg("--root")
+            .arg(root)
+            .arg("build")
+            // The site's one week is a draft.
+            .arg("--drafts")
+            .env("RAYON_NUM_THREADS", "2"),
+    )
 }
 
 #[cfg(target_os = "linux")]

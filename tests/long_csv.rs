@@ -142,27 +142,16 @@ fn errors_in_several_pieces_are_listed_in_file_order() {
 /// Runs a build of `root` on two threads with pieces of 1 MiB and returns
 /// the peak memory of the process in bytes (`ru_maxrss` from `wait4`).
 #[cfg(target_os = "linux")]
-#[allow(clippy::zombie_processes)] // waited for with wait4, for its rusage
 fn build_peak_memory(root: &Path) -> u64 {
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sitrep"))
-        .arg("--root")
-        .arg(root)
-        .arg("build")
-        .arg("--drafts")
-        .env("RAYON_NUM_THREADS", "2")
-        .env("SITREP_PIECE_BYTES", (1 << 20).to_string())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut status = 0;
-    // SAFETY: rusage is plain data, filled in by wait4 for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = child.id() as libc::pid_t;
-    // SAFETY: waits for the child spawned above, once.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid);
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
-    usage.ru_maxrss as u64 * 1024
+    files::peak_memory(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("sitrep"))
+            .arg("--root")
+            .arg(root)
+            .arg("build")
+            .arg("--drafts")
+            .env("RAYON_NUM_THREADS", "2")
+            .env("SITREP_PIECE_BYTES", (1 << 20).to_string()),
+    )
 }
 
 /// A long file of every day from 2020-01-01 for `days` days, 40 metrics

@@ -176,3 +176,21 @@ pub fn example_week_data(week: &str) -> serde_json::Value {
         .success();
     read_json(&output.path().join(week).join("data.json"))
 }
+
+/// Runs `command` (a `sitrep` build), asserts that it succeeded, and
+/// returns the peak memory of the process in bytes (`ru_maxrss` from
+/// `wait4`).
+#[cfg(target_os = "linux")]
+#[allow(clippy::zombie_processes)] // waited for with wait4, for its rusage
+pub fn peak_memory(command: &mut std::process::Command) -> u64 {
+    let child = command.stdout(std::process::Stdio::null()).spawn().unwrap();
+    let mut status = 0;
+    // SAFETY: rusage is plain data, filled in by wait4 for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: waits for the child spawned above, once.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+    usage.ru_maxrss as u64 * 1024
+}
