@@ -93,22 +93,9 @@ pub fn parse(bytes: &[u8], path: &Path) -> ParsedFile {
                 if record.iter().all(|field| field.trim_ascii().is_empty()) {
                     continue;
                 }
-                let mut fields = Vec::with_capacity(record.len());
-                for (index, field) in record.iter().enumerate() {
-                    match std::str::from_utf8(field) {
-                        Ok(text) => fields.push(text.trim().to_string()),
-                        Err(_) => {
-                            parsed.errors.push(
-                                Diagnostic::new(path, "this field is not valid UTF-8 text")
-                                    .at(line, index + 1)
-                                    .with_help(
-                                        "save the file as UTF-8 (CSV UTF-8 in spreadsheet tools)",
-                                    ),
-                            );
-                            fields.push(String::new());
-                        }
-                    }
-                }
+                let fields = super::data::text_fields(&record, line, path, |error| {
+                    parsed.errors.push(error)
+                });
                 records.push((line, fields));
             }
             Err(error) => {

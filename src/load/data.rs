@@ -338,6 +338,35 @@ pub fn parse_csv(bytes: &[u8], path: &Path) -> Result<ParsedFile, Vec<Diagnostic
     parse_csv_with(bytes, path, &HashSet::new())
 }
 
+/// A CSV record's fields as trimmed text, for the readers that keep
+/// them (the whole-file data reader, annotations): a field that is not
+/// UTF-8 becomes empty, reported through `error`.
+pub(crate) fn text_fields(
+    record: &csv::ByteRecord,
+    line: usize,
+    path: &Path,
+    mut error: impl FnMut(Diagnostic),
+) -> Vec<String> {
+    record
+        .iter()
+        .enumerate()
+        .map(|(index, field)| match std::str::from_utf8(field) {
+            Ok(text) => text.trim().to_string(),
+            Err(_) => {
+                error(not_utf8(path, line, index + 1));
+                String::new()
+            }
+        })
+        .collect()
+}
+
+/// The error for a field (at `line`, `column`) that is not UTF-8.
+pub(crate) fn not_utf8(path: &Path, line: usize, column: usize) -> Diagnostic {
+    Diagnostic::new(path, "this field is not valid UTF-8 text")
+        .at(line, column)
+        .with_help("export the file as UTF-8 (CSV UTF-8 in spreadsheet tools)")
+}
+
 /// Parses one CSV file; in a wide file, the columns named in `dimensions`
 /// (the keys of the site's `where` clauses and breakdowns) are dimensions
 /// even when they hold only numbers (a store number, say).
@@ -370,22 +399,7 @@ pub fn parse_csv_with(
                 if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
-                let mut fields = Vec::with_capacity(record.len());
-                for (index, field) in record.iter().enumerate() {
-                    match std::str::from_utf8(field) {
-                        Ok(text) => fields.push(text.trim().to_string()),
-                        Err(_) => {
-                            errors.push(
-                                Diagnostic::new(path, "this field is not valid UTF-8 text")
-                                    .at(line, index + 1)
-                                    .with_help(
-                                        "export the file as UTF-8 (CSV UTF-8 in spreadsheet tools)",
-                                    ),
-                            );
-                            fields.push(String::new());
-                        }
-                    }
-                }
+                let fields = text_fields(&record, line, path, |error| errors.push(error));
                 records.push((line, fields));
             }
             Err(error) => {

@@ -332,11 +332,7 @@ fn parse_piece(
         rows.any_row = true;
         for (column, field) in record.iter().enumerate() {
             if std::str::from_utf8(field).is_err() {
-                rows.not_utf8.push(
-                    Diagnostic::new(path, "this field is not valid UTF-8 text")
-                        .at(line, column + 1)
-                        .with_help("export the file as UTF-8 (CSV UTF-8 in spreadsheet tools)"),
-                );
+                rows.not_utf8.push(super::not_utf8(path, line, column + 1));
             }
         }
         let date_field = &record[0];
