@@ -2,18 +2,20 @@
 //! (`--version`, completions, man pages), the small traps of `serve`, `init`
 //! and week ids, and `serve --open` / `--bind`.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
 #[path = "common/files.rs"]
 mod files;
+#[path = "common/serve.rs"]
+mod server;
 
 use files::sitrep;
+use server::Server;
 
 /// `sitrep` with no `--root`.
 fn bare_sitrep() -> assert_cmd::Command {
@@ -252,102 +254,22 @@ fn man_pages_on_stdout_or_one_per_command() {
     assert!(serve.contains("\\-\\-bind") && serve.contains("\\-\\-open"));
 }
 
-/// A running `sitrep serve`, killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-    /// What it printed on standard output up to its "Serving" line.
-    stdout: String,
-}
-
-impl Server {
-    /// Starts `sitrep --root <site> serve --port 0 <arguments>` with `path`
-    /// first on PATH, and waits for it to listen.
-    fn start(site: &Path, arguments: &[&str], path: Option<&Path>) -> Server {
-        let mut command = Command::new(assert_cmd::cargo::cargo_bin("sitrep"));
-        command
-            .arg("--root")
-            .arg(site)
-            .args(["serve", "--port", "0"])
-            .args(arguments)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some(path) = path {
-            let old = std::env::var_os("PATH").unwrap_or_default();
-            let mut paths = vec![path.to_path_buf()];
-            paths.extend(std::env::split_paths(&old));
-            command.env("PATH", std::env::join_paths(paths).unwrap());
-        }
-        let mut child = command.spawn().unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap());
-        let mut stdout = String::new();
-        let port = loop {
-            let mut line = String::new();
-            if lines.read_line(&mut line).unwrap() == 0 {
-                let mut stderr = String::new();
-                child
-                    .stderr
-                    .take()
-                    .unwrap()
-                    .read_to_string(&mut stderr)
-                    .unwrap();
-                panic!("serve ended: {stdout}{stderr}");
-            }
-            stdout.push_str(&line);
-            if let Some(rest) = line.strip_prefix("Serving http://") {
-                let address = rest.split('/').next().unwrap();
-                break address.rsplit(':').next().unwrap().parse().unwrap();
-            }
-        };
-        // Keep reading so the server never blocks on a full pipe.
-        std::thread::spawn(move || drain(lines));
-        Server {
-            child,
-            port,
-            stdout,
-        }
+/// Starts `sitrep serve` on `site` with `arguments`, with `path` first on
+/// PATH.
+fn serve(site: &Path, arguments: &[&str], path: Option<&Path>) -> Server {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("sitrep"));
+    command
+        .arg("--root")
+        .arg(site)
+        .args(["serve", "--port", "0"])
+        .args(arguments);
+    if let Some(path) = path {
+        let old = std::env::var_os("PATH").unwrap_or_default();
+        let mut paths = vec![path.to_path_buf()];
+        paths.extend(std::env::split_paths(&old));
+        command.env("PATH", std::env::join_paths(paths).unwrap());
     }
-
-    /// Kills the server and returns its standard error.
-    fn stop(mut self) -> String {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let mut stderr = String::new();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        stderr
-    }
-
-    /// The status of `GET /` sent to 127.0.0.1 naming `host`.
-    fn status_for_host(&self, host: &str) -> u16 {
-        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).unwrap();
-        write!(stream, "GET / HTTP/1.1\r\nHost: {host}\r\n\r\n").unwrap();
-        let mut reply = String::new();
-        stream.read_to_string(&mut reply).unwrap();
-        reply
-            .split(' ')
-            .nth(1)
-            .and_then(|status| status.parse().ok())
-            .unwrap_or_else(|| panic!("no status in {reply:?}"))
-    }
-}
-
-fn drain(mut lines: BufReader<ChildStdout>) {
-    let mut sink = String::new();
-    while lines.read_line(&mut sink).is_ok_and(|read| read > 0) {
-        sink.clear();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    Server::spawn(command)
 }
 
 /// Waits up to 30 s for `path` to exist with content.
@@ -385,23 +307,23 @@ fn serve_open_opens_the_served_address_and_a_failure_is_a_warning() {
         "xdg-open",
         &format!("echo \"$@\" > '{}'", opened.display()),
     );
-    let server = Server::start(&site, &["--open"], Some(&bin));
+    let server = serve(&site, &["--open"], Some(&bin));
     let url = format!("http://127.0.0.1:{}/", server.port);
     assert!(server.stdout.contains(&format!("Serving {url}")));
     assert_eq!(
         wait_for_file(&opened).as_deref(),
         Some(&*format!("{url}\n"))
     );
-    let stderr = server.stop();
+    let (_, stderr) = server.stop();
     assert!(!stderr.contains("warning"), "{stderr}");
 
     // An opener that fails: a warning, and the server goes on.
     fake_program(&bin, "xdg-open", "exit 3");
-    let server = Server::start(&site, &["--open"], Some(&bin));
+    let server = serve(&site, &["--open"], Some(&bin));
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(server.status_for_host("localhost"), 200);
     let url = format!("http://127.0.0.1:{}/", server.port);
-    let stderr = server.stop();
+    let (_, stderr) = server.stop();
     assert!(
         stderr.contains(&format!(
             "warning: could not open a browser (xdg-open failed: exit status: 3); open {url} yourself"
@@ -421,7 +343,7 @@ fn serve_without_open_runs_no_opener() {
         "xdg-open",
         &format!("echo \"$@\" > '{}'", opened.display()),
     );
-    let server = Server::start(&site, &[], Some(&bin));
+    let server = serve(&site, &[], Some(&bin));
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(server.status_for_host("localhost"), 200);
     drop(server);
@@ -431,17 +353,17 @@ fn serve_without_open_runs_no_opener() {
 #[test]
 fn serve_on_loopback_answers_loopback_hosts_only_and_warns_of_nothing() {
     let (_temp, site) = init_site();
-    let server = Server::start(&site, &[], None);
+    let server = serve(&site, &[], None);
     assert_eq!(server.status_for_host("127.0.0.1"), 200);
     assert_eq!(server.status_for_host("192.0.2.7"), 403);
-    let stderr = server.stop();
+    let (_, stderr) = server.stop();
     assert!(!stderr.contains("warning"), "{stderr}");
 }
 
 #[test]
 fn serve_bind_beyond_loopback_warns_and_answers_ip_addresses() {
     let (_temp, site) = init_site();
-    let server = Server::start(&site, &["--bind", "0.0.0.0"], None);
+    let server = serve(&site, &["--bind", "0.0.0.0"], None);
     // Served, and opened, on loopback all the same.
     assert!(server
         .stdout
@@ -456,7 +378,7 @@ fn serve_bind_beyond_loopback_warns_and_answers_ip_addresses() {
     // Never by a name: that could be a DNS-rebinding page.
     assert_eq!(server.status_for_host("attacker.example"), 403);
     assert_eq!(server.status_for_host("192.0.2.7.nip.io"), 403);
-    let stderr = server.stop();
+    let (_, stderr) = server.stop();
     assert!(
         stderr.starts_with("warning: --bind 0.0.0.0: the site and its build errors are visible on the network to anyone who can reach this machine; requests naming any of its IP addresses are answered\n"),
         "{stderr}"

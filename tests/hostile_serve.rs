@@ -4,11 +4,15 @@
 //! connections (they must neither pin a thread each nor stop the server
 //! answering).
 
+#[path = "common/serve.rs"]
+mod server;
+
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
+
+use server::{Reply, Server};
 
 use tempfile::TempDir;
 
@@ -29,110 +33,21 @@ fn init_site() -> TempDir {
     temp
 }
 
-/// Kills the server when dropped, so a failing assertion never leaks it.
-struct Server {
-    child: Child,
-    port: u16,
+/// Starts `sitrep serve` on the project `init_site` made.
+fn serve(temp: &Path) -> Server {
+    Server::start(&temp.join("site"), temp, &[])
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Reply {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-impl Server {
-    /// Starts `sitrep serve` on a free port and waits for its first page.
-    fn start(temp: &Path) -> Server {
-        let port = {
-            let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-            listener.local_addr().unwrap().port()
-        };
-        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sitrep"))
-            .arg("--root")
-            .arg(temp.join("site"))
-            .arg("serve")
-            .arg("--port")
-            .arg(port.to_string())
-            // The build folder goes inside the test's temporary folder.
-            .env("TMPDIR", temp)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut server = Server { child, port };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let host = format!("127.0.0.1:{port}");
-            if server
-                .request(&format!(
-                    "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-                ))
-                .is_some_and(|reply| reply.status == 200)
-            {
-                return server;
-            }
-            if let Some(status) = server.child.try_wait().unwrap() {
-                panic!("the server exited ({status}) before answering");
-            }
-            assert!(Instant::now() < deadline, "the server never answered");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn connect(&self) -> TcpStream {
-        TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).unwrap()
-    }
-
-    /// Sends `raw` as is and reads the whole reply; `None` when the server
-    /// cannot be reached or closes without a reply.
-    fn request(&self, raw: &str) -> Option<Reply> {
-        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).ok()?;
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .ok()?;
-        stream
-            .set_write_timeout(Some(Duration::from_secs(10)))
-            .ok()?;
-        stream.write_all(raw.as_bytes()).ok()?;
-        let mut bytes = Vec::new();
-        stream.read_to_end(&mut bytes).ok()?;
-        let text = String::from_utf8_lossy(&bytes);
-        let (head, body) = text.split_once("\r\n\r\n")?;
-        let status = head.split(' ').nth(1)?.parse().ok()?;
-        Some(Reply {
-            status,
-            head: head.to_string(),
-            body: body.to_string(),
-        })
-    }
-
-    fn get(&self, path: &str, host: &str) -> Reply {
-        self.request(&format!(
-            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-        ))
-        .unwrap_or_else(|| panic!("no reply to GET {path} for Host: {host}"))
-    }
-
-    /// The number of threads of the server process (Linux).
-    fn threads(&self) -> usize {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("Threads:"))
-            .expect("a Threads: line")
-            .trim()
-            .parse()
-            .unwrap()
-    }
+/// The number of threads of the server process (Linux).
+fn threads(server: &Server) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))
+        .expect("a Threads: line")
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 /// A refusal: 403 or 421, a short plain-text reason, nothing of the site.
@@ -159,7 +74,7 @@ fn assert_refused(reply: &Reply, what: &str) {
 #[test]
 fn serve_answers_only_requests_for_loopback_hosts() {
     let temp = init_site();
-    let server = Server::start(temp.path());
+    let server = serve(temp.path());
     let port = server.port;
 
     for host in [
@@ -173,9 +88,9 @@ fn serve_answers_only_requests_for_loopback_hosts() {
         // Another port: an SSH tunnel or a container maps the port.
         "localhost:8080".to_string(),
     ] {
-        let reply = server.get("/", &host);
+        let reply = server.get_for_host("/", &host);
         assert_eq!(reply.status, 200, "Host: {host}: {}", reply.head);
-        let status = server.get("/__sitrep/status", &host);
+        let status = server.get_for_host("/__sitrep/status", &host);
         assert_eq!(status.status, 200, "Host: {host}");
         assert!(status.body.contains("generation"), "{}", status.body);
     }
@@ -194,7 +109,7 @@ fn serve_answers_only_requests_for_loopback_hosts() {
         String::new(),
     ] {
         for path in ["/", "/__sitrep/status", "/__sitrep/live.js"] {
-            let reply = server.get(path, &host);
+            let reply = server.get_for_host(path, &host);
             assert_refused(&reply, &format!("GET {path} with Host: {host}"));
         }
     }
@@ -222,9 +137,9 @@ fn serve_answers_only_requests_for_loopback_hosts() {
 #[test]
 fn idle_connections_neither_pin_threads_nor_block_the_server() {
     let temp = init_site();
-    let server = Server::start(temp.path());
+    let server = serve(temp.path());
     let port = server.port;
-    let before = server.threads();
+    let before = threads(&server);
 
     // Connections that never send anything, and connections that stop
     // half-way through their request head (slowloris).
@@ -241,7 +156,7 @@ fn idle_connections_neither_pin_threads_nor_block_the_server() {
 
     // It still answers, at once.
     let started = Instant::now();
-    let reply = server.get("/", &format!("127.0.0.1:{port}"));
+    let reply = server.get_for_host("/", &format!("127.0.0.1:{port}"));
     assert_eq!(reply.status, 200, "{}", reply.head);
     assert!(
         started.elapsed() < Duration::from_secs(3),
@@ -250,7 +165,7 @@ fn idle_connections_neither_pin_threads_nor_block_the_server() {
     );
 
     // The threads stay few: not one per connection.
-    let during = server.threads();
+    let during = threads(&server);
     assert!(
         during <= 48,
         "{during} threads with {} idle connections open ({before} before them)",
@@ -274,7 +189,7 @@ fn idle_connections_neither_pin_threads_nor_block_the_server() {
     for stream in &idle {
         let _ = stream.shutdown(Shutdown::Both);
     }
-    let reply = server.get("/", "localhost");
+    let reply = server.get_for_host("/", "localhost");
     assert_eq!(reply.status, 200);
 }
 

@@ -5,11 +5,14 @@
 
 #[path = "common/files.rs"]
 mod files;
+#[path = "common/serve.rs"]
+mod server;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use files::{init, ok_command, read, review_weeks, run_command, sitrep, Output};
+use server::Server;
 use tempfile::TempDir;
 
 /// `sitrep --root <root>` leaving drafts out of builds, as production
@@ -199,65 +202,13 @@ fn every_page_has_one_clean_title_a_description_and_the_favicon() {
     assert!(favicon.starts_with("<svg"), "{favicon}");
 }
 
-/// `sitrep serve` on a free port; killed when dropped.
-struct Server {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start(root: &Path, temp: &Path) -> Server {
-        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sitrep"))
-            .arg("--root")
-            .arg(root)
-            .args(["serve", "--port", &port.to_string()])
-            .env("TMPDIR", temp)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        Server { child, port }
-    }
-
-    /// The body of a page answered 200, waiting up to 10 s for the server.
-    fn page(&self, path: &str) -> String {
-        use std::io::{Read, Write};
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
-                write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
-                let mut text = String::new();
-                stream.read_to_string(&mut text).unwrap();
-                if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                    if head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200") {
-                        return body.to_string();
-                    }
-                }
-            }
-            assert!(std::time::Instant::now() < deadline, "no 200 for {path}");
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-    }
-}
-
 #[test]
 fn serve_shows_drafts() {
     let site = Site::init();
-    let server = Server::start(&site.root, site._temp.path());
-    let page = server.page(&format!("/{}/index.html", site.week));
+    let server = Server::start(&site.root, site._temp.path(), &[]);
+    let page = server
+        .page(&format!("/{}/index.html", site.week))
+        .expect("the week page");
     assert!(
         page.contains("Draft: this review is not published yet"),
         "{page}"

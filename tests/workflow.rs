@@ -4,16 +4,16 @@
 
 #[path = "common/files.rs"]
 mod files;
+#[path = "common/serve.rs"]
+mod server;
 
 use files::{bare_sitrep, init, ok, read, read_json as json, review_weeks, sitrep, snapshot};
 use std::fs;
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use server::Server;
 use tempfile::TempDir;
 
 const PROGRAM: &str = "incident_resolutions";
@@ -368,90 +368,9 @@ fn build_prints_one_summary_line_unless_quiet() {
 
 // --- serve ---------------------------------------------------------------
 
-/// Kills the server when dropped, so a failing assertion never leaks it.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Response {
-    status: u16,
-    body: String,
-}
-
-impl Server {
-    fn start(root: &Path, temp: &Path) -> Server {
-        let port = {
-            let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-            listener.local_addr().unwrap().port()
-        };
-        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("sitrep"))
-            .arg("--root")
-            .arg(root)
-            .arg("serve")
-            .arg("--port")
-            .arg(port.to_string())
-            // The build folder goes inside the test's own temporary folder,
-            // so a killed server leaves nothing behind.
-            .env("TMPDIR", temp)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        Server { child, port }
-    }
-
-    /// One HTTP/1.0 GET; `None` while the server cannot be reached.
-    fn get(&self, path: &str) -> Option<Response> {
-        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).ok()?;
-        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        stream
-            .set_write_timeout(Some(Duration::from_secs(5)))
-            .ok()?;
-        write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
-        let mut bytes = Vec::new();
-        stream.read_to_end(&mut bytes).ok()?;
-        let text = String::from_utf8_lossy(&bytes);
-        let (head, body) = text.split_once("\r\n\r\n")?;
-        let status = head.split(' ').nth(1)?.parse().ok()?;
-        Some(Response {
-            status,
-            body: body.to_string(),
-        })
-    }
-
-    /// Polls `check` every 100 ms until it gives a value, for at most 10 s.
-    fn wait_for<T>(&mut self, what: &str, mut check: impl FnMut(&Server) -> Option<T>) -> T {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(value) = check(self) {
-                return value;
-            }
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("the server exited ({status}) while waiting for {what}");
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn page(&self, path: &str) -> Option<String> {
-        self.get(path)
-            .filter(|response| response.status == 200)
-            .map(|response| response.body)
-    }
-
-    fn status(&self) -> Option<Value> {
-        serde_json::from_str(&self.page("/__sitrep/status")?).ok()
-    }
+/// What `/__sitrep/status` says: the build generation and its error.
+fn build_status(server: &Server) -> Option<Value> {
+    serde_json::from_str(&server.page("/__sitrep/status")?).ok()
 }
 
 #[test]
@@ -460,9 +379,7 @@ fn serve_rebuilds_on_edits_and_reports_errors() {
     let week = site.week.clone();
     let narrative = site.narrative(&week);
     let page_path = format!("/{week}/{PROGRAM}/");
-    let mut server = Server::start(&site.root, site.temp.path());
-
-    server.wait_for("the home page", |server| server.page("/"));
+    let mut server = Server::start(&site.root, site.temp.path(), &[]);
     let page = server.page(&page_path).expect("the program page is served");
     assert!(page.contains("/__sitrep/live.js"), "no live-reload script");
     assert!(page.contains("</html>"));
@@ -487,7 +404,7 @@ fn serve_rebuilds_on_edits_and_reports_errors() {
             .page(&page_path)
             .filter(|page| page.contains(sentence))
     });
-    let good = server.status().unwrap();
+    let good = build_status(&server).unwrap();
     assert!(good["error"].is_null(), "{good}");
     let generation = good["generation"].as_u64().unwrap();
 
@@ -497,9 +414,7 @@ fn serve_rebuilds_on_edits_and_reports_errors() {
     let line = broken.lines().count();
     fs::write(&narrative, &broken).unwrap();
     let error = server.wait_for("the build error", |server| {
-        server
-            .status()
-            .and_then(|status| status["error"].as_str().map(str::to_string))
+        build_status(server).and_then(|status| status["error"].as_str().map(str::to_string))
     });
     let place = format!("{PROGRAM}.md:{line}");
     assert!(error.contains(&place), "{place} not in {error}");
@@ -510,7 +425,7 @@ fn serve_rebuilds_on_edits_and_reports_errors() {
     // Fixing it clears the error with a new build.
     fs::write(&narrative, &original).unwrap();
     let fixed = server.wait_for("the error to clear", |server| {
-        server.status().filter(|status| status["error"].is_null())
+        build_status(server).filter(|status| status["error"].is_null())
     });
     assert!(
         fixed["generation"].as_u64().unwrap() > generation,
@@ -523,8 +438,6 @@ fn serve_rebuilds_on_edits_and_reports_errors() {
     });
 
     // Stop the server and make sure it is gone.
-    server.child.kill().unwrap();
-    let status = server.child.wait().unwrap();
+    let (status, _) = server.stop();
     assert!(!status.success());
-    drop(server);
 }
