@@ -511,7 +511,12 @@ fn load_programs(
     errors: &mut Diagnostics,
 ) -> (Vec<(ProgramDefinition, PathBuf)>, Vec<String>) {
     let files = inputs.list(PROGRAMS_FOLDER, Some("yaml"), errors);
-    let mut programs = Vec::new();
+    /// What becomes of one program file, in file order.
+    enum Step<'a> {
+        Problem(Diagnostic),
+        Parse(String, &'a str, PathBuf),
+    }
+    let mut steps = Vec::with_capacity(files.len());
     let mut ids = Vec::new();
     // Ids in lower case: `Inc` and `inc` would be one folder on macOS and
     // Windows.
@@ -523,7 +528,7 @@ fn load_programs(
             .unwrap_or_default();
         ids.push(id.clone());
         if let Some(first) = seen.get(&id.to_lowercase()) {
-            errors.push(same_name(&path, first, "program id"));
+            steps.push(Step::Problem(same_name(&path, first, "program id")));
             continue;
         }
         seen.insert(id.to_lowercase(), path.clone());
@@ -531,19 +536,34 @@ fn load_programs(
             Ok(bytes) => bytes,
             Err(ReadError::Missing) => continue,
             Err(ReadError::Diagnostic(diagnostic)) => {
-                errors.push(diagnostic);
+                steps.push(Step::Problem(diagnostic));
                 continue;
             }
         };
         let Ok(text) = std::str::from_utf8(bytes) else {
-            errors.push(
+            steps.push(Step::Problem(
                 Diagnostic::new(&path, "the file is not valid UTF-8 text")
                     .with_help("save it as UTF-8"),
-            );
+            ));
             continue;
         };
-        match program::parse_program(&id, text, &path) {
-            Ok(definition) => programs.push((definition, path)),
+        steps.push(Step::Parse(id, text, path));
+    }
+    // Parsed in parallel (YAML is the slow part of loading the programs),
+    // reported in file order.
+    let parsed: Vec<Result<(ProgramDefinition, PathBuf), Vec<Diagnostic>>> = steps
+        .into_par_iter()
+        .map(|step| match step {
+            Step::Problem(diagnostic) => Err(vec![diagnostic]),
+            Step::Parse(id, text, path) => {
+                program::parse_program(&id, text, &path).map(|definition| (definition, path))
+            }
+        })
+        .collect();
+    let mut programs = Vec::new();
+    for result in parsed {
+        match result {
+            Ok(program) => programs.push(program),
             Err(problems) => problems.into_iter().for_each(|error| errors.push(error)),
         }
     }
