@@ -646,12 +646,15 @@ fn exception_history(
     exceptions: &mut [Exception],
 ) -> Vec<Exception> {
     let calendar = &site.config.calendar;
-    let index_of = |metric: &str| {
-        program
-            .metrics
-            .iter()
-            .position(|candidate| candidate.definition.id == metric)
-    };
+    // Looked up once per exception: a map, not a search of the metrics
+    // (a program of thousands of red metrics would take their square).
+    let mut indexes: HashMap<&str, usize> = HashMap::with_capacity(program.metrics.len());
+    for (index, metric) in program.metrics.iter().enumerate() {
+        indexes
+            .entry(metric.definition.id.as_str())
+            .or_insert(index);
+    }
+    let index_of = |metric: &str| indexes.get(metric).copied();
     // Metric index → (kind, weeks held so far, still running).
     let mut runs: Vec<Option<(ExceptionKind, u32, bool)>> = vec![None; program.metrics.len()];
     for exception in exceptions.iter() {
