@@ -668,6 +668,9 @@ fn plural(count: usize) -> &'static str {
 
 // Rendering makes millions of small strings on several threads at once;
 // mimalloc handles that markedly faster than the system allocator (see
-// BENCHMARKS.md).
+// BENCHMARKS.md). It is built with the `no_thp` feature: otherwise it asks
+// the kernel for transparent huge pages for its arena, and every 4 KiB
+// touched there can cost a resident 2 MiB page, which a loaded long data
+// file's columns pay for (408 against 365 MiB peak on the 10M-row file).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

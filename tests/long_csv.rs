@@ -195,10 +195,14 @@ fn a_build_holds_less_than_the_long_file() {
     // Held whole with a row of strings each, as before, the file cost
     // about 11 times its size; streamed, what is kept is 16 bytes a row
     // (day, value and line: about 80 MB) besides the pieces in flight
-    // (1 MiB here). Measured: 1.7 times the file's size (debug build);
-    // the target, 1.5 times, is not met yet.
+    // (1 MiB here). Measured (debug build): 1.7 times the file's size
+    // when every piece was kept to the end of the file and mimalloc
+    // asked for transparent huge pages; 0.92 times since each piece is
+    // merged into the groups' columns as it comes and huge pages are off
+    // (101 MiB above the site alone for a 110 MiB file). The bound, 1.25
+    // times, catches a return to either.
     assert!(
-        peak.saturating_sub(base) < 2 * size,
+        peak.saturating_sub(base) < size * 5 / 4,
         "peak memory {} MiB ({} MiB for the site alone) for a {} MiB file",
         peak >> 20,
         base >> 20,

@@ -428,19 +428,14 @@ fn parse_piece(
     rows
 }
 
-/// A piece's rows and where each of its groups is in them: (the file's
-/// group, start, count).
-type PieceData = (GroupRows, Vec<(usize, usize, usize)>);
-
 /// A group's dimension values and rows.
 type Group = (Vec<String>, DailySeries);
 
-/// A group of the file: its metric and dimension values, the line of its
-/// first row and its number of rows.
+/// A group of the file: its metric and dimension values and the line of
+/// its first row.
 struct FileGroup {
     fields: Vec<String>,
     line: usize,
-    rows: usize,
 }
 
 /// The pieces of a file, merged in file order.
@@ -448,9 +443,9 @@ struct FileGroup {
 struct FileRows {
     index: HashMap<Box<[u8]>, usize>,
     groups: Vec<FileGroup>,
-    /// The pieces' rows, and where each of the piece's groups is in them:
-    /// (the file's group, start, count).
-    pieces: Vec<PieceData>,
+    /// Each group's rows, in file order, copied from each piece as it is
+    /// merged (on the merging thread, which owns them from then on).
+    columns: Vec<GroupRows>,
     rows: usize,
     any_row: bool,
     first_day: Option<i32>,
@@ -476,11 +471,13 @@ impl FileRows {
         self.bad_dates.append(piece.bad_dates, offset);
         self.bad_widths.append(piece.bad_widths, offset);
         self.bad_rows.append(piece.bad_rows, offset);
-        let mut data = piece.data;
-        for line in &mut data.lines {
-            *line += offset as u32;
-        }
-        let mut places = Vec::with_capacity(piece.groups.len());
+        // Each group's rows are copied out of the piece as soon as it is
+        // its turn, and the piece is freed: only the pieces in flight are
+        // ever held besides the groups' columns. (Keeping every piece to
+        // the end of the file and copying them then held the rows twice at
+        // the peak; see BENCHMARKS.md.)
+        let data = piece.data;
+        let offset = offset as u32;
         let mut start = 0;
         for (key, line, count) in piece.groups {
             let group = match self.index.get(&key) {
@@ -488,18 +485,22 @@ impl FileRows {
                 None => {
                     self.groups.push(FileGroup {
                         fields: key_fields(&key),
-                        line: line + offset,
-                        rows: 0,
+                        line: line + offset as usize,
                     });
+                    self.columns.push(GroupRows::default());
                     self.index.insert(key, self.groups.len() - 1);
                     self.groups.len() - 1
                 }
             };
-            self.groups[group].rows += count;
-            places.push((group, start, count));
+            let rows = start..start + count;
+            let column = &mut self.columns[group];
+            column.days.extend_from_slice(&data.days[rows.clone()]);
+            column.values.extend_from_slice(&data.values[rows.clone()]);
+            column
+                .lines
+                .extend(data.lines[rows].iter().map(|line| line + offset));
             start += count;
         }
-        self.pieces.push((data, places));
     }
 
     /// The parsed file, or its errors in the whole-file reader's order:
@@ -526,34 +527,9 @@ impl FileRows {
         // error: (its line, the line of the row before it for that date,
         // the group, the day).
         let mut second_rows: Vec<(u32, u32, usize, i32)> = Vec::new();
-        // Each group's columns, sized once and filled piece after piece,
-        // each piece freed once copied.
-        let mut columns: Vec<GroupRows> = self
-            .groups
-            .iter()
-            .map(|group| GroupRows {
-                days: Vec::with_capacity(group.rows),
-                values: Vec::with_capacity(group.rows),
-                lines: Vec::with_capacity(group.rows),
-            })
-            .collect();
-        for (data, places) in self.pieces {
-            for (group, start, count) in places {
-                let column = &mut columns[group];
-                column
-                    .days
-                    .extend_from_slice(&data.days[start..start + count]);
-                column
-                    .values
-                    .extend_from_slice(&data.values[start..start + count]);
-                column
-                    .lines
-                    .extend_from_slice(&data.lines[start..start + count]);
-            }
-        }
         let mut groups: Vec<(Vec<String>, usize, DailySeries)> =
             Vec::with_capacity(self.groups.len());
-        for (group, (file_group, rows)) in self.groups.into_iter().zip(columns).enumerate() {
+        for (group, (file_group, rows)) in self.groups.into_iter().zip(self.columns).enumerate() {
             let mut rows = in_date_order(rows);
             let first_row = rows.days.first().copied();
             // Second rows found, the empty values are dropped in place.
