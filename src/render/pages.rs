@@ -1,13 +1,16 @@
 //! The pages of a review site and what each template is given.
 
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
+use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::{context, Value};
 use serde::Serialize;
 
 use super::format::delta;
 use super::narrative::escape_html;
-use super::theme::Theme;
+use super::splice::Fragment;
+use super::theme::{Theme, SCREEN_ONLY_MARKS};
 use super::view::{
     metric_block_anchor, metric_view, number_format, BlockView, ChartSet, MetricView, StatusView,
 };
@@ -547,7 +550,7 @@ impl VersionPages<'_> {
         &self,
         theme: &Theme,
         program: &Program,
-        deck: &[BlockView],
+        deck: &RenderedDeck,
     ) -> Result<(String, usize), Diagnostic> {
         let page = PageInfo {
             title: format!("{} · Week {}", program.name, self.id()),
@@ -559,13 +562,15 @@ impl VersionPages<'_> {
         };
         let card = self.program_card(program, "../");
         let charts = deck
+            .blocks
             .iter()
             .filter(|block| matches!(block, BlockView::Chart(_)))
             .count();
         let context = context! {
             program => card,
-            deck => deck,
-            charts_json => ChartSet::of_deck(deck).to_json(),
+            deck => LazyDeck::value_of(&deck.blocks, None),
+            deck_html => Value::from_safe_string(deck.page_html.clone()),
+            charts_json => ChartSet::of_deck(&deck.blocks).to_json(),
             narrative => self.narratives.get(&program.id),
             ..minijinja::value::merge_maps([
                 self.restatement_context(Some(&program.id)),
@@ -608,7 +613,7 @@ impl VersionPages<'_> {
     pub fn print_page(
         &self,
         theme: &Theme,
-        decks: &[(&Program, Vec<BlockView>)],
+        decks: &[(&Program, RenderedDeck)],
     ) -> Result<(String, String), Diagnostic> {
         let page = PageInfo {
             title: format!("Week {} · print view", self.id()),
@@ -626,7 +631,11 @@ impl VersionPages<'_> {
             card: Option<ProgramCard>,
             /// `print-<n>`: the named page of its sheets.
             page_name: String,
-            deck: Vec<BlockView>,
+            /// The blocks, each id after the program's (made when a theme
+            /// asks for them).
+            deck: Value,
+            /// The blocks as markup, made by [`render_deck`].
+            deck_html: Value,
             narrative: Option<NarrativeView>,
         }
         let mut furniture = format!(
@@ -636,43 +645,20 @@ impl VersionPages<'_> {
             week = css_string(&format!("{} · Week {}", self.site.config.title, self.id())),
         );
         let mut programs = Vec::with_capacity(decks.len());
+        // Ids must not repeat on one page: each program's blocks and
+        // charts have its id in front.
+        let mut chart_ids = Vec::new();
         for (position, (program, deck)) in decks.iter().enumerate() {
             let page_name = format!("print-{}", position + 1);
             furniture.push_str(&format!(
                 "@page {page_name} {{ @top-left {{ content: {}; }} }}\n.{page_name} {{ page: {page_name}; }}\n",
                 css_string(&format!("Week {} · {}", self.id(), program.name))
             ));
-            // Ids must not repeat on one page: each program's blocks and
-            // charts get its id in front.
-            let deck = deck
-                .iter()
-                .cloned()
-                .map(|block| match block {
-                    BlockView::Chart(mut chart) => {
-                        chart.dom_id = format!("{}-{}", program.id, chart.dom_id);
-                        chart.anchor = format!("{}-{}", program.id, chart.anchor);
-                        BlockView::Chart(chart)
-                    }
-                    BlockView::Section {
-                        title,
-                        text,
-                        anchor,
-                    } => BlockView::Section {
-                        title,
-                        text,
-                        anchor: format!("{}-{anchor}", program.id),
-                    },
-                    BlockView::Table {
-                        title,
-                        table,
-                        anchor,
-                    } => BlockView::Table {
-                        title,
-                        table,
-                        anchor: format!("{}-{anchor}", program.id),
-                    },
-                })
-                .collect();
+            for block in deck.blocks.iter() {
+                if let BlockView::Chart(chart) = block {
+                    chart_ids.push((format!("{}-{}", program.id, chart.dom_id), &chart.data));
+                }
+            }
             let narrative = self
                 .narratives
                 .get(&program.id)
@@ -683,18 +669,14 @@ impl VersionPages<'_> {
             programs.push(PrintedProgram {
                 card: self.program_card(program, "../"),
                 page_name,
-                deck,
+                deck: LazyDeck::value_of(&deck.blocks, Some(&program.id)),
+                deck_html: Value::from_safe_string(deck.print_html.clone()),
                 narrative,
             });
         }
         // One chart data block for the whole view.
-        let charts_json = ChartSet::new(programs.iter().flat_map(|printed| {
-            printed.deck.iter().filter_map(|block| match block {
-                BlockView::Chart(chart) => Some((chart.dom_id.as_str(), &chart.data)),
-                _ => None,
-            })
-        }))
-        .to_json();
+        let charts_json =
+            ChartSet::new(chart_ids.iter().map(|(id, data)| (id.as_str(), *data))).to_json();
         let context = context! {
             charts_json => charts_json,
             narrative_title => self.summary.as_ref().and_then(|summary| summary.title.clone()),
@@ -703,6 +685,140 @@ impl VersionPages<'_> {
             ..minijinja::value::merge_maps([self.restatement_context(None), self.base_context(page)])
         };
         Ok((theme.render("print.html", context)?, furniture))
+    }
+}
+
+/// A program's deck view with its markup for the program page and for the
+/// print view.
+pub struct RenderedDeck {
+    pub blocks: Arc<Vec<BlockView>>,
+    pub page_html: String,
+    pub print_html: String,
+    /// Whether the deck was rendered once for both pages.
+    pub rendered_once: bool,
+}
+
+/// Renders the deck `blocks` of program `program` (its id) with
+/// `partials/deck.html` for its program page and for the print view, where
+/// each id has the program's id in front and screen-only markup is left out. Rendered once, with slots
+/// for the ids (see [`super::splice`]); twice when the theme reads
+/// `on_paper` itself or the slots do not cut cleanly.
+pub fn render_deck(
+    theme: &Theme,
+    program: &str,
+    mut blocks: Vec<BlockView>,
+) -> Result<RenderedDeck, Diagnostic> {
+    if !theme.deck_reads_on_paper {
+        let marks = &theme.marks;
+        let mut ids = Vec::new();
+        each_id(&mut blocks, |id| {
+            let slot = marks.slot(ids.len());
+            ids.push(std::mem::replace(id, slot));
+        });
+        let (start, end) = marks.screen_only();
+        let marks_value = Value::from(vec![
+            Value::from_safe_string(start),
+            Value::from_safe_string(end),
+        ]);
+        let rendered = theme.render(
+            "partials/deck.html",
+            Value::from_iter([
+                ("deck", Value::from_serialize(&blocks)),
+                ("on_paper", Value::from(false)),
+                (SCREEN_ONLY_MARKS, marks_value),
+            ]),
+        );
+        let mut originals = ids.iter();
+        each_id(&mut blocks, |id| {
+            *id = originals.next().cloned().unwrap_or_default();
+        });
+        let rendered = rendered?;
+        if let Some(fragment) = Fragment::parse(rendered, marks, &ids) {
+            return Ok(RenderedDeck {
+                page_html: fragment.write(None),
+                print_html: fragment.write(Some(program)),
+                blocks: Arc::new(blocks),
+                rendered_once: true,
+            });
+        }
+    }
+    let page_html = theme.render(
+        "partials/deck.html",
+        context! { deck => &blocks, on_paper => false },
+    )?;
+    let print_html = theme.render(
+        "partials/deck.html",
+        context! { deck => prefixed_blocks(&blocks, program), on_paper => true },
+    )?;
+    Ok(RenderedDeck {
+        blocks: Arc::new(blocks),
+        page_html,
+        print_html,
+        rendered_once: false,
+    })
+}
+
+/// Calls `each` with every element id of `blocks`, in order.
+fn each_id(blocks: &mut [BlockView], mut each: impl FnMut(&mut String)) {
+    for block in blocks {
+        match block {
+            BlockView::Chart(chart) => {
+                each(&mut chart.dom_id);
+                each(&mut chart.anchor);
+            }
+            BlockView::Section { anchor, .. } | BlockView::Table { anchor, .. } => each(anchor),
+        }
+    }
+}
+
+/// `blocks` with `prefix-` in front of every id, as the print view has them.
+fn prefixed_blocks(blocks: &[BlockView], prefix: &str) -> Vec<BlockView> {
+    let mut blocks = blocks.to_vec();
+    each_id(&mut blocks, |id| *id = format!("{prefix}-{id}"));
+    blocks
+}
+
+/// A deck as templates see it, made into template values only when a
+/// template reads it: the default theme uses the ready-made markup.
+#[derive(Debug)]
+struct LazyDeck {
+    blocks: Arc<Vec<BlockView>>,
+    /// The program id the print view puts in front of ids.
+    prefix: Option<String>,
+    value: OnceLock<Value>,
+}
+
+impl LazyDeck {
+    fn value_of(blocks: &Arc<Vec<BlockView>>, prefix: Option<&str>) -> Value {
+        Value::from_object(LazyDeck {
+            blocks: Arc::clone(blocks),
+            prefix: prefix.map(str::to_string),
+            value: OnceLock::new(),
+        })
+    }
+
+    fn value(&self) -> &Value {
+        self.value.get_or_init(|| match &self.prefix {
+            Some(prefix) => Value::from_serialize(prefixed_blocks(&self.blocks, prefix)),
+            None => Value::from_serialize(&*self.blocks),
+        })
+    }
+}
+
+impl Object for LazyDeck {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.value()
+            .get_item(key)
+            .ok()
+            .filter(|value| !value.is_undefined())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.blocks.len())
     }
 }
 
@@ -877,4 +993,54 @@ pub(crate) fn key_metric_views(
         .into_iter()
         .map(|(index, numbers)| metric_view(program, index, numbers))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::view::TableView;
+
+    fn deck(title: &str) -> Vec<BlockView> {
+        vec![
+            BlockView::Section {
+                title: title.to_string(),
+                text: None,
+                anchor: "section-1".to_string(),
+            },
+            BlockView::Table {
+                title: "Volume".to_string(),
+                table: TableView::new("Volume".to_string(), vec!["Period".to_string()], vec![]),
+                anchor: "table-2".to_string(),
+            },
+        ]
+    }
+
+    #[test]
+    fn a_deck_is_rendered_once_for_both_pages() {
+        let theme = Theme::new(None).unwrap();
+        let deck = render_deck(&theme, "trust", deck("Volume")).unwrap();
+        assert!(deck.rendered_once);
+        assert!(deck
+            .page_html
+            .contains("<header class=\"deck-section\" id=\"section-1\">"));
+        assert!(deck
+            .print_html
+            .contains("<header class=\"deck-section\" id=\"trust-section-1\">"));
+        assert!(deck.print_html.contains(" id=\"trust-table-2\""));
+        // The blocks keep their own ids, for the chart data and themes.
+        assert!(
+            matches!(&deck.blocks[0], BlockView::Section { anchor, .. } if anchor == "section-1")
+        );
+    }
+
+    #[test]
+    fn text_that_could_be_a_slot_makes_the_deck_render_twice() {
+        let theme = Theme::new(None).unwrap();
+        let title = format!("{} \u{1}", theme.marks.slot(0));
+        let deck = render_deck(&theme, "trust", deck(&title)).unwrap();
+        assert!(!deck.rendered_once);
+        assert!(deck.page_html.contains("<h2>&lt;\u{1}"));
+        assert!(deck.print_html.contains(" id=\"trust-section-1\""));
+        assert!(!deck.print_html.contains(" id=\"trust-trust-"));
+    }
 }

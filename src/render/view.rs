@@ -422,7 +422,9 @@ fn table_html(caption: &str, columns: &[String], rows: &[Vec<Cell>]) -> String {
 #[derive(Debug, Clone, Serialize)]
 pub struct ChartView {
     /// Unique within the page.
+    #[serde(serialize_with = "super::splice::serialize_id")]
     pub dom_id: String,
+    #[serde(serialize_with = "super::splice::serialize_id")]
     pub anchor: String,
     pub title: String,
     /// What the chart shows. Pages gather their charts' data into one
@@ -449,12 +451,14 @@ pub enum BlockView {
     Section {
         title: String,
         text: Option<String>,
+        #[serde(serialize_with = "super::splice::serialize_id")]
         anchor: String,
     },
     Chart(ChartView),
     Table {
         title: String,
         table: TableView,
+        #[serde(serialize_with = "super::splice::serialize_id")]
         anchor: String,
     },
 }
