@@ -18,9 +18,10 @@ use std::path::Path;
 use files::{read, sitrep};
 
 /// Text that looks like the slots and marks of a deck rendered once: `<`,
-/// U+0001, sixteen hex digits, and `#0>` (an id slot), `[>` / `]>` (the
-/// screen-only marks); and a lone U+0001.
-const LOOKALIKE: &str = "<\u{1}0000000000000000#0> <\u{1}ffffffffffffffff[> \u{1} #1> ]>";
+/// U+0001, twenty digits, and `#0>` (an id slot), `[>` / `]>` (the
+/// screen-only marks), `@0>` (a page's deck or chart data); and a lone
+/// U+0001.
+const LOOKALIKE: &str = "<\u{1}00000000000000000000#0> <\u{1}12345678901234567890[> \u{1} #1> ]> <\u{1}00000000000000000000@0>";
 
 /// A site of two programs, the first with a deck whose section, chart
 /// title and metric name carry [`LOOKALIKE`].

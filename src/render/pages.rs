@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::format::delta;
 use super::narrative::escape_html;
-use super::splice::Fragment;
+use super::splice::{fill_insets, Fragment};
 use super::theme::{Theme, SCREEN_ONLY_MARKS};
 use super::view::{
     metric_block_anchor, metric_view, number_format, BlockView, ChartSet, MetricView, StatusView,
@@ -566,18 +566,27 @@ impl VersionPages<'_> {
             .iter()
             .filter(|block| matches!(block, BlockView::Chart(_)))
             .count();
-        let context = context! {
-            program => card,
-            deck => LazyDeck::value_of(&deck.blocks, None),
-            deck_html => Value::from_safe_string(deck.page_html.clone()),
-            charts_json => ChartSet::of_deck(&deck.blocks).to_json(),
-            narrative => self.narratives.get(&program.id),
-            ..minijinja::value::merge_maps([
-                self.restatement_context(Some(&program.id)),
-                self.base_context(page),
-            ])
+        let charts_json = ChartSet::of_deck(&deck.blocks).to_json();
+        let context = |inset: &dyn Fn(usize, &str) -> Value| {
+            context! {
+                program => &card,
+                deck => LazyDeck::value_of(&deck.blocks, None),
+                deck_html => inset(0, &deck.page_html),
+                charts_json => inset(1, &charts_json),
+                narrative => self.narratives.get(&program.id),
+                ..minijinja::value::merge_maps([
+                    self.restatement_context(Some(&program.id)),
+                    self.base_context(page.clone()),
+                ])
+            }
         };
-        Ok((theme.render("program.html", context)?, charts))
+        let html = render_with_insets(
+            theme,
+            "program.html",
+            context,
+            &[&deck.page_html, &charts_json],
+        )?;
+        Ok((html, charts))
     }
 
     fn program_description(&self, program: &Program) -> String {
@@ -627,7 +636,7 @@ impl VersionPages<'_> {
             program: None,
         };
         #[derive(Serialize)]
-        struct PrintedProgram {
+        struct PrintedProgram<'a> {
             card: Option<ProgramCard>,
             /// `print-<n>`: the named page of its sheets.
             page_name: String,
@@ -636,6 +645,8 @@ impl VersionPages<'_> {
             deck: Value,
             /// The blocks as markup, made by [`render_deck`].
             deck_html: Value,
+            #[serde(skip)]
+            print_html: &'a str,
             narrative: Option<NarrativeView>,
         }
         let mut furniture = format!(
@@ -670,22 +681,55 @@ impl VersionPages<'_> {
                 card: self.program_card(program, "../"),
                 page_name,
                 deck: LazyDeck::value_of(&deck.blocks, Some(&program.id)),
-                deck_html: Value::from_safe_string(deck.print_html.clone()),
+                deck_html: Value::UNDEFINED,
+                print_html: &deck.print_html,
                 narrative,
             });
         }
         // One chart data block for the whole view.
         let charts_json =
             ChartSet::new(chart_ids.iter().map(|(id, data)| (id.as_str(), *data))).to_json();
-        let context = context! {
-            charts_json => charts_json,
-            narrative_title => self.summary.as_ref().and_then(|summary| summary.title.clone()),
-            printed => programs,
-            ranked_exceptions => self.exceptions_view("../"),
-            ..minijinja::value::merge_maps([self.restatement_context(None), self.base_context(page)])
+        // The decks' markup and the chart data go in after rendering.
+        let insets: Vec<&str> = programs
+            .iter()
+            .map(|printed| printed.print_html)
+            .chain([charts_json.as_str()])
+            .collect();
+        let context = |inset: &dyn Fn(usize, &str) -> Value| {
+            for (index, printed) in programs.iter_mut().enumerate() {
+                printed.deck_html = inset(index, printed.print_html);
+            }
+            context! {
+                charts_json => inset(insets.len() - 1, &charts_json),
+                narrative_title => self.summary.as_ref().and_then(|summary| summary.title.clone()),
+                printed => &programs,
+                ranked_exceptions => self.exceptions_view("../"),
+                ..minijinja::value::merge_maps([self.restatement_context(None), self.base_context(page.clone())])
+            }
         };
-        Ok((theme.render("print.html", context)?, furniture))
+        let html = render_with_insets(theme, "print.html", context, &insets)?;
+        Ok((html, furniture))
     }
+}
+
+/// Renders template `name` with the context `context` makes, given for
+/// each markup inset (number, markup) the value to use: a slot that is
+/// filled in after rendering, or (when a theme changed a slot) the markup
+/// itself.
+fn render_with_insets(
+    theme: &Theme,
+    name: &str,
+    mut context: impl FnMut(&dyn Fn(usize, &str) -> Value) -> Value,
+    insets: &[&str],
+) -> Result<String, Diagnostic> {
+    let marks = &theme.marks;
+    let slots = context(&|index, _| Value::from_safe_string(marks.inset(index)));
+    let html = theme.render(name, slots)?;
+    if let Some(html) = fill_insets(&html, marks, insets) {
+        return Ok(html);
+    }
+    let markup = context(&|_, markup| Value::from_safe_string(markup.to_string()));
+    theme.render(name, markup)
 }
 
 /// A program's deck view with its markup for the program page and for the

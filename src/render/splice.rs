@@ -53,8 +53,14 @@ impl Marks {
         let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
         hasher.write_u64(0x5172_6570);
         Marks {
-            lead: format!("{LEAD}{:016x}", hasher.finish()),
+            lead: format!("{LEAD}{:020}", hasher.finish()),
         }
+    }
+
+    /// The slot that stands for markup number `index` of a page (see
+    /// [`fill_insets`]).
+    pub fn inset(&self, index: usize) -> String {
+        format!("{}@{index}>", self.lead)
     }
 
     /// The slot that stands for id number `index`.
@@ -66,6 +72,48 @@ impl Marks {
     pub fn screen_only(&self) -> (String, String) {
         (format!("{}[>", self.lead), format!("{}]>", self.lead))
     }
+}
+
+/// `html`, rendered with [`Marks::inset`] slots, with each slot replaced by
+/// its markup from `insets`: a page gets its deck and chart data this way,
+/// without copying them into template values and through the template
+/// engine. `None` when a slot is not found as it was given (a theme filter
+/// changed it, or text looks like one): the page is then rendered with the
+/// markup itself. Any other U+0001 of input text is left as it is.
+pub fn fill_insets(html: &str, marks: &Marks, insets: &[&str]) -> Option<String> {
+    let lead = marks.lead.as_bytes();
+    let bytes = html.as_bytes();
+    let length = html.len() + insets.iter().map(|inset| inset.len()).sum::<usize>();
+    let mut out = String::with_capacity(length);
+    let mut start = 0;
+    let mut filled = 0;
+    for control in memchr::memchr_iter(1, bytes) {
+        let Some(at) = control.checked_sub(1) else {
+            continue;
+        };
+        if at < start {
+            continue;
+        }
+        if !bytes[at..].starts_with(lead) {
+            // Input text's U+0001 is left alone; what looks like a slot
+            // cut short or escaped (by a theme filter) is not.
+            if bytes[..control].ends_with(b"<") || bytes[..control].ends_with(b"&lt;") {
+                return None;
+            }
+            continue;
+        }
+        let rest = html[at + lead.len()..].strip_prefix('@')?;
+        let end = rest.find('>')?;
+        let inset = insets.get(rest[..end].parse::<usize>().ok()?)?;
+        out.push_str(&html[start..at]);
+        out.push_str(inset);
+        start = at + lead.len() + 1 + end + 1;
+        filled += 1;
+    }
+    out.push_str(&html[start..]);
+    // A slot a filter changed still has this run's number.
+    let number = &marks.lead[LEAD.len()..];
+    (memchr::memmem::find_iter(bytes, number).count() == filled).then_some(out)
 }
 
 /// One piece of a rendered deck.
@@ -90,13 +138,21 @@ impl<'a> Fragment<'a> {
     /// Cuts `html`, rendered with `marks`, whose slots stand for `ids`;
     /// `None` when it does not cut cleanly (see the module's notes).
     pub fn parse(html: String, marks: &Marks, ids: &'a [String]) -> Option<Fragment<'a>> {
-        let lead = marks.lead.as_str();
+        let lead = marks.lead.as_bytes();
+        let bytes = html.as_bytes();
         let mut pieces = Vec::with_capacity(ids.len() * 4 + 1);
         let mut screen = false;
         let mut start = 0;
-        let mut cursor = 0;
-        while let Some(found) = html[cursor..].find(lead) {
-            let at = cursor + found;
+        // Every U+0001 must be a slot's or a mark's: `<` before it, this
+        // run's number after it, then what it stands for and `>`.
+        for control in memchr::memchr_iter(1, bytes) {
+            if control < start {
+                return None;
+            }
+            let at = control.checked_sub(1)?;
+            if !bytes[at..].starts_with(lead) {
+                return None;
+            }
             let rest = &html[at + lead.len()..];
             let end = rest.find('>')?;
             let piece = match rest.as_bytes().first()? {
@@ -118,16 +174,12 @@ impl<'a> Fragment<'a> {
                 Some(piece) => pieces.push((piece, screen)),
                 None => screen = !screen,
             }
-            cursor = at + lead.len() + end + 1;
-            start = cursor;
+            start = at + lead.len() + end + 1;
         }
         if start < html.len() {
             pieces.push((Piece::Text(start..html.len()), screen));
         }
-        // Every U+0001 must have been a slot's or a mark's.
-        let marks_found = html.matches(lead).count();
-        let controls = html.bytes().filter(|byte| *byte == 1).count();
-        if screen || controls != marks_found {
+        if screen {
             return None;
         }
         Some(Fragment { html, pieces, ids })
@@ -188,17 +240,38 @@ mod tests {
     }
 
     #[test]
+    fn insets_are_filled_unless_changed() {
+        let marks = Marks::random();
+        let html = format!("<main>\u{1}{}</main>{}", marks.inset(0), marks.inset(1));
+        assert_eq!(
+            fill_insets(&html, &marks, &["<p>deck</p>", "{}"]).unwrap(),
+            "<main>\u{1}<p>deck</p></main>{}"
+        );
+        // Digits and signs: upper-casing leaves a slot as it is.
+        let upper = format!("<main>{}</main>", marks.inset(0).to_uppercase());
+        assert_eq!(
+            fill_insets(&upper, &marks, &["x"]).unwrap(),
+            "<main>x</main>"
+        );
+        let escaped = format!("<main>{}</main>", marks.inset(0).replace('<', "&lt;"));
+        assert_eq!(fill_insets(&escaped, &marks, &["x"]), None);
+        assert_eq!(fill_insets(&marks.inset(2), &marks, &["x"]), None);
+        let cut = format!("<main>{}</main>", &marks.inset(0)[..8]);
+        assert_eq!(fill_insets(&cut, &marks, &["x"]), None);
+    }
+
+    #[test]
     fn what_does_not_cut_cleanly_is_refused() {
         let marks = Marks::random();
         let (start, end) = marks.screen_only();
         let ids = ids();
         // A stray U+0001, as input text could hold.
         assert!(Fragment::parse(format!("a\u{1}b{}", marks.slot(0)), &marks, &ids).is_none());
-        // A slot a filter changed (escaped, upper-cased).
+        // A slot a filter changed (escaped, cut short).
         let escaped = marks.slot(0).replace('<', "&lt;");
         assert!(Fragment::parse(escaped, &marks, &ids).is_none());
-        let upper = marks.slot(0).to_uppercase();
-        assert!(Fragment::parse(upper, &marks, &ids).is_none());
+        let cut = marks.slot(0)[..8].to_string();
+        assert!(Fragment::parse(cut, &marks, &ids).is_none());
         // Marks that do not pair, a slot with no id, a cut-off slot.
         assert!(Fragment::parse(format!("{start}x"), &marks, &ids).is_none());
         assert!(Fragment::parse(format!("{end}x{start}"), &marks, &ids).is_none());
