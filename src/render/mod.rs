@@ -276,6 +276,7 @@ fn render_version(
         narratives,
         draft: !numbers.published,
         restatements,
+        cards_below_week: Default::default(),
     };
     let mut files = Vec::with_capacity(site.programs.len() + 3);
     match pages.week_page(theme) {

@@ -171,6 +171,9 @@ pub struct VersionPages<'a> {
     pub draft: bool,
     /// The numbers of this published week that today's data changes.
     pub restatements: &'a [Restatement],
+    /// The cards of pages one folder below the week's, by program id: a
+    /// program page and the print view show the same card.
+    pub cards_below_week: std::cell::RefCell<HashMap<String, Option<ProgramCard>>>,
 }
 
 pub fn initiative_label(status: InitiativeStatus) -> &'static str {
@@ -358,6 +361,15 @@ impl VersionPages<'_> {
             },
             Crumb { title, href: None },
         ]
+    }
+
+    /// The card of `program` on a page one folder below the week's.
+    fn card_below_week(&self, program: &Program) -> Option<ProgramCard> {
+        self.cards_below_week
+            .borrow_mut()
+            .entry(program.id.clone())
+            .or_insert_with(|| self.program_card(program, "../"))
+            .clone()
     }
 
     fn program_card(&self, program: &Program, root: &str) -> Option<ProgramCard> {
@@ -560,7 +572,7 @@ impl VersionPages<'_> {
             breadcrumbs: self.crumbs_below_week(program.name.clone()),
             program: Some(program.id.clone()),
         };
-        let card = self.program_card(program, "../");
+        let card = self.card_below_week(program);
         let charts = deck
             .blocks
             .iter()
@@ -678,7 +690,7 @@ impl VersionPages<'_> {
                     ..narrative.clone()
                 });
             programs.push(PrintedProgram {
-                card: self.program_card(program, "../"),
+                card: self.card_below_week(program),
                 page_name,
                 deck: LazyDeck::value_of(&deck.blocks, Some(&program.id)),
                 deck_html: Value::UNDEFINED,
