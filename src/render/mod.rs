@@ -8,6 +8,7 @@ pub mod digest;
 pub mod format;
 pub mod narrative;
 pub mod pages;
+pub mod splice;
 pub mod theme;
 pub mod view;
 
@@ -275,6 +276,7 @@ fn render_version(
         narratives,
         draft: !numbers.published,
         restatements,
+        cards_below_week: Default::default(),
     };
     let mut files = Vec::with_capacity(site.programs.len() + 3);
     match pages.week_page(theme) {
@@ -286,7 +288,14 @@ fn render_version(
         let Some(program_numbers) = numbers.programs.get(&program.id) else {
             continue;
         };
-        let deck = view::deck_view(&site.config.calendar, program, program_numbers);
+        let blocks = view::deck_view(&site.config.calendar, program, program_numbers);
+        let deck = match pages::render_deck(theme, &program.id, blocks) {
+            Ok(deck) => deck,
+            Err(problem) => {
+                errors.push(problem);
+                continue;
+            }
+        };
         match pages.program_page(theme, program, &deck) {
             Ok((html, deck_charts)) => {
                 charts += deck_charts;

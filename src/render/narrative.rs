@@ -1195,6 +1195,13 @@ fn attribute_text(fragment: &str) -> String {
 /// Escapes text for HTML content and attribute values.
 pub fn escape_html(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len() + 8);
+    push_escaped(&mut escaped, text);
+    escaped
+}
+
+/// Appends `text` to `escaped`, escaped as [`escape_html`] does (without a
+/// string of its own: tables write thousands of cells).
+pub fn push_escaped(escaped: &mut String, text: &str) {
     let mut clean = 0;
     // The five characters are ASCII, so byte positions are char boundaries.
     for (position, byte) in text.bytes().enumerate() {
@@ -1211,7 +1218,6 @@ pub fn escape_html(text: &str) -> String {
         clean = position + 1;
     }
     escaped.push_str(&text[clean..]);
-    escaped
 }
 
 #[cfg(test)]

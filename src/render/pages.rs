@@ -1,13 +1,16 @@
 //! The pages of a review site and what each template is given.
 
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
+use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::{context, Value};
 use serde::Serialize;
 
 use super::format::delta;
 use super::narrative::escape_html;
-use super::theme::Theme;
+use super::splice::{fill_insets, Fragment};
+use super::theme::{Theme, SCREEN_ONLY_MARKS};
 use super::view::{
     metric_block_anchor, metric_view, number_format, BlockView, ChartSet, MetricView, StatusView,
 };
@@ -168,6 +171,9 @@ pub struct VersionPages<'a> {
     pub draft: bool,
     /// The numbers of this published week that today's data changes.
     pub restatements: &'a [Restatement],
+    /// The cards of pages one folder below the week's, by program id: a
+    /// program page and the print view show the same card.
+    pub cards_below_week: std::cell::RefCell<HashMap<String, Option<ProgramCard>>>,
 }
 
 pub fn initiative_label(status: InitiativeStatus) -> &'static str {
@@ -355,6 +361,15 @@ impl VersionPages<'_> {
             },
             Crumb { title, href: None },
         ]
+    }
+
+    /// The card of `program` on a page one folder below the week's.
+    fn card_below_week(&self, program: &Program) -> Option<ProgramCard> {
+        self.cards_below_week
+            .borrow_mut()
+            .entry(program.id.clone())
+            .or_insert_with(|| self.program_card(program, "../"))
+            .clone()
     }
 
     fn program_card(&self, program: &Program, root: &str) -> Option<ProgramCard> {
@@ -547,7 +562,7 @@ impl VersionPages<'_> {
         &self,
         theme: &Theme,
         program: &Program,
-        deck: &[BlockView],
+        deck: &RenderedDeck,
     ) -> Result<(String, usize), Diagnostic> {
         let page = PageInfo {
             title: format!("{} · Week {}", program.name, self.id()),
@@ -557,22 +572,33 @@ impl VersionPages<'_> {
             breadcrumbs: self.crumbs_below_week(program.name.clone()),
             program: Some(program.id.clone()),
         };
-        let card = self.program_card(program, "../");
+        let card = self.card_below_week(program);
         let charts = deck
+            .blocks
             .iter()
             .filter(|block| matches!(block, BlockView::Chart(_)))
             .count();
-        let context = context! {
-            program => card,
-            deck => deck,
-            charts_json => ChartSet::of_deck(deck).to_json(),
-            narrative => self.narratives.get(&program.id),
-            ..minijinja::value::merge_maps([
-                self.restatement_context(Some(&program.id)),
-                self.base_context(page),
-            ])
+        let charts_json = ChartSet::of_deck(&deck.blocks).to_json();
+        let context = |inset: &dyn Fn(usize, &str) -> Value| {
+            context! {
+                program => &card,
+                deck => LazyDeck::value_of(&deck.blocks, None),
+                deck_html => inset(0, &deck.page_html),
+                charts_json => inset(1, &charts_json),
+                narrative => self.narratives.get(&program.id),
+                ..minijinja::value::merge_maps([
+                    self.restatement_context(Some(&program.id)),
+                    self.base_context(page.clone()),
+                ])
+            }
         };
-        Ok((theme.render("program.html", context)?, charts))
+        let html = render_with_insets(
+            theme,
+            "program.html",
+            context,
+            &[&deck.page_html, &charts_json],
+        )?;
+        Ok((html, charts))
     }
 
     fn program_description(&self, program: &Program) -> String {
@@ -608,7 +634,7 @@ impl VersionPages<'_> {
     pub fn print_page(
         &self,
         theme: &Theme,
-        decks: &[(&Program, Vec<BlockView>)],
+        decks: &[(&Program, RenderedDeck)],
     ) -> Result<(String, String), Diagnostic> {
         let page = PageInfo {
             title: format!("Week {} · print view", self.id()),
@@ -622,11 +648,17 @@ impl VersionPages<'_> {
             program: None,
         };
         #[derive(Serialize)]
-        struct PrintedProgram {
+        struct PrintedProgram<'a> {
             card: Option<ProgramCard>,
             /// `print-<n>`: the named page of its sheets.
             page_name: String,
-            deck: Vec<BlockView>,
+            /// The blocks, each id after the program's (made when a theme
+            /// asks for them).
+            deck: Value,
+            /// The blocks as markup, made by [`render_deck`].
+            deck_html: Value,
+            #[serde(skip)]
+            print_html: &'a str,
             narrative: Option<NarrativeView>,
         }
         let mut furniture = format!(
@@ -636,43 +668,20 @@ impl VersionPages<'_> {
             week = css_string(&format!("{} · Week {}", self.site.config.title, self.id())),
         );
         let mut programs = Vec::with_capacity(decks.len());
+        // Ids must not repeat on one page: each program's blocks and
+        // charts have its id in front.
+        let mut chart_ids = Vec::new();
         for (position, (program, deck)) in decks.iter().enumerate() {
             let page_name = format!("print-{}", position + 1);
             furniture.push_str(&format!(
                 "@page {page_name} {{ @top-left {{ content: {}; }} }}\n.{page_name} {{ page: {page_name}; }}\n",
                 css_string(&format!("Week {} · {}", self.id(), program.name))
             ));
-            // Ids must not repeat on one page: each program's blocks and
-            // charts get its id in front.
-            let deck = deck
-                .iter()
-                .cloned()
-                .map(|block| match block {
-                    BlockView::Chart(mut chart) => {
-                        chart.dom_id = format!("{}-{}", program.id, chart.dom_id);
-                        chart.anchor = format!("{}-{}", program.id, chart.anchor);
-                        BlockView::Chart(chart)
-                    }
-                    BlockView::Section {
-                        title,
-                        text,
-                        anchor,
-                    } => BlockView::Section {
-                        title,
-                        text,
-                        anchor: format!("{}-{anchor}", program.id),
-                    },
-                    BlockView::Table {
-                        title,
-                        table,
-                        anchor,
-                    } => BlockView::Table {
-                        title,
-                        table,
-                        anchor: format!("{}-{anchor}", program.id),
-                    },
-                })
-                .collect();
+            for block in deck.blocks.iter() {
+                if let BlockView::Chart(chart) = block {
+                    chart_ids.push((format!("{}-{}", program.id, chart.dom_id), &chart.data));
+                }
+            }
             let narrative = self
                 .narratives
                 .get(&program.id)
@@ -681,28 +690,191 @@ impl VersionPages<'_> {
                     ..narrative.clone()
                 });
             programs.push(PrintedProgram {
-                card: self.program_card(program, "../"),
+                card: self.card_below_week(program),
                 page_name,
-                deck,
+                deck: LazyDeck::value_of(&deck.blocks, Some(&program.id)),
+                deck_html: Value::UNDEFINED,
+                print_html: &deck.print_html,
                 narrative,
             });
         }
         // One chart data block for the whole view.
-        let charts_json = ChartSet::new(programs.iter().flat_map(|printed| {
-            printed.deck.iter().filter_map(|block| match block {
-                BlockView::Chart(chart) => Some((chart.dom_id.as_str(), &chart.data)),
-                _ => None,
-            })
-        }))
-        .to_json();
-        let context = context! {
-            charts_json => charts_json,
-            narrative_title => self.summary.as_ref().and_then(|summary| summary.title.clone()),
-            printed => programs,
-            ranked_exceptions => self.exceptions_view("../"),
-            ..minijinja::value::merge_maps([self.restatement_context(None), self.base_context(page)])
+        let charts_json =
+            ChartSet::new(chart_ids.iter().map(|(id, data)| (id.as_str(), *data))).to_json();
+        // The decks' markup and the chart data go in after rendering.
+        let insets: Vec<&str> = programs
+            .iter()
+            .map(|printed| printed.print_html)
+            .chain([charts_json.as_str()])
+            .collect();
+        let context = |inset: &dyn Fn(usize, &str) -> Value| {
+            for (index, printed) in programs.iter_mut().enumerate() {
+                printed.deck_html = inset(index, printed.print_html);
+            }
+            context! {
+                charts_json => inset(insets.len() - 1, &charts_json),
+                narrative_title => self.summary.as_ref().and_then(|summary| summary.title.clone()),
+                printed => &programs,
+                ranked_exceptions => self.exceptions_view("../"),
+                ..minijinja::value::merge_maps([self.restatement_context(None), self.base_context(page.clone())])
+            }
         };
-        Ok((theme.render("print.html", context)?, furniture))
+        let html = render_with_insets(theme, "print.html", context, &insets)?;
+        Ok((html, furniture))
+    }
+}
+
+/// Renders template `name` with the context `context` makes, given for
+/// each markup inset (number, markup) the value to use: a slot that is
+/// filled in after rendering, or (when a theme changed a slot) the markup
+/// itself.
+fn render_with_insets(
+    theme: &Theme,
+    name: &str,
+    mut context: impl FnMut(&dyn Fn(usize, &str) -> Value) -> Value,
+    insets: &[&str],
+) -> Result<String, Diagnostic> {
+    let marks = &theme.marks;
+    let slots = context(&|index, _| Value::from_safe_string(marks.inset(index)));
+    let html = theme.render(name, slots)?;
+    if let Some(html) = fill_insets(&html, marks, insets) {
+        return Ok(html);
+    }
+    let markup = context(&|_, markup| Value::from_safe_string(markup.to_string()));
+    theme.render(name, markup)
+}
+
+/// A program's deck view with its markup for the program page and for the
+/// print view.
+pub struct RenderedDeck {
+    pub blocks: Arc<Vec<BlockView>>,
+    pub page_html: String,
+    pub print_html: String,
+    /// Whether the deck was rendered once for both pages.
+    pub rendered_once: bool,
+}
+
+/// Renders the deck `blocks` of program `program` (its id) with
+/// `partials/deck.html` for its program page and for the print view, where
+/// each id has the program's id in front and screen-only markup is left out. Rendered once, with slots
+/// for the ids (see [`super::splice`]); twice when the theme reads
+/// `on_paper` itself or the slots do not cut cleanly.
+pub fn render_deck(
+    theme: &Theme,
+    program: &str,
+    mut blocks: Vec<BlockView>,
+) -> Result<RenderedDeck, Diagnostic> {
+    if !theme.deck_reads_on_paper {
+        let marks = &theme.marks;
+        let mut ids = Vec::new();
+        each_id(&mut blocks, |id| {
+            let slot = marks.slot(ids.len());
+            ids.push(std::mem::replace(id, slot));
+        });
+        let (start, end) = marks.screen_only();
+        let marks_value = Value::from(vec![
+            Value::from_safe_string(start),
+            Value::from_safe_string(end),
+        ]);
+        let rendered = theme.render(
+            "partials/deck.html",
+            Value::from_iter([
+                ("deck", Value::from_serialize(&blocks)),
+                ("on_paper", Value::from(false)),
+                (SCREEN_ONLY_MARKS, marks_value),
+            ]),
+        );
+        let mut originals = ids.iter();
+        each_id(&mut blocks, |id| {
+            *id = originals.next().cloned().unwrap_or_default();
+        });
+        let rendered = rendered?;
+        if let Some(fragment) = Fragment::parse(rendered, marks, &ids) {
+            return Ok(RenderedDeck {
+                page_html: fragment.write(None),
+                print_html: fragment.write(Some(program)),
+                blocks: Arc::new(blocks),
+                rendered_once: true,
+            });
+        }
+    }
+    let page_html = theme.render(
+        "partials/deck.html",
+        context! { deck => &blocks, on_paper => false },
+    )?;
+    let print_html = theme.render(
+        "partials/deck.html",
+        context! { deck => prefixed_blocks(&blocks, program), on_paper => true },
+    )?;
+    Ok(RenderedDeck {
+        blocks: Arc::new(blocks),
+        page_html,
+        print_html,
+        rendered_once: false,
+    })
+}
+
+/// Calls `each` with every element id of `blocks`, in order.
+fn each_id(blocks: &mut [BlockView], mut each: impl FnMut(&mut String)) {
+    for block in blocks {
+        match block {
+            BlockView::Chart(chart) => {
+                each(&mut chart.dom_id);
+                each(&mut chart.anchor);
+            }
+            BlockView::Section { anchor, .. } | BlockView::Table { anchor, .. } => each(anchor),
+        }
+    }
+}
+
+/// `blocks` with `prefix-` in front of every id, as the print view has them.
+fn prefixed_blocks(blocks: &[BlockView], prefix: &str) -> Vec<BlockView> {
+    let mut blocks = blocks.to_vec();
+    each_id(&mut blocks, |id| *id = format!("{prefix}-{id}"));
+    blocks
+}
+
+/// A deck as templates see it, made into template values only when a
+/// template reads it: the default theme uses the ready-made markup.
+#[derive(Debug)]
+struct LazyDeck {
+    blocks: Arc<Vec<BlockView>>,
+    /// The program id the print view puts in front of ids.
+    prefix: Option<String>,
+    value: OnceLock<Value>,
+}
+
+impl LazyDeck {
+    fn value_of(blocks: &Arc<Vec<BlockView>>, prefix: Option<&str>) -> Value {
+        Value::from_object(LazyDeck {
+            blocks: Arc::clone(blocks),
+            prefix: prefix.map(str::to_string),
+            value: OnceLock::new(),
+        })
+    }
+
+    fn value(&self) -> &Value {
+        self.value.get_or_init(|| match &self.prefix {
+            Some(prefix) => Value::from_serialize(prefixed_blocks(&self.blocks, prefix)),
+            None => Value::from_serialize(&*self.blocks),
+        })
+    }
+}
+
+impl Object for LazyDeck {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.value()
+            .get_item(key)
+            .ok()
+            .filter(|value| !value.is_undefined())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.blocks.len())
     }
 }
 
@@ -877,4 +1049,54 @@ pub(crate) fn key_metric_views(
         .into_iter()
         .map(|(index, numbers)| metric_view(program, index, numbers))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::view::TableView;
+
+    fn deck(title: &str) -> Vec<BlockView> {
+        vec![
+            BlockView::Section {
+                title: title.to_string(),
+                text: None,
+                anchor: "section-1".to_string(),
+            },
+            BlockView::Table {
+                title: "Volume".to_string(),
+                table: TableView::new("Volume".to_string(), vec!["Period".to_string()], vec![]),
+                anchor: "table-2".to_string(),
+            },
+        ]
+    }
+
+    #[test]
+    fn a_deck_is_rendered_once_for_both_pages() {
+        let theme = Theme::new(None).unwrap();
+        let deck = render_deck(&theme, "trust", deck("Volume")).unwrap();
+        assert!(deck.rendered_once);
+        assert!(deck
+            .page_html
+            .contains("<header class=\"deck-section\" id=\"section-1\">"));
+        assert!(deck
+            .print_html
+            .contains("<header class=\"deck-section\" id=\"trust-section-1\">"));
+        assert!(deck.print_html.contains(" id=\"trust-table-2\""));
+        // The blocks keep their own ids, for the chart data and themes.
+        assert!(
+            matches!(&deck.blocks[0], BlockView::Section { anchor, .. } if anchor == "section-1")
+        );
+    }
+
+    #[test]
+    fn text_that_could_be_a_slot_makes_the_deck_render_twice() {
+        let theme = Theme::new(None).unwrap();
+        let title = format!("{} \u{1}", theme.marks.slot(0));
+        let deck = render_deck(&theme, "trust", deck(&title)).unwrap();
+        assert!(!deck.rendered_once);
+        assert!(deck.page_html.contains("<h2>&lt;\u{1}"));
+        assert!(deck.print_html.contains(" id=\"trust-section-1\""));
+        assert!(!deck.print_html.contains(" id=\"trust-trust-"));
+    }
 }

@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use minijinja::Environment;
+use minijinja::{Environment, State, Value};
 
+use super::splice::Marks;
 use crate::error::Diagnostic;
 use crate::load::ThemeFiles;
 
@@ -23,6 +24,7 @@ const DEFAULT_TEMPLATES: &[(&str, &str)] = default_templates![
     "archive.html",
     "week.html",
     "program.html",
+    "partials/deck.html",
     "partials/chart.html",
     "partials/table.html",
     "partials/scripts.html",
@@ -77,6 +79,45 @@ pub struct Theme {
     origins: BTreeMap<String, String>,
     /// Files for `assets/`, by name.
     pub static_files: BTreeMap<String, Vec<u8>>,
+    /// The slots and marks of decks rendered once for two pages.
+    pub marks: Marks,
+    /// Whether a template a deck is rendered with reads `on_paper` itself
+    /// (a site's theme may): then the print view's decks are rendered
+    /// apart, as `on_paper` cannot be cut out afterwards.
+    pub deck_reads_on_paper: bool,
+}
+
+/// The variable that holds the screen-only marks while a deck is rendered
+/// for both its pages.
+pub const SCREEN_ONLY_MARKS: &str = "sitrep_screen_only_marks";
+
+/// `{% filter screen_only %}…{% endfilter %}`: markup the print view
+/// leaves out (`on_paper`); between marks when a deck is rendered for both
+/// pages at once, so that the print view can cut it out.
+fn screen_only(state: &State, value: Value) -> Result<Value, minijinja::Error> {
+    if state
+        .lookup("on_paper")
+        .is_some_and(|paper| paper.is_true())
+    {
+        return Ok(Value::from_safe_string(String::new()));
+    }
+    let Some(marks) = state
+        .lookup(SCREEN_ONLY_MARKS)
+        .filter(|marks| !marks.is_undefined())
+    else {
+        return Ok(value);
+    };
+    // Text a theme passes in unescaped is escaped as `{{ }}` would.
+    let value = if value.is_safe() {
+        value
+    } else {
+        minijinja::filters::escape(state, &value)?
+    };
+    Ok(Value::from_safe_string(format!(
+        "{}{value}{}",
+        marks.get_item_by_index(0)?,
+        marks.get_item_by_index(1)?
+    )))
 }
 
 impl Theme {
@@ -112,7 +153,11 @@ impl Theme {
                 static_files.insert(name.clone(), bytes.clone());
             }
         }
+        let deck_reads_on_paper = sources
+            .iter()
+            .any(|(name, (_, source))| name != "print.html" && source.contains("on_paper"));
         let mut environment = Environment::new();
+        environment.add_filter("screen_only", screen_only);
         environment.set_debug(true);
         environment.set_trim_blocks(true);
         environment.set_lstrip_blocks(true);
@@ -130,6 +175,8 @@ impl Theme {
                 environment,
                 origins,
                 static_files,
+                marks: Marks::random(),
+                deck_reads_on_paper,
             })
         } else {
             Err(errors)

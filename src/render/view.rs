@@ -9,7 +9,7 @@ use super::chart::{
     axis_labels, is_additive, month_label, six_twelve_chart, ChartData, ChartSeries, XLabels,
 };
 use super::format::{delta, Delta, NumberFormat};
-use super::narrative::escape_html;
+use super::narrative::{escape_html, push_escaped};
 use crate::calendar::Calendar;
 use crate::compute::status::Status;
 use crate::compute::unusual::Judgement;
@@ -179,18 +179,18 @@ fn unusual_text(
 /// The markup of a metric's summary box.
 fn summary_box_html(name: &str, cells: &[BoxCell]) -> String {
     let mut html = String::with_capacity(1600);
-    let _ = write!(
-        html,
-        "<dl class=\"summary-box\" aria-label=\"{}: summary\">",
-        escape_html(name)
-    );
+    html.push_str("<dl class=\"summary-box\" aria-label=\"");
+    push_escaped(&mut html, name);
+    html.push_str(": summary\">");
     for cell in cells {
         // The stylesheet finds the cells as the list's divs, the main one
         // as the first.
-        let _ = write!(html, "\n<div><dt>{}</dt><dd>", escape_html(cell.label));
+        html.push_str("\n<div><dt>");
+        push_escaped(&mut html, cell.label);
+        html.push_str("</dt><dd>");
         match &cell.delta {
             Some(delta) => push_delta(&mut html, delta),
-            None => html.push_str(&escape_html(&cell.value)),
+            None => push_escaped(&mut html, &cell.value),
         }
         html.push_str("</dd></div>");
     }
@@ -202,17 +202,20 @@ fn summary_box_html(name: &str, cells: &[BoxCell]) -> String {
 /// arrow and number for the eye, the words for screen readers. A change
 /// shown as a factor keeps its exact words as a tooltip too.
 pub fn push_delta(html: &mut String, delta: &Delta) {
-    let label = escape_html(&delta.label);
     let shown = fitting_delta_text(&delta.text);
-    let _ = write!(html, "<span class=\"delta delta-{}\"", delta.tone.name());
+    html.push_str("<span class=\"delta delta-");
+    html.push_str(delta.tone.name());
+    html.push('"');
     if shown != delta.text {
-        let _ = write!(html, " title=\"{label}\"");
+        html.push_str(" title=\"");
+        push_escaped(html, &delta.label);
+        html.push('"');
     }
-    let _ = write!(
-        html,
-        "><span aria-hidden=\"true\">{}</span><span class=\"visually-hidden\">{label}</span></span>",
-        escape_html(&shown)
-    );
+    html.push_str("><span aria-hidden=\"true\">");
+    push_escaped(html, &shown);
+    html.push_str("</span><span class=\"visually-hidden\">");
+    push_escaped(html, &delta.label);
+    html.push_str("</span></span>");
 }
 
 /// A change's text as a summary box or table shows it: a rise of more than
@@ -341,13 +344,15 @@ impl TableView {
 /// whose first cell is the row's header.
 fn table_html(caption: &str, columns: &[String], rows: &[Vec<Cell>]) -> String {
     let caption = escape_html(caption);
-    let mut html = String::with_capacity(256 + rows.len() * columns.len() * 40);
+    let mut html = String::with_capacity(256 + rows.len() * columns.len() * 48);
     let _ = write!(
         html,
         "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"{caption}\">\n<table class=\"numbers-table\">\n<caption>{caption}</caption>\n<thead><tr>"
     );
     for column in columns {
-        let _ = write!(html, "<th scope=\"col\">{}</th>", escape_html(column));
+        html.push_str("<th scope=\"col\">");
+        push_escaped(&mut html, column);
+        html.push_str("</th>");
     }
     html.push_str("</tr></thead>\n<tbody>");
     for row in rows {
@@ -375,40 +380,45 @@ fn table_html(caption: &str, columns: &[String], rows: &[Vec<Cell>]) -> String {
         }
         html.push_str("\n<tr>");
         for (position, cell) in row.iter().enumerate() {
-            let text = escape_html(&cell.text);
             if position == 0 {
                 // A row's first cell heads it (the table model makes a
                 // `th` before data cells a row header without `scope`).
-                let _ = write!(html, "<th>{text}</th>");
+                html.push_str("<th>");
+                push_escaped(&mut html, &cell.text);
+                html.push_str("</th>");
                 continue;
             }
             html.push_str("<td");
             if !cell.class.is_empty() {
-                let _ = write!(html, " class=\"{}\"", cell.class);
+                html.push_str(" class=\"");
+                html.push_str(cell.class);
+                html.push('"');
             }
-            let note = cell.note.as_deref().map(escape_html);
+            let note = cell.note.as_deref();
             // The note is in the cell for screen readers; as a tooltip
             // only where the cell shows less (a gap, a change as a factor).
             let factor = cell.text.starts_with("▲ ×");
-            if let Some(note) = note.as_ref().filter(|_| factor || cell.class == "gap") {
-                let _ = write!(html, " title=\"{note}\"");
+            if let Some(note) = note.filter(|_| factor || cell.class == "gap") {
+                html.push_str(" title=\"");
+                push_escaped(&mut html, note);
+                html.push('"');
             }
             html.push('>');
-            match (cell.class, &note) {
+            match (cell.class, note) {
                 ("good" | "bad" | "neutral", _) => {
-                    let _ = write!(
-                        html,
-                        "<span aria-hidden=\"true\">{text}</span><span class=\"visually-hidden\">{}</span>",
-                        note.as_deref().unwrap_or_default()
-                    );
+                    html.push_str("<span aria-hidden=\"true\">");
+                    push_escaped(&mut html, &cell.text);
+                    html.push_str("</span><span class=\"visually-hidden\">");
+                    push_escaped(&mut html, note.unwrap_or_default());
+                    html.push_str("</span>");
                 }
                 (_, Some(note)) => {
-                    let _ = write!(
-                        html,
-                        "{text}<span class=\"visually-hidden\"> ({note})</span>"
-                    );
+                    push_escaped(&mut html, &cell.text);
+                    html.push_str("<span class=\"visually-hidden\"> (");
+                    push_escaped(&mut html, note);
+                    html.push_str(")</span>");
                 }
-                (_, None) => html.push_str(&text),
+                (_, None) => push_escaped(&mut html, &cell.text),
             }
             html.push_str("</td>");
         }
@@ -422,7 +432,9 @@ fn table_html(caption: &str, columns: &[String], rows: &[Vec<Cell>]) -> String {
 #[derive(Debug, Clone, Serialize)]
 pub struct ChartView {
     /// Unique within the page.
+    #[serde(serialize_with = "super::splice::serialize_id")]
     pub dom_id: String,
+    #[serde(serialize_with = "super::splice::serialize_id")]
     pub anchor: String,
     pub title: String,
     /// What the chart shows. Pages gather their charts' data into one
@@ -449,12 +461,14 @@ pub enum BlockView {
     Section {
         title: String,
         text: Option<String>,
+        #[serde(serialize_with = "super::splice::serialize_id")]
         anchor: String,
     },
     Chart(ChartView),
     Table {
         title: String,
         table: TableView,
+        #[serde(serialize_with = "super::splice::serialize_id")]
         anchor: String,
     },
 }
