@@ -276,7 +276,6 @@ fn render_version(
         narratives,
         draft: !numbers.published,
         restatements,
-        cards_below_week: Default::default(),
     };
     let mut files = Vec::with_capacity(site.programs.len() + 3);
     match pages.week_page(theme) {
@@ -296,7 +295,8 @@ fn render_version(
                 continue;
             }
         };
-        match pages.program_page(theme, program, &deck) {
+        let card = pages.card_below_week(program);
+        match pages.program_page(theme, program, &card, &deck) {
             Ok((html, deck_charts)) => {
                 charts += deck_charts;
                 files.push(OutputFile::new(
@@ -306,7 +306,7 @@ fn render_version(
             }
             Err(problem) => errors.push(problem),
         }
-        decks.push((program, deck));
+        decks.push((program, card, deck));
     }
     match pages.print_page(theme, &decks) {
         Ok((html, furniture)) => {

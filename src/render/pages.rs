@@ -171,9 +171,6 @@ pub struct VersionPages<'a> {
     pub draft: bool,
     /// The numbers of this published week that today's data changes.
     pub restatements: &'a [Restatement],
-    /// The cards of pages one folder below the week's, by program id: a
-    /// program page and the print view show the same card.
-    pub cards_below_week: std::cell::RefCell<HashMap<String, Option<ProgramCard>>>,
 }
 
 pub fn initiative_label(status: InitiativeStatus) -> &'static str {
@@ -363,13 +360,10 @@ impl VersionPages<'_> {
         ]
     }
 
-    /// The card of `program` on a page one folder below the week's.
-    fn card_below_week(&self, program: &Program) -> Option<ProgramCard> {
-        self.cards_below_week
-            .borrow_mut()
-            .entry(program.id.clone())
-            .or_insert_with(|| self.program_card(program, "../"))
-            .clone()
+    /// The card of `program` on a page one folder below the week's: made
+    /// once for both its program page and the print view.
+    pub fn card_below_week(&self, program: &Program) -> Option<ProgramCard> {
+        self.program_card(program, "../")
     }
 
     fn program_card(&self, program: &Program, root: &str) -> Option<ProgramCard> {
@@ -562,6 +556,7 @@ impl VersionPages<'_> {
         &self,
         theme: &Theme,
         program: &Program,
+        card: &Option<ProgramCard>,
         deck: &RenderedDeck,
     ) -> Result<(String, usize), Diagnostic> {
         let page = PageInfo {
@@ -572,7 +567,6 @@ impl VersionPages<'_> {
             breadcrumbs: self.crumbs_below_week(program.name.clone()),
             program: Some(program.id.clone()),
         };
-        let card = self.card_below_week(program);
         let charts = deck
             .blocks
             .iter()
@@ -581,7 +575,7 @@ impl VersionPages<'_> {
         let charts_json = ChartSet::of_deck(&deck.blocks).to_json();
         let context = |inset: &dyn Fn(usize, &str) -> Value| {
             context! {
-                program => &card,
+                program => card,
                 deck => LazyDeck::value_of(&deck.blocks, None),
                 deck_html => inset(0, &deck.page_html),
                 charts_json => inset(1, &charts_json),
@@ -634,7 +628,7 @@ impl VersionPages<'_> {
     pub fn print_page(
         &self,
         theme: &Theme,
-        decks: &[(&Program, RenderedDeck)],
+        decks: &[(&Program, Option<ProgramCard>, RenderedDeck)],
     ) -> Result<(String, String), Diagnostic> {
         let page = PageInfo {
             title: format!("Week {} · print view", self.id()),
@@ -671,7 +665,7 @@ impl VersionPages<'_> {
         // Ids must not repeat on one page: each program's blocks and
         // charts have its id in front.
         let mut chart_ids = Vec::new();
-        for (position, (program, deck)) in decks.iter().enumerate() {
+        for (position, (program, card, deck)) in decks.iter().enumerate() {
             let page_name = format!("print-{}", position + 1);
             furniture.push_str(&format!(
                 "@page {page_name} {{ @top-left {{ content: {}; }} }}\n.{page_name} {{ page: {page_name}; }}\n",
@@ -690,7 +684,7 @@ impl VersionPages<'_> {
                     ..narrative.clone()
                 });
             programs.push(PrintedProgram {
-                card: self.card_below_week(program),
+                card: card.clone(),
                 page_name,
                 deck: LazyDeck::value_of(&deck.blocks, Some(&program.id)),
                 deck_html: Value::UNDEFINED,
