@@ -10,6 +10,8 @@
 //! texts from the chart's numbers table. Under the site's strict Content-
 //! Security-Policy a page carries JSON only, no inline script.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::format::NumberFormat;
@@ -272,9 +274,10 @@ pub struct XLabels {
 /// series, in order, and a row per week and month.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChartData {
-    /// The x axis; pages write each distinct one once.
+    /// The x axis; pages write each distinct one once. Shared by the
+    /// charts with the same periods (see [`super::view::LabelCache`]).
     #[serde(skip)]
-    pub labels: XLabels,
+    pub labels: Arc<XLabels>,
     /// Axis suffix (`%`, ` h`) and currency prefix.
     #[serde(skip_serializing_if = "str::is_empty")]
     pub unit: &'static str,
@@ -318,21 +321,14 @@ fn set_column(series: &mut [SeriesData], column: usize) {
     }
 }
 
-/// Builds the chart's data. `labels` come from [`axis_labels`].
+/// Builds the chart's data. `labels` are its subject's (the first
+/// series'), from [`super::view::LabelCache`].
 pub fn six_twelve_chart(
     series: &[ChartSeries],
-    labels: Vec<String>,
+    labels: Arc<XLabels>,
     prior_year: bool,
 ) -> ChartData {
-    let week_count = series.first().map_or(6, |first| first.numbers.weeks.len());
-    let month_count = labels.len().saturating_sub(week_count + 1);
-    let mut labels = labels;
-    let months = labels.split_off((week_count + 1).min(labels.len()));
-    labels.truncate(week_count);
-    let labels = XLabels {
-        weeks: labels,
-        months,
-    };
+    let (week_count, month_count) = (labels.weeks.len(), labels.months.len());
     // A series' points on the weeks (`monthly` false) or on the months, as
     // the chart shows them, trailing empty ones left out.
     let points = |pick: &dyn Fn(&PeriodNumbers) -> Option<f64>,
@@ -530,10 +526,10 @@ mod tests {
 
     fn two_weeks_three_months() -> ChartData {
         ChartData {
-            labels: XLabels {
+            labels: Arc::new(XLabels {
                 weeks: vec!["W46".into(), "W47".into()],
                 months: vec!["Sep ’26".into(), "Oct".into(), "Nov".into()],
-            },
+            }),
             unit: "",
             prefix: "",
             y: vec![AxisScale {

@@ -1,6 +1,8 @@
 //! Numbers as readers see them: by unit, with thousands separators, and
 //! changes with an arrow and a sign so colour is never the only signal.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use crate::compute::compare::{Change, ChangeKind};
@@ -49,8 +51,18 @@ impl NumberFormat {
 
     /// A value in its unit: `1,234`, `93.7%`, `3.3 h`, `37.7 min`, `$44,001`.
     pub fn value(&self, value: Option<f64>) -> String {
+        let mut text = String::with_capacity(16);
+        self.push_value(&mut text, value);
+        text
+    }
+
+    /// [`NumberFormat::value`] written at the end of `text`: a deck's
+    /// tables write thousands of values, and a `String` each was a
+    /// measurable share of a build.
+    pub fn push_value(&self, text: &mut String, value: Option<f64>) {
         let Some(value) = value else {
-            return "–".to_string();
+            text.push('–');
+            return;
         };
         let shown = if self.unit == Unit::Percent {
             value * 100.0
@@ -58,25 +70,19 @@ impl NumberFormat {
             value
         };
         let decimals = self.decimals(shown);
+        let start = text.len();
         // Whole numbers are most cells of a deck: they skip the general
         // (and much slower) exact decimal formatting, with the same digits.
-        let digits = if decimals == 0 && shown.fract() == 0.0 && shown.abs() < 1e15 {
-            (shown.abs() as u64).to_string()
+        if decimals == 0 && shown.fract() == 0.0 && shown.abs() < 1e15 {
+            text.push_str(itoa::Buffer::new().format(shown.abs() as u64));
         } else {
-            format!("{:.*}", decimals, shown.abs())
-        };
+            let _ = write!(text, "{:.*}", decimals, shown.abs());
+        }
         let negative = shown < 0.0
-            && digits
+            && text[start..]
                 .bytes()
                 .any(|byte| byte.is_ascii_digit() && byte != b'0');
-        let mut text = String::with_capacity(digits.len() + digits.len() / 3 + 8);
-        if negative {
-            text.push('−');
-        }
-        if self.unit == Unit::Currency {
-            text.push_str(self.currency);
-        }
-        push_grouped(&mut text, &digits);
+        group_thousands(text, start);
         text.push_str(match self.unit {
             Unit::Percent => "%",
             Unit::Hours => " h",
@@ -84,7 +90,12 @@ impl NumberFormat {
             Unit::Bps => " bps",
             Unit::Currency | Unit::Count | Unit::Ratio => "",
         });
-        text
+        if self.unit == Unit::Currency {
+            text.insert_str(start, self.currency);
+        }
+        if negative {
+            text.insert(start, '−');
+        }
     }
 
     /// `value` with exactly `decimals` digits after the point.
@@ -264,16 +275,23 @@ pub fn delta(change: Option<Change>, format: &NumberFormat, better: Better) -> D
 /// Appends `number` (digits, maybe a fraction) with a comma between each
 /// group of three integer digits.
 fn push_grouped(text: &mut String, number: &str) {
-    let integer = number
-        .split_once('.')
-        .map_or(number, |(integer, _)| integer);
-    for (index, digit) in integer.char_indices() {
-        if index > 0 && (integer.len() - index).is_multiple_of(3) {
-            text.push(',');
-        }
-        text.push(digit);
+    let start = text.len();
+    text.push_str(number);
+    group_thousands(text, start);
+}
+
+/// Puts thousands separators into the number at `text[start..]` (digits,
+/// then perhaps a point and more digits).
+fn group_thousands(text: &mut String, start: usize) {
+    let integer_end = text[start..]
+        .find('.')
+        .map_or(text.len(), |point| start + point);
+    // From the right, so that each comma leaves the positions before it.
+    let mut comma = integer_end;
+    while comma > start + 3 {
+        comma -= 3;
+        text.insert(comma, ',');
     }
-    text.push_str(&number[integer.len()..]);
 }
 
 #[cfg(test)]

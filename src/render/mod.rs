@@ -31,7 +31,7 @@ use pages::{
     archive_page, landing_page, status_html, DataFileView, NarrativeView, Provenance, VersionPages,
 };
 use theme::Theme;
-use view::{chart_view, number_format, period_table, push_delta, ChartSpec, TableSpec};
+use view::{chart_view, number_format, period_table, push_delta, ChartSpec, LabelCache, TableSpec};
 
 /// Renders the pages of a loaded site, one version at a time.
 pub struct Renderer<'a> {
@@ -519,7 +519,13 @@ fn call_html(
                         decimals: *decimals,
                         legends,
                     };
-                    chart_view(calendar, program, program_numbers, spec, dom_id)
+                    chart_view(
+                        &mut LabelCache::new(calendar),
+                        program,
+                        program_numbers,
+                        spec,
+                        dom_id,
+                    )
                 }
                 _ => {
                     let series = metrics
@@ -542,7 +548,13 @@ fn call_html(
                         decimals: None,
                         legends: &[],
                     };
-                    chart_view(calendar, program, program_numbers, spec, dom_id)
+                    chart_view(
+                        &mut LabelCache::new(calendar),
+                        program,
+                        program_numbers,
+                        spec,
+                        dom_id,
+                    )
                 }
             };
             let mut chart =

@@ -5,9 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::chart::{
-    axis_labels, is_additive, month_label, six_twelve_chart, ChartData, ChartSeries, XLabels,
-};
+use super::chart::{is_additive, month_label, six_twelve_chart, ChartData, ChartSeries, XLabels};
 use super::format::{delta, Delta, NumberFormat};
 use super::narrative::{escape_html, push_escaped};
 use crate::calendar::Calendar;
@@ -20,7 +18,9 @@ use crate::load::program::{Grain, MetricSource};
 use crate::load::Program;
 
 mod breakdown;
+mod labels;
 pub use breakdown::{breakdown_anchor, breakdown_chart, breakdown_table, BreakdownSpec};
+pub use labels::{LabelCache, PeriodLabels};
 
 /// `Red`, `Amber`, `Green`, `No data`.
 pub fn status_label(status: Option<Status>) -> &'static str {
@@ -319,9 +319,6 @@ impl Cell {
 pub struct TableView {
     pub caption: String,
     pub columns: Vec<String>,
-    /// The first cell of each row is its header.
-    #[serde(skip)]
-    pub rows: Vec<Vec<Cell>>,
     /// The whole table as markup. A deck has thousands of cells, and
     /// walking them in a template loop was most of a build's time, so
     /// templates get the table ready-made (the theme styles it with CSS).
@@ -329,103 +326,162 @@ pub struct TableView {
 }
 
 impl TableView {
+    /// The table of `rows`, the first cell of each its header.
     pub fn new(caption: String, columns: Vec<String>, rows: Vec<Vec<Cell>>) -> TableView {
-        let html = table_html(&caption, &columns, &rows);
+        let mut table = TableHtml::new(&caption, &columns, rows.len());
+        for row in &rows {
+            if let [cell] = row.as_slice() {
+                match cell.class {
+                    "table-header" => {
+                        table.header_row(&cell.text);
+                        continue;
+                    }
+                    "table-spacer" => {
+                        table.spacer_row();
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            let Some((header, cells)) = row.split_first() else {
+                table.html.push_str("\n<tr></tr>");
+                continue;
+            };
+            table.start_row(&header.text);
+            for cell in cells {
+                table.cell(&cell.text, cell.class, cell.note.as_deref());
+            }
+            table.end_row();
+        }
         TableView {
+            html: table.finish(),
             caption,
             columns,
-            rows,
-            html,
         }
     }
 }
 
-/// The markup of a numbers table: a caption, column headers, and rows
-/// whose first cell is the row's header.
-fn table_html(caption: &str, columns: &[String], rows: &[Vec<Cell>]) -> String {
-    let caption = escape_html(caption);
-    let mut html = String::with_capacity(256 + rows.len() * columns.len() * 48);
-    let _ = write!(
-        html,
-        "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"{caption}\">\n<table class=\"numbers-table\">\n<caption>{caption}</caption>\n<thead><tr>"
-    );
-    for column in columns {
-        html.push_str("<th scope=\"col\">");
-        push_escaped(&mut html, column);
-        html.push_str("</th>");
-    }
-    html.push_str("</tr></thead>\n<tbody>");
-    for row in rows {
-        if let [cell] = row.as_slice() {
-            match cell.class {
-                "table-header" => {
-                    let _ = write!(
-                        html,
-                        "\n<tr class=\"table-header\"><th scope=\"colgroup\" colspan=\"{}\">{}</th></tr>",
-                        columns.len(),
-                        escape_html(&cell.text)
-                    );
-                    continue;
-                }
-                "table-spacer" => {
-                    let _ = write!(
-                        html,
-                        "\n<tr class=\"table-spacer\" aria-hidden=\"true\"><td colspan=\"{}\"></td></tr>",
-                        columns.len()
-                    );
-                    continue;
-                }
-                _ => {}
-            }
+/// The markup of a numbers table, written row by row: a caption, column
+/// headers, and rows whose first cell is the row's header.
+pub struct TableHtml {
+    html: String,
+    columns: usize,
+}
+
+impl TableHtml {
+    /// A table under `caption` with `columns` headers, for about `rows` rows.
+    pub fn new(caption: &str, columns: &[String], rows: usize) -> TableHtml {
+        let caption = escape_html(caption);
+        let mut html = String::with_capacity(256 + rows * columns.len() * 48);
+        let _ = write!(
+            html,
+            "<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"{caption}\">\n<table class=\"numbers-table\">\n<caption>{caption}</caption>\n<thead><tr>"
+        );
+        for column in columns {
+            html.push_str("<th scope=\"col\">");
+            push_escaped(&mut html, column);
+            html.push_str("</th>");
         }
-        html.push_str("\n<tr>");
-        for (position, cell) in row.iter().enumerate() {
-            if position == 0 {
-                // A row's first cell heads it (the table model makes a
-                // `th` before data cells a row header without `scope`).
-                html.push_str("<th>");
-                push_escaped(&mut html, &cell.text);
-                html.push_str("</th>");
-                continue;
-            }
-            html.push_str("<td");
-            if !cell.class.is_empty() {
-                html.push_str(" class=\"");
-                html.push_str(cell.class);
-                html.push('"');
-            }
-            let note = cell.note.as_deref();
-            // The note is in the cell for screen readers; as a tooltip
-            // only where the cell shows less (a gap, a change as a factor).
-            let factor = cell.text.starts_with("▲ ×");
-            if let Some(note) = note.filter(|_| factor || cell.class == "gap") {
-                html.push_str(" title=\"");
-                push_escaped(&mut html, note);
-                html.push('"');
-            }
-            html.push('>');
-            match (cell.class, note) {
-                ("good" | "bad" | "neutral", _) => {
-                    html.push_str("<span aria-hidden=\"true\">");
-                    push_escaped(&mut html, &cell.text);
-                    html.push_str("</span><span class=\"visually-hidden\">");
-                    push_escaped(&mut html, note.unwrap_or_default());
-                    html.push_str("</span>");
-                }
-                (_, Some(note)) => {
-                    push_escaped(&mut html, &cell.text);
-                    html.push_str("<span class=\"visually-hidden\"> (");
-                    push_escaped(&mut html, note);
-                    html.push_str(")</span>");
-                }
-                (_, None) => push_escaped(&mut html, &cell.text),
-            }
-            html.push_str("</td>");
+        html.push_str("</tr></thead>\n<tbody>");
+        TableHtml {
+            html,
+            columns: columns.len(),
         }
-        html.push_str("</tr>");
     }
-    html.push_str("\n</tbody>\n</table>\n</div>");
-    html
+
+    /// A row that heads the rows below it, across the table.
+    fn header_row(&mut self, text: &str) {
+        let _ = write!(
+            self.html,
+            "\n<tr class=\"table-header\"><th scope=\"colgroup\" colspan=\"{}\">{}</th></tr>",
+            self.columns,
+            escape_html(text)
+        );
+    }
+
+    /// An empty row that sets groups of rows apart.
+    fn spacer_row(&mut self) {
+        let _ = write!(
+            self.html,
+            "\n<tr class=\"table-spacer\" aria-hidden=\"true\"><td colspan=\"{}\"></td></tr>",
+            self.columns
+        );
+    }
+
+    /// Starts a row headed `header`; its cells follow, then [`Self::end_row`].
+    pub fn start_row(&mut self, header: &str) {
+        // A row's first cell heads it (the table model makes a `th`
+        // before data cells a row header without `scope`).
+        self.html.push_str("\n<tr><th>");
+        push_escaped(&mut self.html, header);
+        self.html.push_str("</th>");
+    }
+
+    pub fn end_row(&mut self) {
+        self.html.push_str("</tr>");
+    }
+
+    /// A data cell: its text, a CSS class (see [`Cell::class`]) and a note
+    /// for screen readers.
+    pub fn cell(&mut self, text: &str, class: &str, note: Option<&str>) {
+        let html = &mut self.html;
+        html.push_str("<td");
+        if !class.is_empty() {
+            html.push_str(" class=\"");
+            html.push_str(class);
+            html.push('"');
+        }
+        // The note is in the cell for screen readers; as a tooltip
+        // only where the cell shows less (a gap, a change as a factor).
+        let factor = text.starts_with("▲ ×");
+        if let Some(note) = note.filter(|_| factor || class == "gap") {
+            html.push_str(" title=\"");
+            push_escaped(html, note);
+            html.push('"');
+        }
+        html.push('>');
+        match (class, note) {
+            ("good" | "bad" | "neutral", _) => {
+                html.push_str("<span aria-hidden=\"true\">");
+                push_escaped(html, text);
+                html.push_str("</span><span class=\"visually-hidden\">");
+                push_escaped(html, note.unwrap_or_default());
+                html.push_str("</span>");
+            }
+            (_, Some(note)) => {
+                push_escaped(html, text);
+                html.push_str("<span class=\"visually-hidden\"> (");
+                push_escaped(html, note);
+                html.push_str(")</span>");
+            }
+            (_, None) => push_escaped(html, text),
+        }
+        html.push_str("</td>");
+    }
+
+    /// A cell of `value` (one of `period`'s), as [`Cell::value`] makes it;
+    /// `scratch` holds its text meanwhile, so that a table's values need
+    /// no `String` each.
+    pub fn value_cell(
+        &mut self,
+        scratch: &mut String,
+        format: &NumberFormat,
+        period: &PeriodNumbers,
+        value: Option<f64>,
+        grain: Grain,
+    ) {
+        scratch.clear();
+        format.push_value(scratch, value);
+        match value {
+            Some(_) => self.cell(scratch, "", None),
+            None => self.cell(scratch, "gap", gap_note(period, grain).as_deref()),
+        }
+    }
+
+    pub fn finish(mut self) -> String {
+        self.html.push_str("\n</tbody>\n</table>\n</div>");
+        self.html
+    }
 }
 
 /// A 6-12 chart with its options, its numbers table and summary boxes.
@@ -486,12 +542,6 @@ pub fn week_label(calendar: &Calendar, week: &PeriodNumbers) -> String {
     }
 }
 
-/// A week's row in a chart's numbers table: `Week W47` (its dates are in
-/// the table's caption, [`weeks_dates`], once for all its weeks).
-pub fn week_row_label(calendar: &Calendar, week: &PeriodNumbers) -> String {
-    format!("Week {}", week_label(calendar, week))
-}
-
 /// ` (weeks from 2026-10-12 to 2026-11-22)`: the dates of a table's weeks,
 /// for its caption; empty without weeks.
 pub fn weeks_dates(weeks: &[PeriodNumbers]) -> String {
@@ -516,7 +566,7 @@ pub struct ChartSpec<'a> {
 }
 
 pub fn chart_view(
-    calendar: &Calendar,
+    labels: &mut LabelCache,
     program: &Program,
     numbers: &ProgramNumbers,
     spec: ChartSpec,
@@ -564,10 +614,8 @@ pub fn chart_view(
             })
         })
         .collect();
-    let labels = axis_labels(&subject_numbers.weeks, &subject_numbers.months, |week| {
-        week_label(calendar, week)
-    });
-    let mut data = six_twelve_chart(&chart_series, labels, prior_year);
+    let labels = labels.get(&subject_numbers.weeks, &subject_numbers.months);
+    let mut data = six_twelve_chart(&chart_series, labels.axis.clone(), prior_year);
     let annotations_html = super::annotations::annotated_chart(
         &mut data,
         program,
@@ -595,46 +643,6 @@ pub fn chart_view(
         columns.push("Target".to_string());
     }
     let subject_format = number_format(program, subject, decimals);
-    let mut rows = Vec::new();
-    let periods = |pick: fn(&MetricNumbers) -> &Vec<PeriodNumbers>,
-                   label: &dyn Fn(&PeriodNumbers) -> String,
-                   rows: &mut Vec<Vec<Cell>>| {
-        for (position, period) in pick(subject_numbers).iter().enumerate() {
-            let mut row = vec![Cell::plain(label(period))];
-            for metric in &chart_series {
-                let point = &pick(metric.numbers)[position];
-                row.push(Cell::value(
-                    &metric.format,
-                    point,
-                    point.value,
-                    metric.numbers.grain,
-                ));
-                if prior_year {
-                    row.push(Cell::value(
-                        &metric.format,
-                        point,
-                        point.py_value,
-                        metric.numbers.grain,
-                    ));
-                }
-            }
-            if has_target {
-                row.push(Cell::plain(subject_format.value(period.target)));
-            }
-            rows.push(row);
-        }
-    };
-    periods(
-        |metric| &metric.weeks,
-        &|week| week_row_label(calendar, week),
-        &mut rows,
-    );
-    periods(
-        |metric| &metric.months,
-        &|month| month_label(month),
-        &mut rows,
-    );
-
     let title = title.map(str::to_string).unwrap_or_else(|| {
         chart_series
             .iter()
@@ -642,6 +650,39 @@ pub fn chart_view(
             .collect::<Vec<_>>()
             .join(" and ")
     });
+    let caption = format!(
+        "{title}: weekly and monthly values{}",
+        weeks_dates(&subject_numbers.weeks)
+    );
+    let mut table = TableHtml::new(
+        &caption,
+        &columns,
+        subject_numbers.weeks.len() + subject_numbers.months.len(),
+    );
+    let mut text = String::new();
+    let mut periods = |pick: fn(&MetricNumbers) -> &Vec<PeriodNumbers>, row_labels: &[String]| {
+        for ((position, period), label) in pick(subject_numbers).iter().enumerate().zip(row_labels)
+        {
+            table.start_row(label);
+            for metric in &chart_series {
+                let point = &pick(metric.numbers)[position];
+                let grain = metric.numbers.grain;
+                table.value_cell(&mut text, &metric.format, point, point.value, grain);
+                if prior_year {
+                    table.value_cell(&mut text, &metric.format, point, point.py_value, grain);
+                }
+            }
+            if has_target {
+                text.clear();
+                subject_format.push_value(&mut text, period.target);
+                table.cell(&text, "", None);
+            }
+            table.end_row();
+        }
+    };
+    periods(|metric| &metric.weeks, &labels.week_rows);
+    periods(|metric| &metric.months, &labels.month_rows);
+
     let metrics = series
         .iter()
         .filter(|(_, style)| *style != SeriesStyle::Target)
@@ -650,14 +691,11 @@ pub fn chart_view(
     Some(ChartView {
         anchor: metric_anchor(&program.metrics[subject].definition.id),
         dom_id,
-        table: TableView::new(
-            format!(
-                "{title}: weekly and monthly values{}",
-                weeks_dates(&subject_numbers.weeks)
-            ),
+        table: TableView {
+            caption,
             columns,
-            rows,
-        ),
+            html: table.finish(),
+        },
         title,
         data,
         data_json: None,
@@ -870,6 +908,7 @@ pub fn deck_view(
 ) -> Vec<BlockView> {
     let blocks = deck_blocks(program);
     let anchors = deck_anchors(program, &blocks);
+    let mut labels = LabelCache::new(calendar);
     blocks
         .iter()
         .zip(anchors)
@@ -895,7 +934,7 @@ pub fn deck_view(
                     legends,
                 };
                 let mut view = chart_view(
-                    calendar,
+                    &mut labels,
                     program,
                     numbers,
                     spec,
@@ -946,7 +985,7 @@ pub fn deck_view(
                 match table {
                     None => {
                         let mut view = breakdown_chart(
-                            calendar,
+                            &mut labels,
                             program,
                             numbers,
                             &spec,
@@ -1004,7 +1043,11 @@ impl<'a> ChartSet<'a> {
             charts: Vec::new(),
         };
         for (id, data) in charts {
-            let labels = match set.x.iter().position(|known| **known == data.labels) {
+            // Charts with the same periods share their labels: the same
+            // `Arc` is the common case, and the cheap one to tell.
+            let same =
+                |known: &&XLabels| std::ptr::eq(*known, &*data.labels) || **known == *data.labels;
+            let labels = match set.x.iter().position(same) {
                 Some(position) => position,
                 None => {
                     set.x.push(&data.labels);
@@ -1061,10 +1104,10 @@ mod tests {
     #[test]
     fn a_chart_set_writes_each_x_axis_once() {
         let chart = |weeks: &[&str]| ChartData {
-            labels: XLabels {
+            labels: std::sync::Arc::new(XLabels {
                 weeks: weeks.iter().map(|week| week.to_string()).collect(),
                 months: vec!["Nov ’25".to_string()],
-            },
+            }),
             unit: "%",
             prefix: "",
             y: Vec::new(),

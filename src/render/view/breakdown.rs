@@ -4,8 +4,8 @@
 //! was added has none, and its page leaves the block out.
 
 use super::{
-    axis_labels, delta, is_additive, metric_anchor, month_label, number_format, six_twelve_chart,
-    week_label, week_row_label, weeks_dates, Cell, ChartSeries, ChartView, TableView,
+    delta, is_additive, metric_anchor, month_label, number_format, six_twelve_chart, week_label,
+    weeks_dates, Cell, ChartSeries, ChartView, LabelCache, TableView,
 };
 use crate::calendar::Calendar;
 use crate::compute::breakdown::BreakdownNumbers;
@@ -87,7 +87,7 @@ fn caption(title: &str, what: &str, breakdown: &BreakdownNumbers) -> String {
 /// A 6-12 chart of the breakdown, one line per value, with its numbers as
 /// a table; `None` when the version has no numbers for it.
 pub fn breakdown_chart(
-    calendar: &Calendar,
+    labels: &mut LabelCache,
     program: &Program,
     numbers: &ProgramNumbers,
     spec: &BreakdownSpec,
@@ -111,18 +111,15 @@ pub fn breakdown_chart(
             additive,
         })
         .collect();
-    let labels = axis_labels(&first.weeks, &first.months, |week| {
-        week_label(calendar, week)
-    });
-    let data = six_twelve_chart(&series, labels, false);
+    let labels = labels.get(&first.weeks, &first.months);
+    let data = six_twelve_chart(&series, labels.axis.clone(), false);
 
     let mut columns = vec!["Period".to_string()];
     columns.extend(lines.iter().map(|line| line.name.clone()));
     let mut rows = Vec::new();
-    let mut add = |pick: fn(&MetricNumbers) -> &Vec<PeriodNumbers>,
-                   label: &dyn Fn(&PeriodNumbers) -> String| {
-        for (position, period) in pick(first).iter().enumerate() {
-            let mut row = vec![Cell::plain(label(period))];
+    let mut add = |pick: fn(&MetricNumbers) -> &Vec<PeriodNumbers>, row_labels: &[String]| {
+        for (position, label) in row_labels.iter().enumerate() {
+            let mut row = vec![Cell::plain(label.clone())];
             for line in &lines {
                 let point = &pick(line)[position];
                 row.push(Cell::value(&format, point, point.value, line.grain));
@@ -130,8 +127,8 @@ pub fn breakdown_chart(
             rows.push(row);
         }
     };
-    add(|line| &line.weeks, &|week| week_row_label(calendar, week));
-    add(|line| &line.months, &month_label);
+    add(|line| &line.weeks, &labels.week_rows);
+    add(|line| &line.months, &labels.month_rows);
     let title = default_title(base, spec);
     Some(ChartView {
         dom_id,
