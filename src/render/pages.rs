@@ -1,5 +1,6 @@
 //! The pages of a review site and what each template is given.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -12,7 +13,8 @@ use super::narrative::escape_html;
 use super::splice::{fill_insets, Fragment};
 use super::theme::{Theme, SCREEN_ONLY_MARKS};
 use super::view::{
-    metric_block_anchor, metric_view, number_format, BlockView, ChartSet, MetricView, StatusView,
+    chart_data_json, metric_block_anchor, metric_view, number_format, BlockView, ChartSet,
+    MetricView, StatusView,
 };
 use crate::compute::restate::Restatement;
 use crate::compute::status::{initiative_status, Status};
@@ -572,7 +574,7 @@ impl VersionPages<'_> {
             .iter()
             .filter(|block| matches!(block, BlockView::Chart(_)))
             .count();
-        let charts_json = ChartSet::of_deck(&deck.blocks).to_json();
+        let charts_json = ChartSet::of_deck(&deck.blocks, &deck.chart_json).to_json();
         let context = |inset: &dyn Fn(usize, &str) -> Value| {
             context! {
                 program => card,
@@ -671,10 +673,16 @@ impl VersionPages<'_> {
                 "@page {page_name} {{ @top-left {{ content: {}; }} }}\n.{page_name} {{ page: {page_name}; }}\n",
                 css_string(&format!("Week {} · {}", self.id(), program.name))
             ));
-            for block in deck.blocks.iter() {
-                if let BlockView::Chart(chart) = block {
-                    chart_ids.push((format!("{}-{}", program.id, chart.dom_id), &chart.data));
-                }
+            let charts = deck.blocks.iter().filter_map(|block| match block {
+                BlockView::Chart(chart) => Some(chart),
+                _ => None,
+            });
+            for (chart, json) in charts.zip(&deck.chart_json) {
+                chart_ids.push((
+                    format!("{}-{}", program.id, chart.dom_id),
+                    &*chart.data.labels,
+                    json.as_str(),
+                ));
             }
             let narrative = self
                 .narratives
@@ -693,8 +701,12 @@ impl VersionPages<'_> {
             });
         }
         // One chart data block for the whole view.
-        let charts_json =
-            ChartSet::new(chart_ids.iter().map(|(id, data)| (id.as_str(), *data))).to_json();
+        let charts_json = ChartSet::from_json(
+            chart_ids
+                .iter()
+                .map(|(id, labels, json)| (id.as_str(), *labels, Cow::Borrowed(*json))),
+        )
+        .to_json();
         // The decks' markup and the chart data go in after rendering.
         let insets: Vec<&str> = programs
             .iter()
@@ -742,6 +754,9 @@ fn render_with_insets(
 /// print view.
 pub struct RenderedDeck {
     pub blocks: Arc<Vec<BlockView>>,
+    /// Each chart's data as JSON ([`chart_data_json`]), in deck order:
+    /// made once for the program page's chart data and the print view's.
+    pub chart_json: Vec<String>,
     pub page_html: String,
     pub print_html: String,
     /// Whether the deck was rendered once for both pages.
@@ -785,6 +800,7 @@ pub fn render_deck(
         let rendered = rendered?;
         if let Some(fragment) = Fragment::parse(rendered, marks, &ids) {
             return Ok(RenderedDeck {
+                chart_json: deck_chart_json(&blocks),
                 page_html: fragment.write(None),
                 print_html: fragment.write(Some(program)),
                 blocks: Arc::new(blocks),
@@ -801,11 +817,23 @@ pub fn render_deck(
         context! { deck => prefixed_blocks(&blocks, program), on_paper => true },
     )?;
     Ok(RenderedDeck {
+        chart_json: deck_chart_json(&blocks),
         blocks: Arc::new(blocks),
         page_html,
         print_html,
         rendered_once: false,
     })
+}
+
+/// The data of each chart of `blocks` as JSON, in order.
+fn deck_chart_json(blocks: &[BlockView]) -> Vec<String> {
+    blocks
+        .iter()
+        .filter_map(|block| match block {
+            BlockView::Chart(chart) => Some(chart_data_json(&chart.data)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Calls `each` with every element id of `blocks`, in order.

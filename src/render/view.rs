@@ -1,6 +1,7 @@
 //! What templates see: numbers already formatted, colours already decided,
 //! so every theme shows the same figures the same way.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -1015,61 +1016,127 @@ pub fn deck_view(
 /// `<script type="application/json" id="sitrep-charts">` (a page's deck)
 /// and `<script type="application/json" data-chart="ID">` (a chart of its
 /// own, whose `id` is left out).
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct ChartSet<'a> {
     pub x: Vec<&'a XLabels>,
     pub charts: Vec<ChartEntry<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct ChartEntry<'a> {
-    #[serde(skip_serializing_if = "str::is_empty")]
+    /// Left out of the JSON when empty.
     pub id: &'a str,
-    #[serde(rename = "x", skip_serializing_if = "is_zero")]
+    /// The position of its x axis in [`ChartSet::x`]; left out when 0.
     pub labels: usize,
-    #[serde(flatten)]
-    pub data: &'a ChartData,
+    /// Its [`ChartData`] as [`chart_data_json`] writes it.
+    pub data_json: Cow<'a, str>,
 }
 
-fn is_zero(value: &usize) -> bool {
-    *value == 0
+/// A chart's [`ChartData`] as JSON for a `<script>` element: made once per
+/// deck chart, for its program page and the print view.
+pub fn chart_data_json(data: &ChartData) -> String {
+    script_safe_json(data)
 }
 
 impl<'a> ChartSet<'a> {
     /// The set of `charts`, as `(element id, data)`.
     pub fn new(charts: impl IntoIterator<Item = (&'a str, &'a ChartData)>) -> ChartSet<'a> {
+        ChartSet::from_json(
+            charts
+                .into_iter()
+                .map(|(id, data)| (id, &*data.labels, Cow::Owned(chart_data_json(data)))),
+        )
+    }
+
+    /// The set of `charts`, as `(element id, x axis, data as JSON)`.
+    pub fn from_json(
+        charts: impl IntoIterator<Item = (&'a str, &'a XLabels, Cow<'a, str>)>,
+    ) -> ChartSet<'a> {
         let mut set = ChartSet {
             x: Vec::new(),
             charts: Vec::new(),
         };
-        for (id, data) in charts {
+        for (id, labels, data_json) in charts {
             // Charts with the same periods share their labels: the same
             // `Arc` is the common case, and the cheap one to tell.
-            let same =
-                |known: &&XLabels| std::ptr::eq(*known, &*data.labels) || **known == *data.labels;
+            let same = |known: &&XLabels| std::ptr::eq(*known, labels) || **known == *labels;
             let labels = match set.x.iter().position(same) {
                 Some(position) => position,
                 None => {
-                    set.x.push(&data.labels);
+                    set.x.push(labels);
                     set.x.len() - 1
                 }
             };
-            set.charts.push(ChartEntry { id, labels, data });
+            set.charts.push(ChartEntry {
+                id,
+                labels,
+                data_json,
+            });
         }
         set
     }
 
-    /// The deck charts of `blocks` (the charts of a program page).
-    pub fn of_deck(blocks: &'a [BlockView]) -> ChartSet<'a> {
-        ChartSet::new(blocks.iter().filter_map(|block| match block {
-            BlockView::Chart(chart) => Some((chart.dom_id.as_str(), &chart.data)),
+    /// The deck charts of `blocks` (the charts of a program page), whose
+    /// data as JSON is `data_json`, chart by chart.
+    pub fn of_deck(blocks: &'a [BlockView], data_json: &'a [String]) -> ChartSet<'a> {
+        let charts = blocks.iter().filter_map(|block| match block {
+            BlockView::Chart(chart) => Some((chart.dom_id.as_str(), &*chart.data.labels)),
             _ => None,
-        }))
+        });
+        ChartSet::from_json(
+            charts
+                .zip(data_json)
+                .map(|((id, labels), json)| (id, labels, Cow::Borrowed(json.as_str()))),
+        )
     }
 
-    /// As JSON for a `<script type="application/json">` element.
+    /// As JSON for a `<script type="application/json">` element:
+    /// `{"x":[…],"charts":[{"id":…,"x":…, the chart's data…},…]}`, written
+    /// from each chart's JSON as made once.
     pub fn to_json(&self) -> String {
-        script_safe_json(self)
+        let size = self
+            .charts
+            .iter()
+            .map(|chart| chart.id.len() + chart.data_json.len() + 16)
+            .sum::<usize>();
+        let mut json = String::with_capacity(size + self.x.len() * 256 + 32);
+        json.push_str("{\"x\":");
+        json.push_str(&script_safe_json(&self.x));
+        json.push_str(",\"charts\":[");
+        for (position, chart) in self.charts.iter().enumerate() {
+            if position > 0 {
+                json.push(',');
+            }
+            json.push('{');
+            let mut fields = 0;
+            if !chart.id.is_empty() {
+                json.push_str("\"id\":");
+                json.push_str(&script_safe_json(&chart.id));
+                fields += 1;
+            }
+            if chart.labels != 0 {
+                if fields > 0 {
+                    json.push(',');
+                }
+                let _ = write!(json, "\"x\":{}", chart.labels);
+                fields += 1;
+            }
+            // The chart's own fields follow, as if flattened into the entry.
+            let data_fields = chart
+                .data_json
+                .strip_prefix('{')
+                .and_then(|rest| rest.strip_suffix('}'))
+                .unwrap_or_default();
+            if !data_fields.is_empty() {
+                if fields > 0 {
+                    json.push(',');
+                }
+                json.push_str(data_fields);
+            }
+            json.push('}');
+        }
+        json.push_str("]}");
+        json
     }
 }
 
