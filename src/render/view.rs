@@ -105,16 +105,16 @@ pub fn metric_view(program: &Program, index: usize, numbers: &MetricNumbers) -> 
         value: format.value(value),
         delta: None,
     };
-    let change_cell = |label, which| {
-        let delta = change(which);
-        BoxCell {
-            label,
-            value: delta.text.clone(),
-            delta: Some(delta),
-        }
+    let change_cell = |label, delta: Delta| BoxCell {
+        label,
+        value: delta.text.clone(),
+        delta: Some(delta),
     };
     let unusual = unusual_text(&format, &numbers.unusual, summary.last_week);
     let review_week = numbers.weeks.last();
+    // The headline figures are in the summary box too: made once.
+    let last_week = cell("Last week", summary.last_week);
+    let (wow, yoy) = (change(Comparison::Wow), change(Comparison::Yoy));
     let mut view = MetricView {
         id: definition.id.clone(),
         program: program.id.clone(),
@@ -125,21 +125,21 @@ pub fn metric_view(program: &Program, index: usize, numbers: &MetricNumbers) -> 
         rated: numbers.status.is_some(),
         sla: numbers.sla,
         key: numbers.key,
-        value: format.value(summary.last_week),
+        value: last_week.value.clone(),
         target: numbers.target.map(|target| format.value(Some(target))),
-        wow: change(Comparison::Wow),
-        yoy: change(Comparison::Yoy),
+        wow: wow.clone(),
+        yoy: yoy.clone(),
         summary_box_html: String::new(),
         summary_box: vec![
-            cell("Last week", summary.last_week),
-            change_cell("WoW", Comparison::Wow),
-            change_cell("YoY", Comparison::Yoy),
+            last_week,
+            change_cell("WoW", wow),
+            change_cell("YoY", yoy),
             cell("MTD", summary.mtd),
-            change_cell("MTD YoY", Comparison::MtdYoy),
+            change_cell("MTD YoY", change(Comparison::MtdYoy)),
             cell("QTD", summary.qtd),
-            change_cell("QTD YoY", Comparison::QtdYoy),
+            change_cell("QTD YoY", change(Comparison::QtdYoy)),
             cell("YTD", summary.ytd),
-            change_cell("YTD YoY", Comparison::YtdYoy),
+            change_cell("YTD YoY", change(Comparison::YtdYoy)),
         ],
         unusual,
         gap: review_week.and_then(|week| gap_note(week, numbers.grain)),
