@@ -586,7 +586,7 @@ fn build_from(
                         .version(numbers, &restatements)
                         .map(|rendered| {
                             let data = crate::render::annotations::DataJson::new(&site, numbers);
-                            (rendered, to_compact_json(&data))
+                            (rendered, to_compact_json(&data, data_json_size(numbers)))
                         })
                         .map_err(Diagnostics)
                 })?;
@@ -1123,11 +1123,26 @@ fn versions_script(versions: &[VersionSummary]) -> Vec<u8> {
     format!("window.SITREP_VERSIONS = {json};\n").into_bytes()
 }
 
-/// `data.json` is for programs, and read whole: no indentation.
-fn to_compact_json(value: &impl Serialize) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec(value).expect("computed numbers serialise to JSON");
+/// `data.json` is for programs, and read whole: no indentation. Written
+/// into a buffer of about `size` bytes: grown from empty, a large site's
+/// `data.json` (700 KB a version) was copied over and over as it grew.
+fn to_compact_json(value: &impl Serialize, size: usize) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(size);
+    serde_json::to_writer(&mut bytes, value).expect("computed numbers serialise to JSON");
     bytes.push(b'\n');
     bytes
+}
+
+/// About the size of a version's `data.json`: mostly its metrics' weeks and
+/// months, about 200 bytes each.
+fn data_json_size(numbers: &ReviewNumbers) -> usize {
+    let periods: usize = numbers
+        .programs
+        .values()
+        .flat_map(|program| program.metrics.values())
+        .map(|metric| metric.weeks.len() + metric.months.len())
+        .sum();
+    4096 + periods * 200
 }
 
 fn to_json(value: &impl Serialize) -> Vec<u8> {
