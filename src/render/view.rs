@@ -251,19 +251,30 @@ pub fn fitting_delta_text(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// "3 days missing" for an incomplete period.
 fn gap_note(period: &PeriodNumbers, grain: Grain) -> Option<String> {
+    let mut note = String::new();
+    push_gap_note(&mut note, period, grain).then_some(note)
+}
+
+/// [`gap_note`] written at the end of `note`; false, writing nothing, for
+/// a period with a value or none missing. A large site's tables have
+/// hundreds of thousands of such notes.
+fn push_gap_note(note: &mut String, period: &PeriodNumbers, grain: Grain) -> bool {
     if period.value.is_some() || period.missing == 0 {
-        return None;
+        return false;
     }
     let unit = match grain {
         Grain::Day => "day",
         Grain::Week => "week",
         Grain::Month => "month",
     };
-    Some(format!(
-        "{} {unit}{} missing",
-        period.missing,
-        if period.missing == 1 { "" } else { "s" }
-    ))
+    note.push_str(itoa::Buffer::new().format(period.missing));
+    note.push(' ');
+    note.push_str(unit);
+    if period.missing != 1 {
+        note.push('s');
+    }
+    note.push_str(" missing");
+    true
 }
 
 /// A cell of a numbers table.
@@ -360,6 +371,14 @@ impl TableView {
             columns,
         }
     }
+}
+
+/// What [`TableHtml::value_cell`] writes a cell's text and note into,
+/// reused from cell to cell.
+#[derive(Debug, Default)]
+pub struct CellScratch {
+    text: String,
+    note: String,
 }
 
 /// The markup of a numbers table, written row by row: a caption, column
@@ -461,22 +480,26 @@ impl TableHtml {
     }
 
     /// A cell of `value` (one of `period`'s), as [`Cell::value`] makes it;
-    /// `scratch` holds its text meanwhile, so that a table's values need
-    /// no `String` each.
+    /// its text and note are written through `scratch`, so that a table's
+    /// values need no `String` each.
     pub fn value_cell(
         &mut self,
-        scratch: &mut String,
+        scratch: &mut CellScratch,
         format: &NumberFormat,
         period: &PeriodNumbers,
         value: Option<f64>,
         grain: Grain,
     ) {
-        scratch.clear();
-        format.push_value(scratch, value);
-        match value {
-            Some(_) => self.cell(scratch, "", None),
-            None => self.cell(scratch, "gap", gap_note(period, grain).as_deref()),
+        let CellScratch { text, note } = scratch;
+        text.clear();
+        format.push_value(text, value);
+        if value.is_some() {
+            self.cell(text, "", None);
+            return;
         }
+        note.clear();
+        let note = push_gap_note(note, period, grain).then_some(note.as_str());
+        self.cell(text, "gap", note);
     }
 
     pub fn finish(mut self) -> String {
@@ -660,7 +683,7 @@ pub fn chart_view(
         &columns,
         subject_numbers.weeks.len() + subject_numbers.months.len(),
     );
-    let mut text = String::new();
+    let mut scratch = CellScratch::default();
     let mut periods = |pick: fn(&MetricNumbers) -> &Vec<PeriodNumbers>, row_labels: &[String]| {
         for ((position, period), label) in pick(subject_numbers).iter().enumerate().zip(row_labels)
         {
@@ -668,15 +691,16 @@ pub fn chart_view(
             for metric in &chart_series {
                 let point = &pick(metric.numbers)[position];
                 let grain = metric.numbers.grain;
-                table.value_cell(&mut text, &metric.format, point, point.value, grain);
+                table.value_cell(&mut scratch, &metric.format, point, point.value, grain);
                 if prior_year {
-                    table.value_cell(&mut text, &metric.format, point, point.py_value, grain);
+                    table.value_cell(&mut scratch, &metric.format, point, point.py_value, grain);
                 }
             }
             if has_target {
+                let text = &mut scratch.text;
                 text.clear();
-                subject_format.push_value(&mut text, period.target);
-                table.cell(&text, "", None);
+                subject_format.push_value(text, period.target);
+                table.cell(text, "", None);
             }
             table.end_row();
         }
