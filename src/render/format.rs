@@ -172,17 +172,6 @@ pub enum Tone {
     Neutral,
 }
 
-impl Tone {
-    /// The CSS class suffix: `delta-good`, ….
-    pub fn name(self) -> &'static str {
-        match self {
-            Tone::Good => "good",
-            Tone::Bad => "bad",
-            Tone::Neutral => "neutral",
-        }
-    }
-}
-
 /// A formatted change: text such as `▲ +12.3%` and its tone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delta {
