@@ -554,6 +554,74 @@ test(`hovering charts and their legends under the strict CSP (${CSP}) shows tool
   }
 });
 
+test('every change shows its arrow and tone colour on screen and on paper, and screen readers read its signed number, not the arrow', async () => {
+  const targets = [`${site.newest}/index.html`, ...site.programsOf(site.newest).map((p) => `${site.newest}/${p}/index.html`)];
+  const context = await newContext();
+  const problems = [];
+  const counts = { screen: 0, print: 0 };
+  const colours = {};
+  let read = 0;
+  try {
+    for (const rel of targets) {
+      const { page } = await visit(context, plain.url(rel), { prefix: plain.origin + '/' });
+      for (const media of ['screen', 'print']) {
+        await page.emulateMedia({ media });
+        const found = await page.evaluate(() => {
+          const ARROWS = { up: '▲', down: '▼', flat: '◆' };
+          // The sign a change's number starts with, by direction (a rise
+          // of more than 999% reads as a factor, ×19).
+          const SIGNS = { up: /^[+×]\d/, down: /^−\d/, flat: /^0[.,\d]*[^\d]*$/ };
+          const out = { count: 0, problems: [], colours: {} };
+          for (const el of document.querySelectorAll('.up, .down, .flat')) {
+            if (!el.getClientRects().length) continue; // a closed table
+            out.count += 1;
+            const direction = Object.keys(ARROWS).find((d) => el.classList.contains(d));
+            const tone = ['good', 'bad', 'neutral'].find((t) => el.classList.contains(t));
+            const shown = (el.querySelector('[aria-hidden="true"]') || el).textContent.trim();
+            const before = getComputedStyle(el, '::before');
+            const where = `"${shown}" (${el.className})`;
+            if (!before.content.startsWith(`"${ARROWS[direction]}`) || before.display === 'none') out.problems.push(`${where}: no ${ARROWS[direction]} drawn (content ${before.content}, display ${before.display})`);
+            if (!SIGNS[direction].test(shown)) out.problems.push(`${where}: the number has not the sign of its direction`);
+            if (/[▲▼◆]/.test(el.textContent)) out.problems.push(`${where}: the arrow is written in the page as well`);
+            if (!tone) out.problems.push(`${where}: no tone class`);
+            else (out.colours[tone] ||= new Set()).add(getComputedStyle(el).color);
+          }
+          for (const tone of Object.keys(out.colours)) out.colours[tone] = [...out.colours[tone]];
+          return out;
+        });
+        counts[media] += found.count;
+        problems.push(...found.problems.map((p) => `${rel} (${media}): ${p}`));
+        for (const [tone, list] of Object.entries(found.colours)) for (const c of list) (colours[`${media} ${tone}`] ||= new Set()).add(c);
+      }
+      await page.emulateMedia({ media: 'screen' });
+      // What screen readers get: Chromium's accessibility tree, where the
+      // arrow's empty alternative text (`content: "▲ " / ""`) leaves it out.
+      const cdp = await context.newCDPSession(page);
+      const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+      await cdp.detach();
+      const names = nodes.filter((n) => !n.ignored && n.name?.value).map((n) => n.name.value);
+      const arrowed = names.filter((name) => /[▲▼◆]/.test(name));
+      if (arrowed.length) problems.push(`${rel}: screen readers read an arrow's name: ${arrowed.slice(0, 3).map((n) => JSON.stringify(n)).join(', ')}`);
+      const numbers = await page.evaluate(() => [...document.querySelectorAll('.up:not(:has([aria-hidden])), .down:not(:has([aria-hidden]))')].filter((el) => el.getClientRects().length).slice(0, 5).map((el) => el.textContent.trim()));
+      for (const number of numbers) {
+        if (names.some((name) => name.includes(number))) read += 1;
+        else problems.push(`${rel}: "${number}" is not in the accessibility tree`);
+      }
+      await page.close();
+    }
+  } finally {
+    await context.close();
+  }
+  for (const media of ['screen', 'print']) {
+    const tones = ['good', 'bad', 'neutral'].map((tone) => [...(colours[`${media} ${tone}`] || [])]);
+    if (tones.some((list) => list.length !== 1)) problems.push(`${media}: each tone should have one colour: ${JSON.stringify(tones)}`);
+    else if (new Set(tones.flat()).size !== 3) problems.push(`${media}: the tones share a colour: ${tones.flat()}`);
+  }
+  expectNone(problems, 'problems with changes');
+  assert(counts.screen > 0 && counts.print > 0, `no change found (${JSON.stringify(counts)})`);
+  return `${targets.length} pages: ${counts.screen} changes on screen and ${counts.print} on paper, each with its arrow and a sign; good, bad and neutral in 3 colours; no arrow in the accessibility tree, ${read} numbers found in it`;
+});
+
 test('axe-core finds no serious or critical violation on week summaries and program decks', async () => {
   const targets = [`${site.newest}/index.html`, `${site.older}/index.html`, ...site.programsOf(site.newest).map((p) => `${site.newest}/${p}/index.html`)];
   const modes = [

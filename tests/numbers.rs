@@ -155,7 +155,7 @@ fn a_change_against_a_negative_or_zero_base_is_an_absolute_difference() {
     // says so without a percent sign.
     let program = page(folder.path(), "cx/index.html");
     assert!(
-        program.contains("<span class=\"delta delta-bad\"><span aria-hidden=\"true\">▲ +6</span>"),
+        program.contains("<dd class=\"bad up\">+6</dd>"),
         "{program}"
     );
     assert!(!program.contains("300.0%"), "{program}");
@@ -165,7 +165,10 @@ fn a_change_against_a_negative_or_zero_base_is_an_absolute_difference() {
         "{program}"
     );
     let narrative = &program[program.find("Net open").unwrap()..];
-    assert!(narrative.contains("▲ +6</span>"), "{narrative}");
+    assert!(
+        narrative.contains("<span class=\"delta bad up\">+6</span>"),
+        "{narrative}"
+    );
 }
 
 #[test]

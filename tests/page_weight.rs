@@ -73,10 +73,24 @@ fn deck_pages_carry_their_numbers_once_and_the_print_view_no_more_than_its_pages
         // once per table.
         assert!(!html.contains("<tr><th>Week W42 ("), "{program}");
         assert!(html.contains("weekly and monthly values (weeks from "));
-        // Changes: the arrow for the eye, the words for screen readers,
-        // not a third time as a tooltip.
-        assert!(html.contains("<span class=\"delta delta-"));
+        // Changes: the signed number once, its class for the colour and
+        // the arrow the stylesheet draws; no words again for screen
+        // readers, nor as a tooltip.
+        assert!(html.contains("</dt><dd class=\"bad up\">+"), "{program}");
+        assert!(!html.contains("aria-hidden=\"true\">▲"), "{program}");
         assert!(!html.contains("\" title=\"up "), "{program}");
+        // So a summary box, nine cells and five of them changes, is about
+        // half of the 1.05 KB it was.
+        let boxes: Vec<&str> = html
+            .split("<dl class=\"summary-box\"")
+            .skip(1)
+            .map(|rest| &rest[..rest.find("</dl>").unwrap()])
+            .collect();
+        assert_eq!(boxes.len(), 20, "{program}");
+        for summary in boxes {
+            assert_eq!(summary.matches("<dd").count(), 9, "{summary}");
+            assert!(summary.len() < 600, "{} bytes: {summary}", summary.len());
+        }
         // About 3.7 KB a chart (it was 6.6 KB): numbers table, summary
         // box, data and caption.
         assert!(html.len() < 20 * 4_500, "{program}: {} bytes", html.len());

@@ -472,7 +472,9 @@ fn the_digest_is_e_mail_safe_and_has_every_key_number() {
     ] {
         assert!(!lower.contains(banned), "the digest has {banned:?}");
     }
-    // Every key number and change of the week page, written the same way.
+    // Every key number and change of the week page, written the same way;
+    // a change with its arrow, which the page's stylesheet draws from its
+    // class and the digest, read without one, writes.
     let page = site.page(&format!("{week}/index.html"));
     let key_values: Vec<&str> = page
         .split("<span class=\"key-value\">")
@@ -480,20 +482,32 @@ fn the_digest_is_e_mail_safe_and_has_every_key_number() {
         .map(|rest| rest.split("</span>").next().unwrap())
         .collect();
     assert!(key_values.len() >= 2, "{page}");
-    let deltas: Vec<&str> = page
-        .split("<span class=\"delta delta-")
+    let deltas: Vec<String> = page
+        .split("<span class=\"delta ")
         .skip(1)
         .map(|rest| {
-            rest.split("<span aria-hidden=\"true\">")
-                .nth(1)
-                .unwrap()
-                .split("</span>")
-                .next()
-                .unwrap()
+            let (class, rest) = rest.split_once("\">").unwrap();
+            let number = rest.trim_start_matches("<span aria-hidden=\"true\">");
+            let number = number.split("</span>").next().unwrap();
+            let arrow = match class.split(' ').nth(1) {
+                Some("up") => "▲ ",
+                Some("down") => "▼ ",
+                Some("flat") => "◆ ",
+                _ => "",
+            };
+            format!("{arrow}{number}")
         })
         .collect();
+    assert!(
+        deltas.iter().any(|delta| delta.starts_with(['▲', '▼'])),
+        "{deltas:?}"
+    );
     let text = ok(&site.root, &["digest", &week, "--text"]).stdout;
-    for number in key_values.iter().chain(&deltas) {
+    for number in key_values
+        .iter()
+        .copied()
+        .chain(deltas.iter().map(String::as_str))
+    {
         assert!(html.contains(number), "the digest lacks {number}");
         let plain = number.replace("&amp;", "&");
         assert!(text.contains(&plain), "the text part lacks {plain}");

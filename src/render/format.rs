@@ -183,24 +183,55 @@ pub enum Tone {
     Neutral,
 }
 
-impl Tone {
-    /// The CSS class suffix: `delta-good`, ….
-    pub fn name(self) -> &'static str {
-        match self {
-            Tone::Good => "good",
-            Tone::Bad => "bad",
-            Tone::Neutral => "neutral",
-        }
-    }
-}
-
 /// A formatted change: text such as `▲ +12.3%` and its tone.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Delta {
     pub text: String,
     pub tone: Tone,
     /// For screen readers: "up 12.3%", "down 150 basis points".
     pub label: String,
+}
+
+impl Delta {
+    /// Which way the change went, as the class that makes the stylesheet
+    /// draw its arrow: `up` (▲), `down` (▼), `flat` (◆); empty for n/a.
+    pub fn direction(&self) -> &'static str {
+        match self.text.chars().next() {
+            Some('▲') => "up",
+            Some('▼') => "down",
+            Some('◆') => "flat",
+            _ => "",
+        }
+    }
+
+    /// The change without its arrow: `+12.3%`, `−150 bps`, `0.0%`, `n/a`.
+    pub fn number(&self) -> &str {
+        without_arrow(&self.text)
+    }
+}
+
+/// A change's text (as [`delta`] writes it) without its arrow.
+pub fn without_arrow(text: &str) -> &str {
+    ["▲ ", "▼ ", "◆ "]
+        .iter()
+        .find_map(|arrow| text.strip_prefix(arrow))
+        .unwrap_or(text)
+}
+
+/// Templates get the arrow and the number apart too (`direction`,
+/// `number`): a page draws the arrow with its stylesheet, the e-mail
+/// digest, which mail clients show without one, writes `text`.
+impl Serialize for Delta {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut delta = serializer.serialize_struct("Delta", 5)?;
+        delta.serialize_field("text", &self.text)?;
+        delta.serialize_field("tone", &self.tone)?;
+        delta.serialize_field("label", &self.label)?;
+        delta.serialize_field("direction", self.direction())?;
+        delta.serialize_field("number", self.number())?;
+        delta.end()
+    }
 }
 
 /// Formats a change: in percent, in basis points, or as the absolute
@@ -396,6 +427,61 @@ mod tests {
             "◆ 0.0%"
         );
         assert_eq!(delta(None, &count, Better::Up).text, "n/a");
+    }
+
+    #[test]
+    fn a_delta_splits_into_its_direction_and_signed_number() {
+        let count = NumberFormat::new(Unit::Count, None);
+        let hours = NumberFormat::new(Unit::Hours, None);
+        let percent = NumberFormat::new(Unit::Percent, None);
+        for (delta, direction, number) in [
+            (
+                delta(change(1.4, ChangeKind::Percent), &count, Better::Up),
+                "up",
+                "+1.4%",
+            ),
+            (
+                delta(change(-2.0, ChangeKind::Percent), &count, Better::Up),
+                "down",
+                "−2.0%",
+            ),
+            (
+                delta(change(6.0, ChangeKind::Bps), &count, Better::Up),
+                "up",
+                "+6 bps",
+            ),
+            (
+                delta(change(-1.5, ChangeKind::Absolute), &hours, Better::Up),
+                "down",
+                "−1.5 h",
+            ),
+            (
+                delta(change(0.05, ChangeKind::Absolute), &percent, Better::Up),
+                "up",
+                "+5.0 pp",
+            ),
+            (
+                delta(change(0.0, ChangeKind::Bps), &count, Better::Up),
+                "flat",
+                "0 bps",
+            ),
+            (delta(None, &count, Better::Up), "", "n/a"),
+        ] {
+            assert_eq!(
+                (delta.direction(), delta.number()),
+                (direction, number),
+                "{delta:?}"
+            );
+        }
+        // Templates get both, next to the text with its arrow (which the
+        // e-mail digest, read without a stylesheet, shows).
+        let json =
+            serde_json::to_value(delta(change(-2.0, ChangeKind::Percent), &count, Better::Up))
+                .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"text": "▼ −2.0%", "tone": "bad", "label": "down 2.0%", "direction": "down", "number": "−2.0%"})
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::chart::{is_additive, month_label, six_twelve_chart, ChartData, ChartSeries, XLabels};
-use super::format::{delta, Delta, NumberFormat};
+use super::format::{delta, without_arrow, Delta, NumberFormat, Tone};
 use super::narrative::{escape_html, push_escaped};
 use crate::calendar::Calendar;
 use crate::compute::status::Status;
@@ -179,7 +179,7 @@ fn unusual_text(
 
 /// The markup of a metric's summary box.
 fn summary_box_html(name: &str, cells: &[BoxCell]) -> String {
-    let mut html = String::with_capacity(1600);
+    let mut html = String::with_capacity(640);
     html.push_str("<dl class=\"summary-box\" aria-label=\"");
     push_escaped(&mut html, name);
     html.push_str(": summary\">");
@@ -188,10 +188,16 @@ fn summary_box_html(name: &str, cells: &[BoxCell]) -> String {
         // as the first.
         html.push_str("\n<div><dt>");
         push_escaped(&mut html, cell.label);
-        html.push_str("</dt><dd>");
+        html.push_str("</dt>");
         match &cell.delta {
-            Some(delta) => push_delta(&mut html, delta),
-            None => push_escaped(&mut html, &cell.value),
+            Some(delta) => {
+                html.push_str("<dd class=\"");
+                push_change(&mut html, delta);
+            }
+            None => {
+                html.push_str("<dd>");
+                push_escaped(&mut html, &cell.value);
+            }
         }
         html.push_str("</dd></div>");
     }
@@ -200,23 +206,62 @@ fn summary_box_html(name: &str, cells: &[BoxCell]) -> String {
 }
 
 /// The markup of a change, as `macros.html`'s `delta` writes it: the
-/// arrow and number for the eye, the words for screen readers. A change
-/// shown as a factor keeps its exact words as a tooltip too.
+/// signed number, coloured by its tone's class, with its arrow drawn by
+/// the stylesheet from its direction's class (`up`, …), so that screen
+/// readers read the number once ("plus 1.4%"). The e-mail digest, which
+/// mail clients show without a stylesheet, writes the arrow itself.
 pub fn push_delta(html: &mut String, delta: &Delta) {
+    html.push_str("<span class=\"delta ");
+    push_change(html, delta);
+    html.push_str("</span>");
+}
+
+/// A change's classes, the rest of its start tag and its text, after an
+/// opening `class="`. Where the text shown is not the change's number
+/// (n/a, a factor) screen readers get its words instead, and a factor
+/// keeps them as a tooltip too.
+fn push_change(html: &mut String, delta: &Delta) {
     let shown = fitting_delta_text(&delta.text);
-    html.push_str("<span class=\"delta delta-");
-    html.push_str(delta.tone.name());
+    html.push_str(change_class(delta.tone, delta.direction()));
     html.push('"');
-    if shown != delta.text {
+    let factor = shown != delta.text;
+    if factor {
         html.push_str(" title=\"");
         push_escaped(html, &delta.label);
         html.push('"');
     }
-    html.push_str("><span aria-hidden=\"true\">");
-    push_escaped(html, &shown);
-    html.push_str("</span><span class=\"visually-hidden\">");
-    push_escaped(html, &delta.label);
-    html.push_str("</span></span>");
+    html.push('>');
+    if factor || delta.direction().is_empty() {
+        html.push_str("<span aria-hidden=\"true\">");
+        push_escaped(html, without_arrow(&shown));
+        html.push_str("</span><span class=\"visually-hidden\">");
+        push_escaped(html, &delta.label);
+        html.push_str("</span>");
+    } else {
+        push_escaped(html, without_arrow(&shown));
+    }
+}
+
+/// The classes of a change: its tone (the colour) and its direction (the
+/// arrow the stylesheet draws).
+fn change_class(tone: Tone, direction: &str) -> &'static str {
+    match (tone, direction) {
+        (Tone::Good, "up") => "good up",
+        (Tone::Good, "down") => "good down",
+        (Tone::Bad, "up") => "bad up",
+        (Tone::Bad, "down") => "bad down",
+        (Tone::Neutral, "up") => "neutral up",
+        (Tone::Neutral, "down") => "neutral down",
+        (Tone::Neutral, "flat") => "neutral flat",
+        (Tone::Good, _) => "good",
+        (Tone::Bad, _) => "bad",
+        (Tone::Neutral, _) => "neutral",
+    }
+}
+
+/// Whether a table cell's class is a change's (see [`change_class`]).
+fn is_change_class(class: &str) -> bool {
+    matches!(class.split(' ').next(), Some("good" | "bad" | "neutral"))
 }
 
 /// A change's text as a summary box or table shows it: a rise of more than
@@ -281,7 +326,8 @@ fn push_gap_note(note: &mut String, period: &PeriodNumbers, grain: Grain) -> boo
 #[derive(Debug, Clone, Serialize)]
 pub struct Cell {
     pub text: String,
-    /// A CSS class: `good`, `bad`, `neutral`, `gap`, or empty.
+    /// A CSS class: a change's (`bad up`, `neutral flat`, `neutral`, …),
+    /// `gap`, or empty.
     pub class: &'static str,
     /// Extra words for screen readers and tooltips ("2 days missing").
     pub note: Option<String>,
@@ -314,15 +360,17 @@ impl Cell {
         }
     }
 
+    /// A change as `push_delta` writes it: the signed number, its words
+    /// only where it shows something else (n/a, a factor).
     fn delta(delta: Delta) -> Cell {
+        let shown = fitting_delta_text(&delta.text);
+        let direction = delta.direction();
+        let spoken = shown != delta.text || direction.is_empty();
+        let text = without_arrow(&shown).to_string();
         Cell {
-            class: match delta.tone {
-                super::format::Tone::Good => "good",
-                super::format::Tone::Bad => "bad",
-                super::format::Tone::Neutral => "neutral",
-            },
-            text: fitting_delta_text(&delta.text).into_owned(),
-            note: Some(delta.label),
+            class: change_class(delta.tone, direction),
+            text,
+            note: spoken.then_some(delta.label),
         }
     }
 }
@@ -453,7 +501,7 @@ impl TableHtml {
         }
         // The note is in the cell for screen readers; as a tooltip
         // only where the cell shows less (a gap, a change as a factor).
-        let factor = text.starts_with("▲ ×");
+        let factor = text.starts_with('×');
         if let Some(note) = note.filter(|_| factor || class == "gap") {
             html.push_str(" title=\"");
             push_escaped(html, note);
@@ -461,11 +509,11 @@ impl TableHtml {
         }
         html.push('>');
         match (class, note) {
-            ("good" | "bad" | "neutral", _) => {
+            (class, Some(note)) if is_change_class(class) => {
                 html.push_str("<span aria-hidden=\"true\">");
                 push_escaped(html, text);
                 html.push_str("</span><span class=\"visually-hidden\">");
-                push_escaped(html, note.unwrap_or_default());
+                push_escaped(html, note);
                 html.push_str("</span>");
             }
             (_, Some(note)) => {
@@ -1192,6 +1240,11 @@ pub fn script_safe_json(value: &impl Serialize) -> String {
 mod tests {
     use super::*;
 
+    /// A numbers table's markup, as a deck writes it.
+    fn table_html(caption: &str, columns: &[String], rows: &[Vec<Cell>]) -> String {
+        TableView::new(caption.to_string(), columns.to_vec(), rows.to_vec()).html
+    }
+
     #[test]
     fn a_chart_set_writes_each_x_axis_once() {
         let chart = |weeks: &[&str]| ChartData {
@@ -1228,6 +1281,84 @@ mod tests {
         assert_eq!(back["name"], "</script><!-- & 'x' \u{2028}");
     }
     #[test]
+    fn a_change_is_its_signed_number_with_the_arrow_left_to_the_stylesheet() {
+        use crate::compute::compare::{Change, ChangeKind};
+        use crate::load::program::{Better, Unit};
+        let count = NumberFormat::new(Unit::Count, None);
+        let change = |value, kind| delta(Some(Change { value, kind }), &count, Better::Down);
+        let cell = |label, delta: Delta| BoxCell {
+            label,
+            value: delta.text.clone(),
+            delta: Some(delta),
+        };
+        let cells = [
+            BoxCell {
+                label: "Last week",
+                value: "1,790".to_string(),
+                delta: None,
+            },
+            cell("WoW", change(1.4, ChangeKind::Percent)),
+            cell("YoY", change(-2.0, ChangeKind::Percent)),
+            cell("MTD YoY", change(-392.2, ChangeKind::Bps)),
+            cell("QTD YoY", change(0.01, ChangeKind::Percent)),
+            cell("YTD YoY", delta(None, &count, Better::Down)),
+        ];
+        let html = summary_box_html("cases", &cells);
+        // The number once, read as "plus 1.4 percent"; the class draws the
+        // arrow (`.up::before`) and colours it.
+        assert!(
+            html.contains("<dt>WoW</dt><dd class=\"bad up\">+1.4%</dd>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<dd class=\"good down\">−2.0%</dd>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<dd class=\"good down\">−392 bps</dd>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<dd class=\"neutral flat\">0.0%</dd>"),
+            "{html}"
+        );
+        // "n/a" is no number: screen readers get the words instead.
+        assert!(
+            html.contains("<dd class=\"neutral\"><span aria-hidden=\"true\">n/a</span><span class=\"visually-hidden\">not applicable</span></dd>"),
+            "{html}"
+        );
+        assert!(!html.contains('▲') && !html.contains('▼') && !html.contains('◆'));
+        assert_eq!(html.matches("aria-hidden").count(), 1, "{html}");
+        // A box of nine cells, five of them changes, was 1,044 bytes with
+        // the arrow and the words written out in every change.
+        let full: Vec<BoxCell> = [0, 1, 0, 2, 0, 3, 0, 4, 1]
+            .iter()
+            .map(|&index| cells[index].clone())
+            .collect();
+        let size = summary_box_html("cases", &full).len();
+        assert!(size < 1_044 * 6 / 10, "{size} bytes");
+
+        // Inline (a narrative's delta()) it is the same, in a span.
+        let mut inline = String::new();
+        push_delta(&mut inline, &change(6.0, ChangeKind::Absolute));
+        assert_eq!(inline, "<span class=\"delta bad up\">+6</span>");
+        // A numbers table's change cells too.
+        let table = table_html(
+            "changes",
+            &["Metric".to_string(), "WoW".to_string(), "YoY".to_string()],
+            &[vec![
+                Cell::plain("cases"),
+                Cell::delta(change(1.4, ChangeKind::Percent)),
+                Cell::delta(delta(None, &count, Better::Down)),
+            ]],
+        );
+        assert!(
+            table.contains("<th>cases</th><td class=\"bad up\">+1.4%</td><td class=\"neutral\"><span aria-hidden=\"true\">n/a</span><span class=\"visually-hidden\">not applicable</span></td>"),
+            "{table}"
+        );
+    }
+
+    #[test]
     fn a_change_too_large_for_a_percentage_shows_as_a_factor() {
         let big = Delta {
             text: "▲ +56,600.0%".to_string(),
@@ -1238,12 +1369,22 @@ mod tests {
         push_delta(&mut html, &big);
         // +56,600% is 1 + 566 = 567 times the base; the exact change stays
         // in the title and for screen readers.
-        assert!(html.contains(">▲ ×567<"), "{html}");
-        assert!(html.contains("title=\"up 56,600.0%\""), "{html}");
-        assert!(html.contains("visually-hidden\">up 56,600.0%<"), "{html}");
+        assert_eq!(
+            html,
+            "<span class=\"delta bad up\" title=\"up 56,600.0%\"><span aria-hidden=\"true\">×567</span><span class=\"visually-hidden\">up 56,600.0%</span></span>"
+        );
         let cell = Cell::delta(big);
-        assert_eq!(cell.text, "▲ ×567");
+        assert_eq!((cell.text.as_str(), cell.class), ("×567", "bad up"));
         assert_eq!(cell.note.as_deref(), Some("up 56,600.0%"));
+        let table = table_html(
+            "big",
+            &["Metric".to_string(), "YoY".to_string()],
+            &[vec![Cell::plain("cases"), cell]],
+        );
+        assert!(
+            table.contains("<td class=\"bad up\" title=\"up 56,600.0%\"><span aria-hidden=\"true\">×567</span><span class=\"visually-hidden\">up 56,600.0%</span></td>"),
+            "{table}"
+        );
         // +1,000.0% is 11 times; +999.0% still reads as a percentage, as
         // does a fall (never below −100%) and a change in points.
         assert_eq!(fitting_delta_text("▲ +1,000.0%"), "▲ ×11");
