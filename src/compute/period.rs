@@ -117,23 +117,7 @@ pub fn series_value(
 ) -> PeriodValue {
     let visible = |date: Date, value: Option<f64>| if date <= as_of { value } else { None };
     match grain {
-        Grain::Day => {
-            // Days after `as_of` are the tail of the period: count them once
-            // instead of comparing every date.
-            let visible_days = if as_of >= period.end {
-                period.day_count()
-            } else {
-                (crate::calendar::days_between(period.start, as_of) + 1).max(0)
-            };
-            let values = series.days(period).enumerate().map(|(day, value)| {
-                if (day as i64) < visible_days {
-                    value
-                } else {
-                    None
-                }
-            });
-            aggregate_values(values, aggregate)
-        }
+        Grain::Day => day_value(series, aggregate, period, as_of),
         Grain::Week => match unit_ends(period, |date| calendar.week_of(date)) {
             Some(ends) if adds_up(&ends, aggregate) => aggregate_values(
                 ends.into_iter().map(|end| visible(end, series.get(end))),
@@ -148,6 +132,68 @@ pub fn series_value(
             ),
             _ => PeriodValue::NOT_APPLICABLE,
         },
+    }
+}
+
+/// The value of a daily series over `period` as of `as_of`: what
+/// [`aggregate_values`] makes of the period's days, with the days after
+/// `as_of` missing, read without walking the days one by one. A period
+/// with a missing day has no sum, mean, minimum or maximum, so those are
+/// only ever taken over stored values that are the whole period's, in date
+/// order, and the arithmetic is the same operations in the same order.
+fn day_value(
+    series: &DailySeries,
+    aggregate: Aggregate,
+    period: Period,
+    as_of: Date,
+) -> PeriodValue {
+    let last_visible = period.end.min(as_of);
+    let on = |day: Date| {
+        if day <= last_visible {
+            series.get(day)
+        } else {
+            None
+        }
+    };
+    match aggregate {
+        Aggregate::First => on(period.start).map_or(PeriodValue::incomplete(1), PeriodValue::known),
+        Aggregate::Last => on(period.end).map_or(PeriodValue::incomplete(1), PeriodValue::known),
+        Aggregate::Sum | Aggregate::Mean | Aggregate::Min | Aggregate::Max => {
+            let values = series.values_between(period.start, last_visible);
+            let missing = period.day_count() - values.len() as i64;
+            if missing > 0 {
+                return PeriodValue::incomplete(missing as u32);
+            }
+            aggregate_complete(values, aggregate)
+        }
+    }
+}
+
+/// [`aggregate_values`] of a sum, mean, minimum or maximum over a period
+/// none of whose `values` is missing, without its bookkeeping of gaps: a
+/// sum adds the values from the first in order, starting from 0.0, as it
+/// does, so it gives the same bits.
+fn aggregate_complete(values: &[f64], aggregate: Aggregate) -> PeriodValue {
+    if values.is_empty() {
+        return PeriodValue::NOT_APPLICABLE;
+    }
+    let value = match aggregate {
+        Aggregate::First | Aggregate::Last => unreachable!("read from one day, never summed"),
+        Aggregate::Sum => values.iter().fold(0.0, |sum, value| sum + value),
+        Aggregate::Mean => {
+            values.iter().fold(0.0, |sum, value| sum + value) / f64::from(values.len() as u32)
+        }
+        Aggregate::Min => values
+            .iter()
+            .fold(f64::INFINITY, |min, value| min.min(*value)),
+        Aggregate::Max => values
+            .iter()
+            .fold(f64::NEG_INFINITY, |max, value| max.max(*value)),
+    };
+    if value.is_finite() {
+        PeriodValue::known(value)
+    } else {
+        PeriodValue::NOT_APPLICABLE
     }
 }
 
