@@ -2,7 +2,6 @@
 //! aggregated, or a gap that says how many are missing.
 
 use std::cell::OnceCell;
-use std::collections::HashMap;
 
 use jiff::civil::Date;
 
@@ -242,11 +241,6 @@ impl<'a> Evaluator<'a> {
         PeriodValues {
             evaluator: self,
             periods,
-            slots: periods
-                .iter()
-                .enumerate()
-                .map(|(slot, period)| (*period, slot))
-                .collect(),
             known: (0..self.program.metrics.len())
                 .map(|_| OnceCell::new())
                 .collect(),
@@ -290,9 +284,9 @@ impl<'a> Evaluator<'a> {
 /// metrics is not summed again for each.
 pub struct PeriodValues<'a> {
     evaluator: &'a Evaluator<'a>,
+    /// A review's few dozen periods: found by a scan, which costs less
+    /// than hashing them into a map for every evaluator.
     periods: &'a [Period],
-    /// Each period's place in `periods`.
-    slots: HashMap<Period, usize>,
     known: Vec<OnceCell<Vec<PeriodValue>>>,
 }
 
@@ -301,7 +295,7 @@ impl PeriodValues<'_> {
     /// there, otherwise worked out for that period alone (the base of a
     /// growth series, such as the month before the first of 12).
     pub fn at(&self, index: usize, period: Period) -> PeriodValue {
-        if let Some(&slot) = self.slots.get(&period) {
+        if let Some(slot) = self.periods.iter().position(|listed| *listed == period) {
             return self.of(index)[slot];
         }
         let evaluator = self.evaluator;
@@ -458,21 +452,24 @@ pub fn change_value(current: PeriodValue, base: PeriodValue, how: Compare) -> Pe
 /// Applies a derived metric's operation to its operands' period values. A
 /// gap in any operand is a gap; a zero denominator is not applicable.
 pub fn combine(operation: Operation, operands: &[PeriodValue]) -> PeriodValue {
-    let missing = operands
-        .iter()
-        .map(|operand| operand.missing)
-        .max()
-        .unwrap_or(0);
-    let values: Option<Vec<f64>> = operands.iter().map(|operand| operand.value).collect();
-    let Some(values) = values else {
+    if operands.iter().any(|operand| operand.value.is_none()) {
+        let missing = operands
+            .iter()
+            .map(|operand| operand.missing)
+            .max()
+            .unwrap_or(0);
         return PeriodValue::incomplete(missing);
-    };
+    }
+    // Every operand has a value (checked above); read in place rather
+    // than collected, this runs for every derived metric and period.
+    let values = || operands.iter().filter_map(|operand| operand.value.as_ref());
+    let value = |index: usize| operands[index].value.expect("checked above");
     let result = match operation {
-        Operation::Sum => values.iter().sum(),
-        Operation::Product => values.iter().product(),
-        Operation::Difference => values[0] - values[1],
-        Operation::Divide if values[1] == 0.0 => return PeriodValue::NOT_APPLICABLE,
-        Operation::Divide => values[0] / values[1],
+        Operation::Sum => values().sum(),
+        Operation::Product => values().product(),
+        Operation::Difference => value(0) - value(1),
+        Operation::Divide if value(1) == 0.0 => return PeriodValue::NOT_APPLICABLE,
+        Operation::Divide => value(0) / value(1),
     };
     if result.is_finite() {
         PeriodValue::known(result)
