@@ -115,19 +115,18 @@ impl Period {
         if !(0..=9999).contains(&year) {
             return format!("{year:04}-{month:02}");
         }
-        let digit = |value: i16| char::from(b'0' + (value % 10) as u8);
+        let digit = |value: i16| b'0' + (value % 10) as u8;
         let month = i16::from(month);
-        [
+        let label = [
             digit(year / 1000),
             digit(year / 100),
             digit(year / 10),
             digit(year),
-            '-',
+            b'-',
             digit(month / 10),
             digit(month),
-        ]
-        .into_iter()
-        .collect()
+        ];
+        String::from(std::str::from_utf8(&label).expect("ASCII digits"))
     }
 }
 

@@ -471,13 +471,14 @@ struct ReviewPeriods {
 impl ReviewPeriods {
     fn new(calendar: &Calendar, week: Period, axes: &[MonthAxis]) -> ReviewPeriods {
         let as_of = week.end;
-        let mut slots = Vec::new();
-        let mut known: HashMap<Period, usize> = HashMap::new();
-        let mut slot = |period: Period| {
-            *known.entry(period).or_insert_with(|| {
+        // A few dozen periods: a scan finds one sooner than hashing it.
+        let mut slots: Vec<Period> = Vec::with_capacity(64);
+        let mut slot = |period: Period| match slots.iter().position(|known| *known == period) {
+            Some(known) => known,
+            None => {
                 slots.push(period);
                 slots.len() - 1
-            })
+            }
         };
         // The weeks and months of the charts, each with the change whose
         // base is its previous value.
