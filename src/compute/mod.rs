@@ -804,7 +804,7 @@ fn compute_metric(
             missing,
             py_value: value(prior),
             target: evaluator.target(metric, period),
-            previous_value: periods.previous[slot].and_then(|base| value(base)),
+            previous_value: periods.previous[slot].and_then(value),
         }
     };
 

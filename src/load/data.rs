@@ -1699,16 +1699,13 @@ mod tests {
 
     /// 27 February to 2 March 2024, across the leap day: 1, 2, 3, 4, 5.
     fn leap_days() -> DailySeries {
-        DailySeries::from_values(
-            [
-                (date(2024, 2, 27), Some(1.0)),
-                (date(2024, 2, 28), Some(2.0)),
-                (date(2024, 2, 29), Some(3.0)),
-                (date(2024, 3, 1), Some(4.0)),
-                (date(2024, 3, 2), Some(5.0)),
-            ]
-            .into_iter(),
-        )
+        DailySeries::from_values([
+            (date(2024, 2, 27), Some(1.0)),
+            (date(2024, 2, 28), Some(2.0)),
+            (date(2024, 2, 29), Some(3.0)),
+            (date(2024, 3, 1), Some(4.0)),
+            (date(2024, 3, 2), Some(5.0)),
+        ])
     }
 
     #[test]
@@ -1745,15 +1742,12 @@ mod tests {
     #[test]
     fn a_series_with_holes_is_read_by_search() {
         // No row for the leap day, an empty cell on 1 March.
-        let series = DailySeries::from_values(
-            [
-                (date(2024, 2, 27), Some(1.0)),
-                (date(2024, 2, 28), Some(2.0)),
-                (date(2024, 3, 1), None),
-                (date(2024, 3, 2), Some(5.0)),
-            ]
-            .into_iter(),
-        );
+        let series = DailySeries::from_values([
+            (date(2024, 2, 27), Some(1.0)),
+            (date(2024, 2, 28), Some(2.0)),
+            (date(2024, 3, 1), None),
+            (date(2024, 3, 2), Some(5.0)),
+        ]);
         assert_eq!(series.get(date(2024, 2, 27)), Some(1.0));
         assert_eq!(series.get(date(2024, 2, 29)), None);
         assert_eq!(series.get(date(2024, 3, 1)), None);
