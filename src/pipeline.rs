@@ -586,7 +586,10 @@ fn build_from(
                         .version(numbers, &restatements)
                         .map(|rendered| {
                             let data = crate::render::annotations::DataJson::new(&site, numbers);
-                            (rendered, to_compact_json(&data))
+                            (
+                                rendered,
+                                to_compact_json(&data, data_json_size_hint(numbers)),
+                            )
                         })
                         .map_err(Diagnostics)
                 })?;
@@ -1123,11 +1126,25 @@ fn versions_script(versions: &[VersionSummary]) -> Vec<u8> {
     format!("window.SITREP_VERSIONS = {json};\n").into_bytes()
 }
 
-/// `data.json` is for programs, and read whole: no indentation.
-fn to_compact_json(value: &impl Serialize) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec(value).expect("computed numbers serialise to JSON");
+/// `data.json` is for programs, and read whole: no indentation. Written
+/// into a buffer of `size_hint` bytes: one of hundreds of kilobytes grown
+/// from empty is copied over a dozen times on the way.
+fn to_compact_json(value: &impl Serialize, size_hint: usize) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(size_hint);
+    serde_json::to_writer(&mut bytes, value).expect("computed numbers serialise to JSON");
     bytes.push(b'\n');
     bytes
+}
+
+/// About the size of a version's `data.json`: each metric's 6 weeks, 12
+/// months and summary box take some 3.5 KB.
+fn data_json_size_hint(numbers: &ReviewNumbers) -> usize {
+    let metrics: usize = numbers
+        .programs
+        .values()
+        .map(|program| program.metrics.len())
+        .sum();
+    4096 * (metrics + 1)
 }
 
 fn to_json(value: &impl Serialize) -> Vec<u8> {
