@@ -107,9 +107,26 @@ impl Period {
         Period::new(one_year_earlier(self.start), one_year_earlier(self.end))
     }
 
-    /// `YYYY-MM` of the start date, the label of a calendar month.
+    /// `YYYY-MM` of the start date, the label of a calendar month. Every
+    /// month of every metric of every version has one: written digit by
+    /// digit, without the general formatting machinery.
     pub fn month_label(&self) -> String {
-        format!("{:04}-{:02}", self.start.year(), self.start.month())
+        let (year, month) = (self.start.year(), self.start.month());
+        if !(0..=9999).contains(&year) {
+            return format!("{year:04}-{month:02}");
+        }
+        let digit = |value: i16| b'0' + (value % 10) as u8;
+        let month = i16::from(month);
+        let label = [
+            digit(year / 1000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            b'-',
+            digit(month / 10),
+            digit(month),
+        ];
+        String::from(std::str::from_utf8(&label).expect("ASCII digits"))
     }
 }
 
@@ -558,6 +575,17 @@ mod tests {
         let months = iso().trailing_twelve_months(date(2026, 5, 31));
         assert_eq!(months[0].month_label(), "2025-06");
         assert_eq!(months[11], period(date(2026, 5, 1), date(2026, 5, 31)));
+    }
+
+    #[test]
+    fn month_labels_have_four_digit_years_and_two_digit_months() {
+        let label = |year, month| Period::month_of(date(year, month, 1)).month_label();
+        assert_eq!(label(1900, 1), "1900-01");
+        assert_eq!(label(2024, 10), "2024-10");
+        assert_eq!(label(2199, 12), "2199-12");
+        assert_eq!(label(999, 9), "0999-09");
+        assert_eq!(label(0, 1), "0000-01");
+        assert_eq!(label(-44, 3), "-044-03");
     }
 
     #[test]

@@ -461,23 +461,33 @@ struct ReviewPeriods {
     to_date: [(usize, usize); 3],
     /// The weeks before the review week, oldest first, for the XmR chart.
     history: Vec<usize>,
+    /// For each slot that is a week or a month of the charts, the slot of
+    /// the period its WoW or MoM compares it with (the week or month
+    /// before, see [`period::change_base`]); `None` for other slots.
+    /// Worked out once per program rather than for each metric's points.
+    previous: Vec<Option<usize>>,
 }
 
 impl ReviewPeriods {
     fn new(calendar: &Calendar, week: Period, axes: &[MonthAxis]) -> ReviewPeriods {
         let as_of = week.end;
-        let mut slots = Vec::new();
-        let mut known: HashMap<Period, usize> = HashMap::new();
-        let mut slot = |period: Period| {
-            *known.entry(period).or_insert_with(|| {
+        // A few dozen periods: a scan finds one sooner than hashing it.
+        let mut slots: Vec<Period> = Vec::with_capacity(64);
+        let mut slot = |period: Period| match slots.iter().position(|known| *known == period) {
+            Some(known) => known,
+            None => {
                 slots.push(period);
                 slots.len() - 1
-            })
+            }
         };
+        // The weeks and months of the charts, each with the change whose
+        // base is its previous value.
+        let mut points: Vec<(Period, ChangeOver)> = Vec::new();
         let weeks = (0..TRAILING_WEEKS)
             .rev()
             .map(|back| {
                 let period = calendar.weeks_before(week, back);
+                points.push((period, ChangeOver::Wow));
                 (slot(period), slot(calendar.prior_year_week(period)))
             })
             .collect();
@@ -495,6 +505,7 @@ impl ReviewPeriods {
                     // The PY of a month is the whole month a year earlier:
                     // February 2025's is 1–29 February 2024, not 1–28.
                     let prior = Period::month_of(crate::calendar::one_year_earlier(month.start));
+                    points.push((month, ChangeOver::Mom));
                     (slot(month), slot(prior))
                 })
                 .collect()
@@ -511,15 +522,29 @@ impl ReviewPeriods {
             .rev()
             .map(|back| slot(calendar.weeks_before(week, back)))
             .collect();
+        let week_slot = slot(week);
+        let previous_week = slot(calendar.weeks_before(week, 1));
+        let prior_year_week = slot(calendar.prior_year_week(week));
+        let mut bases = Vec::with_capacity(points.len());
+        for (point, over) in points {
+            if let Some(base) = period::change_base(calendar, over, point) {
+                bases.push((slot(point), slot(base)));
+            }
+        }
+        let mut previous = vec![None; slots.len()];
+        for (point, base) in bases {
+            previous[point] = Some(base);
+        }
         ReviewPeriods {
-            week: slot(week),
-            previous_week: slot(calendar.weeks_before(week, 1)),
-            prior_year_week: slot(calendar.prior_year_week(week)),
+            week: week_slot,
+            previous_week,
+            prior_year_week,
             weeks,
             trailing_months,
             fiscal_months,
             to_date,
             history,
+            previous,
             slots,
         }
     }
@@ -771,7 +796,6 @@ fn compute_metric(
             value: current,
             missing,
         } = values[slot];
-        let is_month = month.is_some();
         PeriodNumbers {
             month,
             start: period.start,
@@ -780,15 +804,7 @@ fn compute_metric(
             missing,
             py_value: value(prior),
             target: evaluator.target(metric, period),
-            previous_value: {
-                let over = if is_month {
-                    ChangeOver::Mom
-                } else {
-                    ChangeOver::Wow
-                };
-                period::change_base(evaluator.calendar, over, period)
-                    .and_then(|base| evaluator_values.at(index, base).value)
-            },
+            previous_value: periods.previous[slot].and_then(value),
         }
     };
 

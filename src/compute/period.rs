@@ -2,7 +2,6 @@
 //! aggregated, or a gap that says how many are missing.
 
 use std::cell::OnceCell;
-use std::collections::HashMap;
 
 use jiff::civil::Date;
 
@@ -117,23 +116,7 @@ pub fn series_value(
 ) -> PeriodValue {
     let visible = |date: Date, value: Option<f64>| if date <= as_of { value } else { None };
     match grain {
-        Grain::Day => {
-            // Days after `as_of` are the tail of the period: count them once
-            // instead of comparing every date.
-            let visible_days = if as_of >= period.end {
-                period.day_count()
-            } else {
-                (crate::calendar::days_between(period.start, as_of) + 1).max(0)
-            };
-            let values = series.days(period).enumerate().map(|(day, value)| {
-                if (day as i64) < visible_days {
-                    value
-                } else {
-                    None
-                }
-            });
-            aggregate_values(values, aggregate)
-        }
+        Grain::Day => day_value(series, aggregate, period, as_of),
         Grain::Week => match unit_ends(period, |date| calendar.week_of(date)) {
             Some(ends) if adds_up(&ends, aggregate) => aggregate_values(
                 ends.into_iter().map(|end| visible(end, series.get(end))),
@@ -148,6 +131,68 @@ pub fn series_value(
             ),
             _ => PeriodValue::NOT_APPLICABLE,
         },
+    }
+}
+
+/// The value of a daily series over `period` as of `as_of`: what
+/// [`aggregate_values`] makes of the period's days, with the days after
+/// `as_of` missing, read without walking the days one by one. A period
+/// with a missing day has no sum, mean, minimum or maximum, so those are
+/// only ever taken over stored values that are the whole period's, in date
+/// order, and the arithmetic is the same operations in the same order.
+fn day_value(
+    series: &DailySeries,
+    aggregate: Aggregate,
+    period: Period,
+    as_of: Date,
+) -> PeriodValue {
+    let last_visible = period.end.min(as_of);
+    let on = |day: Date| {
+        if day <= last_visible {
+            series.get(day)
+        } else {
+            None
+        }
+    };
+    match aggregate {
+        Aggregate::First => on(period.start).map_or(PeriodValue::incomplete(1), PeriodValue::known),
+        Aggregate::Last => on(period.end).map_or(PeriodValue::incomplete(1), PeriodValue::known),
+        Aggregate::Sum | Aggregate::Mean | Aggregate::Min | Aggregate::Max => {
+            let values = series.values_between(period.start, last_visible);
+            let missing = period.day_count() - values.len() as i64;
+            if missing > 0 {
+                return PeriodValue::incomplete(missing as u32);
+            }
+            aggregate_complete(values, aggregate)
+        }
+    }
+}
+
+/// [`aggregate_values`] of a sum, mean, minimum or maximum over a period
+/// none of whose `values` is missing, without its bookkeeping of gaps: a
+/// sum adds the values from the first in order, starting from 0.0, as it
+/// does, so it gives the same bits.
+fn aggregate_complete(values: &[f64], aggregate: Aggregate) -> PeriodValue {
+    if values.is_empty() {
+        return PeriodValue::NOT_APPLICABLE;
+    }
+    let value = match aggregate {
+        Aggregate::First | Aggregate::Last => unreachable!("read from one day, never summed"),
+        Aggregate::Sum => values.iter().fold(0.0, |sum, value| sum + value),
+        Aggregate::Mean => {
+            values.iter().fold(0.0, |sum, value| sum + value) / f64::from(values.len() as u32)
+        }
+        Aggregate::Min => values
+            .iter()
+            .fold(f64::INFINITY, |min, value| min.min(*value)),
+        Aggregate::Max => values
+            .iter()
+            .fold(f64::NEG_INFINITY, |max, value| max.max(*value)),
+    };
+    if value.is_finite() {
+        PeriodValue::known(value)
+    } else {
+        PeriodValue::NOT_APPLICABLE
     }
 }
 
@@ -196,11 +241,6 @@ impl<'a> Evaluator<'a> {
         PeriodValues {
             evaluator: self,
             periods,
-            slots: periods
-                .iter()
-                .enumerate()
-                .map(|(slot, period)| (*period, slot))
-                .collect(),
             known: (0..self.program.metrics.len())
                 .map(|_| OnceCell::new())
                 .collect(),
@@ -244,9 +284,9 @@ impl<'a> Evaluator<'a> {
 /// metrics is not summed again for each.
 pub struct PeriodValues<'a> {
     evaluator: &'a Evaluator<'a>,
+    /// A review's few dozen periods: found by a scan, which costs less
+    /// than hashing them into a map for every evaluator.
     periods: &'a [Period],
-    /// Each period's place in `periods`.
-    slots: HashMap<Period, usize>,
     known: Vec<OnceCell<Vec<PeriodValue>>>,
 }
 
@@ -255,7 +295,7 @@ impl PeriodValues<'_> {
     /// there, otherwise worked out for that period alone (the base of a
     /// growth series, such as the month before the first of 12).
     pub fn at(&self, index: usize, period: Period) -> PeriodValue {
-        if let Some(&slot) = self.slots.get(&period) {
+        if let Some(slot) = self.periods.iter().position(|listed| *listed == period) {
             return self.of(index)[slot];
         }
         let evaluator = self.evaluator;
@@ -412,21 +452,24 @@ pub fn change_value(current: PeriodValue, base: PeriodValue, how: Compare) -> Pe
 /// Applies a derived metric's operation to its operands' period values. A
 /// gap in any operand is a gap; a zero denominator is not applicable.
 pub fn combine(operation: Operation, operands: &[PeriodValue]) -> PeriodValue {
-    let missing = operands
-        .iter()
-        .map(|operand| operand.missing)
-        .max()
-        .unwrap_or(0);
-    let values: Option<Vec<f64>> = operands.iter().map(|operand| operand.value).collect();
-    let Some(values) = values else {
+    if operands.iter().any(|operand| operand.value.is_none()) {
+        let missing = operands
+            .iter()
+            .map(|operand| operand.missing)
+            .max()
+            .unwrap_or(0);
         return PeriodValue::incomplete(missing);
-    };
+    }
+    // Every operand has a value (checked above); read in place rather
+    // than collected, this runs for every derived metric and period.
+    let values = || operands.iter().filter_map(|operand| operand.value.as_ref());
+    let value = |index: usize| operands[index].value.expect("checked above");
     let result = match operation {
-        Operation::Sum => values.iter().sum(),
-        Operation::Product => values.iter().product(),
-        Operation::Difference => values[0] - values[1],
-        Operation::Divide if values[1] == 0.0 => return PeriodValue::NOT_APPLICABLE,
-        Operation::Divide => values[0] / values[1],
+        Operation::Sum => values().sum(),
+        Operation::Product => values().product(),
+        Operation::Difference => value(0) - value(1),
+        Operation::Divide if value(1) == 0.0 => return PeriodValue::NOT_APPLICABLE,
+        Operation::Divide => value(0) / value(1),
     };
     if result.is_finite() {
         PeriodValue::known(result)

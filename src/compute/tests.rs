@@ -1645,3 +1645,156 @@ fn an_earlier_week_is_judged_as_of_its_own_end() {
     assert_eq!(w46.exceptions[0].held_weeks, Some(1));
     assert!(w46.cleared.is_empty());
 }
+
+// ---------------------------------------------- a daily series over a period
+
+/// 27 February to 2 March 2024, across the leap day: 1, 2, 3, 4, 5; and
+/// the same days with no row for the leap day and an empty 1 March.
+fn leap_series() -> (DailySeries, DailySeries) {
+    let day = |d: i8| {
+        if d > 2 {
+            date(2024, 2, d)
+        } else {
+            date(2024, 3, d)
+        }
+    };
+    let whole = DailySeries::from_values(
+        [(27, 1.0), (28, 2.0), (29, 3.0), (1, 4.0), (2, 5.0)]
+            .map(|(d, value)| (day(d), Some(value))),
+    );
+    let holed = DailySeries::from_values([
+        (day(27), Some(1.0)),
+        (day(28), Some(2.0)),
+        (day(1), None),
+        (day(2), Some(5.0)),
+    ]);
+    (whole, holed)
+}
+
+#[test]
+fn a_daily_series_over_a_period_as_of_a_day() {
+    use crate::load::program::{Aggregate::*, Grain};
+    use period::series_value;
+    let (whole, holed) = leap_series();
+    let calendar = Calendar::default();
+    let value = |series: &DailySeries, aggregate, (start, end): (Date, Date), as_of: Date| {
+        series_value(
+            series,
+            Grain::Day,
+            aggregate,
+            Period::new(start, end),
+            as_of,
+            &calendar,
+        )
+    };
+    let all = (date(2024, 2, 27), date(2024, 3, 2));
+    let known = PeriodValue::known;
+    let incomplete = PeriodValue::incomplete;
+    let last_day = date(2024, 3, 2);
+    let leap_day = date(2024, 2, 29);
+    // Every day there: 1 + 2 + 3 + 4 + 5 = 15, mean 3, min 1, max 5,
+    // first 1 (27 Feb), last 5 (2 March).
+    assert_eq!(value(&whole, Sum, all, last_day), known(15.0));
+    assert_eq!(value(&whole, Mean, all, last_day), known(3.0));
+    assert_eq!(value(&whole, Min, all, last_day), known(1.0));
+    assert_eq!(value(&whole, Max, all, last_day), known(5.0));
+    assert_eq!(value(&whole, First, all, last_day), known(1.0));
+    assert_eq!(value(&whole, Last, all, last_day), known(5.0));
+    // As of the leap day, 1 and 2 March are not there yet: 2 missing, and
+    // the last day is missing; the first is there.
+    assert_eq!(value(&whole, Sum, all, leap_day), incomplete(2));
+    assert_eq!(value(&whole, Last, all, leap_day), incomplete(1));
+    assert_eq!(value(&whole, First, all, leap_day), known(1.0));
+    // As of the day before the period, nothing: all 5 days missing.
+    assert_eq!(value(&whole, Max, all, date(2024, 2, 26)), incomplete(5));
+    assert_eq!(value(&whole, First, all, date(2024, 2, 26)), incomplete(1));
+    // The leap day alone: 3.
+    assert_eq!(
+        value(&whole, Sum, (leap_day, leap_day), leap_day),
+        known(3.0)
+    );
+    // A period running past the data, 1–4 March: 3 and 4 March missing.
+    let past = (date(2024, 3, 1), date(2024, 3, 4));
+    assert_eq!(value(&whole, Sum, past, date(2024, 3, 10)), incomplete(2));
+    assert_eq!(value(&whole, First, past, date(2024, 3, 10)), known(4.0));
+    assert_eq!(value(&whole, Last, past, date(2024, 3, 10)), incomplete(1));
+    // With holes: 29 February and 1 March missing, 2 days.
+    assert_eq!(value(&holed, Sum, all, last_day), incomplete(2));
+    assert_eq!(value(&holed, Mean, all, last_day), incomplete(2));
+    assert_eq!(value(&holed, Last, all, last_day), known(5.0));
+    let from_leap_day = (leap_day, last_day);
+    assert_eq!(value(&holed, First, from_leap_day, last_day), incomplete(1));
+    // 27–28 February is whole: 1 + 2 = 3.
+    let before = (date(2024, 2, 27), date(2024, 2, 28));
+    assert_eq!(value(&holed, Sum, before, last_day), known(3.0));
+}
+
+/// The value of a daily series the way it was worked out before it was
+/// read by position: every day of the period walked in order, days after
+/// `as_of` missing, through `aggregate_values`.
+fn walked_day_by_day(
+    series: &DailySeries,
+    aggregate: crate::load::program::Aggregate,
+    period: Period,
+    as_of: Date,
+) -> PeriodValue {
+    let values = series
+        .days(period)
+        .enumerate()
+        .map(|(offset, value)| value.filter(|_| add_days(period.start, offset as i64) <= as_of));
+    period::aggregate_values(values, aggregate)
+}
+
+#[test]
+fn a_daily_series_gives_the_bits_of_a_day_by_day_walk() {
+    use crate::load::program::{Aggregate, Grain};
+    // Values whose sums round differently in another order, negative
+    // zeros (0.0 + -0.0 is 0.0, but a sum started from -0.0 would stay
+    // -0.0) and a hole on 10 January.
+    let values = [0.1, 1e16, -0.0, 0.7, -1e16, 0.2, -0.0, 3.3, 1e-9, 0.3];
+    let first = date(2024, 1, 1);
+    let series = |holes: bool| {
+        DailySeries::from_values((0..40).map(|offset| {
+            let value = values[offset % values.len()];
+            let hole = holes && offset == 9;
+            (add_days(first, offset as i64), (!hole).then_some(value))
+        }))
+    };
+    let aggregates = [
+        Aggregate::Sum,
+        Aggregate::Mean,
+        Aggregate::Min,
+        Aggregate::Max,
+        Aggregate::First,
+        Aggregate::Last,
+    ];
+    let calendar = Calendar::default();
+    for series in [series(false), series(true)] {
+        for start in -2..42 {
+            for length in 1..12 {
+                let period =
+                    Period::new(add_days(first, start), add_days(first, start + length - 1));
+                for as_of in (start - 1)..(start + length + 1) {
+                    let as_of = add_days(first, as_of);
+                    for aggregate in aggregates {
+                        let read = period::series_value(
+                            &series,
+                            Grain::Day,
+                            aggregate,
+                            period,
+                            as_of,
+                            &calendar,
+                        );
+                        let walked = walked_day_by_day(&series, aggregate, period, as_of);
+                        assert_eq!(read.missing, walked.missing, "{period} as of {as_of}");
+                        assert_eq!(
+                            read.value.map(f64::to_bits),
+                            walked.value.map(f64::to_bits),
+                            "{aggregate:?} over {period} as of {as_of}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -78,8 +78,23 @@ impl DailySeries {
         DailySeries::from_points(&points)
     }
 
+    /// The place in `days` of the first stored day on or after `day`
+    /// (`days.len()` when there is none). A series with a value on every
+    /// day from its first to its last (a daily export without holes, the
+    /// usual case) finds it by subtraction; others by binary search.
+    fn position(&self, day: i32) -> usize {
+        match (self.days.first(), self.days.last()) {
+            (Some(&first), Some(&last)) if (last - first) as usize + 1 == self.days.len() => {
+                (day.clamp(first, last + 1) - first) as usize
+            }
+            _ => self.days.partition_point(|stored| *stored < day),
+        }
+    }
+
     fn index(&self, date: Date) -> Option<usize> {
-        self.days.binary_search(&day_of(date)).ok()
+        let day = day_of(date);
+        let index = self.position(day);
+        (self.days.get(index) == Some(&day)).then_some(index)
     }
 
     /// The value on `date`, if there is one.
@@ -94,12 +109,25 @@ impl DailySeries {
             .filter(|line| *line > 0)
     }
 
+    /// The stored values dated from `first` to `last` (both included; none
+    /// when `last` is before `first`), in date order. There are as many as
+    /// the days from `first` to `last` exactly when none of them is
+    /// missing, and then they are those days' values.
+    pub fn values_between(&self, first: Date, last: Date) -> &[f64] {
+        if last < first {
+            return &[];
+        }
+        let from = self.position(day_of(first));
+        let to = self.position(day_of(last) + 1);
+        &self.values[from..to]
+    }
+
     /// Every day of `period` in order, `None` where there is no value. The
-    /// period's first stored day is found by binary search; from there the
-    /// days are walked in step with the stored ones.
+    /// period's first stored day is looked up once; from there the days are
+    /// walked in step with the stored ones.
     pub fn days(&self, period: Period) -> impl Iterator<Item = Option<f64>> + '_ {
         let first = day_of(period.start);
-        let mut next = self.days.partition_point(|day| *day < first);
+        let mut next = self.position(first);
         (first..first + period.day_count() as i32).map(move |day| {
             if self.days.get(next) == Some(&day) {
                 next += 1;
@@ -1667,6 +1695,105 @@ mod tests {
         let b = &column(&parsed, "b")[0].series;
         assert!(b.days.is_empty());
         assert_eq!(b.first_row, Some(day_of(date(1900, 1, 1))));
+    }
+
+    /// 27 February to 2 March 2024, across the leap day: 1, 2, 3, 4, 5.
+    fn leap_days() -> DailySeries {
+        DailySeries::from_values([
+            (date(2024, 2, 27), Some(1.0)),
+            (date(2024, 2, 28), Some(2.0)),
+            (date(2024, 2, 29), Some(3.0)),
+            (date(2024, 3, 1), Some(4.0)),
+            (date(2024, 3, 2), Some(5.0)),
+        ])
+    }
+
+    #[test]
+    fn a_series_without_holes_is_read_by_position() {
+        let series = leap_days();
+        assert_eq!(series.get(date(2024, 2, 27)), Some(1.0)); // first day
+        assert_eq!(series.get(date(2024, 2, 29)), Some(3.0)); // leap day
+        assert_eq!(series.get(date(2024, 3, 2)), Some(5.0)); // last day
+        assert_eq!(series.get(date(2024, 2, 26)), None); // before the data
+        assert_eq!(series.get(date(2024, 3, 3)), None); // after it
+        let between = |first, last| series.values_between(first, last).to_vec();
+        assert_eq!(
+            between(date(2024, 2, 27), date(2024, 3, 2)),
+            [1.0, 2.0, 3.0, 4.0, 5.0]
+        );
+        assert_eq!(
+            between(date(2024, 2, 28), date(2024, 3, 1)),
+            [2.0, 3.0, 4.0]
+        );
+        assert_eq!(between(date(2024, 2, 29), date(2024, 2, 29)), [3.0]);
+        // Periods reaching before or past the data have only its days.
+        assert_eq!(between(date(2024, 2, 25), date(2024, 2, 27)), [1.0]);
+        assert_eq!(between(date(2024, 3, 1), date(2024, 3, 5)), [4.0, 5.0]);
+        assert_eq!(
+            between(date(2024, 2, 1), date(2024, 3, 31)),
+            [1.0, 2.0, 3.0, 4.0, 5.0]
+        );
+        assert!(between(date(2024, 2, 20), date(2024, 2, 26)).is_empty());
+        assert!(between(date(2024, 3, 3), date(2024, 3, 9)).is_empty());
+        // An empty range: the last day before the first.
+        assert!(between(date(2024, 3, 1), date(2024, 2, 28)).is_empty());
+    }
+
+    #[test]
+    fn a_series_with_holes_is_read_by_search() {
+        // No row for the leap day, an empty cell on 1 March.
+        let series = DailySeries::from_values([
+            (date(2024, 2, 27), Some(1.0)),
+            (date(2024, 2, 28), Some(2.0)),
+            (date(2024, 3, 1), None),
+            (date(2024, 3, 2), Some(5.0)),
+        ]);
+        assert_eq!(series.get(date(2024, 2, 27)), Some(1.0));
+        assert_eq!(series.get(date(2024, 2, 29)), None);
+        assert_eq!(series.get(date(2024, 3, 1)), None);
+        assert_eq!(series.get(date(2024, 3, 2)), Some(5.0));
+        assert_eq!(series.get(date(2024, 3, 3)), None);
+        let between = |first, last| series.values_between(first, last).to_vec();
+        // 3 values for 5 days: 2 are missing.
+        assert_eq!(
+            between(date(2024, 2, 27), date(2024, 3, 2)),
+            [1.0, 2.0, 5.0]
+        );
+        assert_eq!(between(date(2024, 2, 28), date(2024, 2, 29)), [2.0]);
+        assert!(between(date(2024, 2, 29), date(2024, 3, 1)).is_empty());
+        assert_eq!(between(date(2024, 3, 1), date(2024, 3, 9)), [5.0]);
+        assert_eq!(
+            series
+                .days(Period::new(date(2024, 2, 26), date(2024, 3, 3)))
+                .collect::<Vec<_>>(),
+            [None, Some(1.0), Some(2.0), None, None, Some(5.0), None]
+        );
+        // And a series with no values at all.
+        let empty = DailySeries::from_values([(date(2024, 2, 29), None)]);
+        assert_eq!(empty.get(date(2024, 2, 29)), None);
+        assert!(empty
+            .values_between(date(2024, 2, 1), date(2024, 3, 31))
+            .is_empty());
+    }
+
+    #[test]
+    fn walking_the_days_of_a_series_without_holes() {
+        let days: Vec<_> = leap_days()
+            .days(Period::new(date(2024, 2, 25), date(2024, 3, 3)))
+            .collect();
+        assert_eq!(
+            days,
+            [
+                None,
+                None,
+                Some(1.0),
+                Some(2.0),
+                Some(3.0),
+                Some(4.0),
+                Some(5.0),
+                None
+            ]
+        );
     }
 
     /// `value` on every day from `start` to `end`.
