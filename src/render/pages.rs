@@ -13,8 +13,8 @@ use super::narrative::escape_html;
 use super::splice::{fill_insets, Fragment};
 use super::theme::{Theme, SCREEN_ONLY_MARKS};
 use super::view::{
-    chart_data_json, metric_block_anchor, metric_view, number_format, BlockView, ChartSet,
-    MetricView, StatusView,
+    chart_data_json, metric_block_anchor, metric_view, number_format, BlockAnchors, BlockView,
+    ChartSet, MetricView, StatusView,
 };
 use crate::compute::restate::Restatement;
 use crate::compute::status::{initiative_status, Status};
@@ -373,8 +373,9 @@ impl VersionPages<'_> {
         let mut key_metrics = key_metric_views(program, numbers);
         // A custom deck may show a metric only in another metric's chart or
         // in a table: link to where it is.
+        let anchors = BlockAnchors::new(program);
         for view in &mut key_metrics {
-            view.anchor = metric_block_anchor(program, &view.id).unwrap_or_default();
+            view.anchor = anchors.of(&view.id).unwrap_or_default();
         }
         let href = format!("{root}{}/index.html", program.id);
         Some(ProgramCard {

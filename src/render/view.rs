@@ -956,21 +956,46 @@ pub fn deck_anchors(program: &Program, blocks: &[DeckBlock]) -> Vec<String> {
 /// subject of, else the first chart or table that includes it; `None` when
 /// the deck leaves it out.
 pub fn metric_block_anchor(program: &Program, metric: &str) -> Option<String> {
-    let blocks = deck_blocks(program);
-    let anchors = deck_anchors(program, &blocks);
-    let is_metric = |index: &usize| program.metrics[*index].definition.id == metric;
-    let subject = blocks.iter().position(|block| matches!(block, DeckBlock::Chart { series, .. } if series.first().is_some_and(|(index, _)| is_metric(index))));
-    let included = || {
-        blocks.iter().position(|block| match block {
-            DeckBlock::Chart { series, .. } => series.iter().any(|(index, _)| is_metric(index)),
-            DeckBlock::Table { metrics, .. } => metrics.iter().any(is_metric),
-            DeckBlock::Breakdown { metric, .. } => is_metric(metric),
-            DeckBlock::Section { .. } => false,
-        })
-    };
-    subject
-        .or_else(included)
-        .map(|position| anchors[position].clone())
+    BlockAnchors::new(program).of(metric)
+}
+
+/// A program's deck blocks with their ids, worked out once for the
+/// [`metric_block_anchor`] of each of its metrics (a program card links
+/// every key metric).
+pub struct BlockAnchors<'a> {
+    program: &'a Program,
+    blocks: std::borrow::Cow<'a, [DeckBlock]>,
+    anchors: Vec<String>,
+}
+
+impl<'a> BlockAnchors<'a> {
+    pub fn new(program: &'a Program) -> BlockAnchors<'a> {
+        let blocks = deck_blocks(program);
+        let anchors = deck_anchors(program, &blocks);
+        BlockAnchors {
+            program,
+            blocks,
+            anchors,
+        }
+    }
+
+    /// See [`metric_block_anchor`].
+    pub fn of(&self, metric: &str) -> Option<String> {
+        let (program, blocks) = (self.program, &self.blocks);
+        let is_metric = |index: &usize| program.metrics[*index].definition.id == metric;
+        let subject = blocks.iter().position(|block| matches!(block, DeckBlock::Chart { series, .. } if series.first().is_some_and(|(index, _)| is_metric(index))));
+        let included = || {
+            blocks.iter().position(|block| match block {
+                DeckBlock::Chart { series, .. } => series.iter().any(|(index, _)| is_metric(index)),
+                DeckBlock::Table { metrics, .. } => metrics.iter().any(is_metric),
+                DeckBlock::Breakdown { metric, .. } => is_metric(metric),
+                DeckBlock::Section { .. } => false,
+            })
+        };
+        subject
+            .or_else(included)
+            .map(|position| self.anchors[position].clone())
+    }
 }
 
 /// The program's deck, ready for the template.
