@@ -112,21 +112,10 @@ impl Period {
     /// digit, without the general formatting machinery.
     pub fn month_label(&self) -> String {
         let (year, month) = (self.start.year(), self.start.month());
-        if !(0..=9999).contains(&year) {
-            return format!("{year:04}-{month:02}");
+        match IsoDigits::new(year, month, None) {
+            Some(digits) => digits.as_str().to_string(),
+            None => format!("{year:04}-{month:02}"),
         }
-        let digit = |value: i16| b'0' + (value % 10) as u8;
-        let month = i16::from(month);
-        let label = [
-            digit(year / 1000),
-            digit(year / 100),
-            digit(year / 10),
-            digit(year),
-            b'-',
-            digit(month / 10),
-            digit(month),
-        ];
-        String::from(std::str::from_utf8(&label).expect("ASCII digits"))
     }
 }
 
@@ -323,6 +312,46 @@ fn check_in_range(date: Date) -> Result<(), String> {
         Err(format!(
             "{date} is outside the dates sitrep supports ({EARLIEST_DATE} to {LATEST_DATE})"
         ))
+    }
+}
+
+/// `YYYY-MM-DD` (or `YYYY-MM` without a day), as jiff writes a date,
+/// written digit by digit: every version's `data.json` and pages have
+/// thousands of dates and month labels, and the general formatting
+/// machinery was a measurable share of a build.
+pub struct IsoDigits {
+    bytes: [u8; 10],
+    len: usize,
+}
+
+impl IsoDigits {
+    /// The digits of a year from 0 to 9999 (`None` for others, which
+    /// the general machinery writes with their sign or fifth digit).
+    pub fn new(year: i16, month: i8, day: Option<i8>) -> Option<IsoDigits> {
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        let digit = |value: i16| b'0' + (value % 10) as u8;
+        let month = i16::from(month);
+        let len = if day.is_some() { 10 } else { 7 };
+        let day = day.map_or(0, i16::from);
+        let bytes = [
+            digit(year / 1000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            b'-',
+            digit(month / 10),
+            digit(month),
+            b'-',
+            digit(day / 10),
+            digit(day),
+        ];
+        Some(IsoDigits { bytes, len })
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).expect("ASCII digits")
     }
 }
 
@@ -575,6 +604,31 @@ mod tests {
         let months = iso().trailing_twelve_months(date(2026, 5, 31));
         assert_eq!(months[0].month_label(), "2025-06");
         assert_eq!(months[11], period(date(2026, 5, 1), date(2026, 5, 31)));
+    }
+
+    #[test]
+    fn iso_digits_are_what_jiff_writes() {
+        for (year, month, day) in [
+            (2026, 11, 22),
+            (0, 1, 1),
+            (999, 12, 31),
+            (9999, 2, 28),
+            (2024, 2, 29),
+        ] {
+            let date = Date::new(year, month, day).unwrap();
+            let digits = IsoDigits::new(year, month, Some(day)).unwrap();
+            assert_eq!(digits.as_str(), date.to_string());
+            assert_eq!(
+                IsoDigits::new(year, month, None).unwrap().as_str(),
+                &date.to_string()[..7]
+            );
+        }
+        // Years jiff writes with a sign are left to it.
+        assert!(IsoDigits::new(-44, 3, Some(15)).is_none());
+        assert_eq!(
+            IsoDigits::new(2026, 3, Some(5)).unwrap().as_str(),
+            "2026-03-05"
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use jiff::civil::Date;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Calendar, Period, ReviewWeek};
+use crate::calendar::{Calendar, IsoDigits, Period, ReviewWeek};
 use crate::load::config::MonthAxis;
 use crate::load::program::{
     Better, ChangeOver, Compare, Grain, Initiative, InitiativeStatus, MetricSource, Unit,
@@ -193,25 +193,10 @@ pub struct PeriodNumbers {
 /// Writes a date as `2026-11-22`, as jiff does, without its general
 /// formatting machinery: every version's `data.json` has thousands.
 fn iso_date<S: serde::Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
-    let year = date.year();
-    if !(0..=9999).contains(&year) {
-        return serializer.collect_str(date);
+    match IsoDigits::new(date.year(), date.month(), Some(date.day())) {
+        Some(digits) => serializer.serialize_str(digits.as_str()),
+        None => serializer.collect_str(date),
     }
-    let digit = |value: i16| b'0' + (value % 10) as u8;
-    let (month, day) = (i16::from(date.month()), i16::from(date.day()));
-    let text = [
-        digit(year / 1000),
-        digit(year / 100),
-        digit(year / 10),
-        digit(year),
-        b'-',
-        digit(month / 10),
-        digit(month),
-        b'-',
-        digit(day / 10),
-        digit(day),
-    ];
-    serializer.serialize_str(std::str::from_utf8(&text).expect("ASCII digits"))
 }
 
 /// The box under every 6-12 chart. Each change (`wow`, `yoy`, `*_yoy`) is
