@@ -139,7 +139,7 @@ pub fn series_value(
 /// `as_of` missing, read without walking the days one by one. A period
 /// with a missing day has no sum, mean, minimum or maximum, so those are
 /// only ever taken over stored values that are the whole period's, in date
-/// order, and the arithmetic is the same operations in the same order.
+/// order: the same values [`aggregate_values`] adds up in the same order.
 fn day_value(
     series: &DailySeries,
     aggregate: Aggregate,
@@ -163,36 +163,8 @@ fn day_value(
             if missing > 0 {
                 return PeriodValue::incomplete(missing as u32);
             }
-            aggregate_complete(values, aggregate)
+            aggregate_values(values.iter().map(|value| Some(*value)), aggregate)
         }
-    }
-}
-
-/// [`aggregate_values`] of a sum, mean, minimum or maximum over a period
-/// none of whose `values` is missing, without its bookkeeping of gaps: a
-/// sum adds the values from the first in order, starting from 0.0, as it
-/// does, so it gives the same bits.
-fn aggregate_complete(values: &[f64], aggregate: Aggregate) -> PeriodValue {
-    if values.is_empty() {
-        return PeriodValue::NOT_APPLICABLE;
-    }
-    let value = match aggregate {
-        Aggregate::First | Aggregate::Last => unreachable!("read from one day, never summed"),
-        Aggregate::Sum => values.iter().fold(0.0, |sum, value| sum + value),
-        Aggregate::Mean => {
-            values.iter().fold(0.0, |sum, value| sum + value) / f64::from(values.len() as u32)
-        }
-        Aggregate::Min => values
-            .iter()
-            .fold(f64::INFINITY, |min, value| min.min(*value)),
-        Aggregate::Max => values
-            .iter()
-            .fold(f64::NEG_INFINITY, |max, value| max.max(*value)),
-    };
-    if value.is_finite() {
-        PeriodValue::known(value)
-    } else {
-        PeriodValue::NOT_APPLICABLE
     }
 }
 
