@@ -36,28 +36,33 @@ pub struct ChartSeries<'a> {
     pub additive: bool,
 }
 
-/// The x-axis labels: 6 weeks, an empty gap category, 12 months.
+/// The x-axis labels: the weeks', then the months' (the chart puts an
+/// empty gap category between them).
 pub fn axis_labels(
     weeks: &[PeriodNumbers],
     months: &[PeriodNumbers],
     week_label: impl Fn(&PeriodNumbers) -> String,
-) -> Vec<String> {
-    let mut labels: Vec<String> = weeks.iter().map(week_label).collect();
-    labels.push(String::new());
-    // Short labels keep twelve months readable: the year only where it
-    // starts and where it changes.
-    labels.extend(months.iter().enumerate().map(|(index, month)| {
-        if index == 0 || month.start.month() == 1 {
-            month_label(month)
-        } else {
-            month_label(month)
-                .split(' ')
-                .next()
-                .unwrap_or_default()
-                .to_string()
-        }
-    }));
-    labels
+) -> XLabels {
+    XLabels {
+        weeks: weeks.iter().map(week_label).collect(),
+        // Short labels keep twelve months readable: the year only where it
+        // starts and where it changes.
+        months: months
+            .iter()
+            .enumerate()
+            .map(|(index, month)| {
+                if index == 0 || month.start.month() == 1 {
+                    month_label(month)
+                } else {
+                    month_label(month)
+                        .split(' ')
+                        .next()
+                        .unwrap_or_default()
+                        .to_string()
+                }
+            })
+            .collect(),
+    }
 }
 
 /// `Nov ’25`.

@@ -29,16 +29,15 @@ pub struct PeriodLabels {
 
 impl PeriodLabels {
     fn new(calendar: &Calendar, weeks: &[PeriodNumbers], months: &[PeriodNumbers]) -> Self {
-        let mut axis = axis_labels(weeks, months, |week| week_label(calendar, week));
-        let axis_months = axis.split_off((weeks.len() + 1).min(axis.len()));
-        axis.truncate(weeks.len());
+        let axis = axis_labels(weeks, months, |week| week_label(calendar, week));
         PeriodLabels {
-            week_rows: axis.iter().map(|label| format!("Week {label}")).collect(),
+            week_rows: axis
+                .weeks
+                .iter()
+                .map(|label| format!("Week {label}"))
+                .collect(),
             month_rows: months.iter().map(month_label).collect(),
-            axis: Arc::new(XLabels {
-                weeks: axis,
-                months: axis_months,
-            }),
+            axis: Arc::new(axis),
             week_ends: weeks.iter().map(|week| week.end).collect(),
             month_starts: months.iter().map(|month| month.start).collect(),
         }
