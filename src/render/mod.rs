@@ -504,31 +504,24 @@ fn call_html(
         } => {
             let (program, program_numbers) = program_numbers(program)?;
             let dom_id = format!("chart-narrative-{}-{}", program.id, index + 1);
-            let chart = match block.and_then(|block| program.deck.as_ref()?.get(block)) {
+            // Without a deck chart, the chart of the metrics the call names.
+            let named_series: Vec<(usize, SeriesStyle)>;
+            let spec = match block.and_then(|block| program.deck.as_ref()?.get(block)) {
                 Some(DeckBlock::Chart {
                     title,
                     series,
                     prior_year,
                     decimals,
                     legends,
-                }) => {
-                    let spec = ChartSpec {
-                        series,
-                        title: title.as_deref(),
-                        prior_year: *prior_year,
-                        decimals: *decimals,
-                        legends,
-                    };
-                    chart_view(
-                        &mut LabelCache::new(calendar),
-                        program,
-                        program_numbers,
-                        spec,
-                        dom_id,
-                    )
-                }
+                }) => ChartSpec {
+                    series,
+                    title: title.as_deref(),
+                    prior_year: *prior_year,
+                    decimals: *decimals,
+                    legends,
+                },
                 _ => {
-                    let series = metrics
+                    named_series = metrics
                         .iter()
                         .enumerate()
                         .map(|(position, metric)| {
@@ -540,23 +533,23 @@ fn call_html(
                             };
                             Ok((metric_index, style))
                         })
-                        .collect::<Result<Vec<(usize, SeriesStyle)>, Diagnostic>>()?;
-                    let spec = ChartSpec {
-                        series: &series,
+                        .collect::<Result<_, Diagnostic>>()?;
+                    ChartSpec {
+                        series: &named_series,
                         title: None,
                         prior_year: true,
                         decimals: None,
                         legends: &[],
-                    };
-                    chart_view(
-                        &mut LabelCache::new(calendar),
-                        program,
-                        program_numbers,
-                        spec,
-                        dom_id,
-                    )
+                    }
                 }
             };
+            let chart = chart_view(
+                &mut LabelCache::new(calendar),
+                program,
+                program_numbers,
+                spec,
+                dom_id,
+            );
             let mut chart =
                 chart.ok_or_else(|| missing(format!("a chart of program `{}`", program.id)))?;
             // Anchors in a narrative must not clash with the deck's.
