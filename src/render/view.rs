@@ -217,29 +217,62 @@ pub fn push_delta(html: &mut String, delta: &Delta) {
 }
 
 /// A change's classes, the rest of its start tag and its text, after an
-/// opening `class="`. Where the text shown is not the change's number
-/// (n/a, a factor) screen readers get its words instead, and a factor
-/// keeps them as a tooltip too.
+/// opening `class="`.
 fn push_change(html: &mut String, delta: &Delta) {
-    let shown = fitting_delta_text(&delta.text);
-    html.push_str(change_class(delta.tone, delta.direction()));
+    let shown = ShownChange::of(delta);
+    push_shown_change(html, shown.class, &shown.text, shown.words);
+}
+
+/// A change as a page shows it: the same in summary boxes, narratives
+/// and numbers tables.
+struct ShownChange<'a> {
+    /// Its tone and direction ([`change_class`]).
+    class: &'static str,
+    /// Its signed number, without the arrow the stylesheet draws; a
+    /// factor for a rise too large for a percentage; or n/a.
+    text: Cow<'a, str>,
+    /// What screen readers get instead, where `text` is not the change's
+    /// number (n/a, a factor).
+    words: Option<&'a str>,
+}
+
+impl ShownChange<'_> {
+    fn of(delta: &Delta) -> ShownChange<'_> {
+        let direction = delta.direction();
+        let shown = fitting_delta_text(&delta.text);
+        let spoken = shown != delta.text || direction.is_empty();
+        ShownChange {
+            class: change_class(delta.tone, direction),
+            text: match shown {
+                Cow::Borrowed(shown) => Cow::Borrowed(without_arrow(shown)),
+                Cow::Owned(shown) => Cow::Owned(without_arrow(&shown).to_string()),
+            },
+            words: spoken.then_some(delta.label.as_str()),
+        }
+    }
+}
+
+/// Writes a change after an opening `class="`: its `class`, then `text`,
+/// or, with `words`, the text for the eye and the words for screen
+/// readers; a factor keeps its words as a tooltip too.
+fn push_shown_change(html: &mut String, class: &str, text: &str, words: Option<&str>) {
+    html.push_str(class);
     html.push('"');
-    let factor = shown != delta.text;
-    if factor {
+    let Some(words) = words else {
+        html.push('>');
+        push_escaped(html, text);
+        return;
+    };
+    if text.starts_with('×') {
         html.push_str(" title=\"");
-        push_escaped(html, &delta.label);
+        push_escaped(html, words);
         html.push('"');
     }
-    html.push('>');
-    if factor || delta.direction().is_empty() {
-        html.push_str("<span aria-hidden=\"true\">");
-        push_escaped(html, without_arrow(&shown));
-        html.push_str("</span><span class=\"visually-hidden\">");
-        push_escaped(html, &delta.label);
-        html.push_str("</span>");
-    } else {
-        push_escaped(html, without_arrow(&shown));
-    }
+    html.push_str("><span aria-hidden=\"true\">");
+    push_escaped(html, text);
+    html.push_str("</span><span class=\"visually-hidden\">");
+    push_escaped(html, words);
+    html.push_str("</span>");
 }
 
 /// The classes of a change: its tone (the colour) and its direction (the
@@ -363,14 +396,11 @@ impl Cell {
     /// A change as `push_delta` writes it: the signed number, its words
     /// only where it shows something else (n/a, a factor).
     fn delta(delta: Delta) -> Cell {
-        let shown = fitting_delta_text(&delta.text);
-        let direction = delta.direction();
-        let spoken = shown != delta.text || direction.is_empty();
-        let text = without_arrow(&shown).to_string();
+        let shown = ShownChange::of(&delta);
         Cell {
-            class: change_class(delta.tone, direction),
-            text,
-            note: spoken.then_some(delta.label),
+            class: shown.class,
+            text: shown.text.into_owned(),
+            note: shown.words.map(str::to_string),
         }
     }
 }
@@ -493,6 +523,12 @@ impl TableHtml {
     /// for screen readers.
     pub fn cell(&mut self, text: &str, class: &str, note: Option<&str>) {
         let html = &mut self.html;
+        if is_change_class(class) {
+            html.push_str("<td class=\"");
+            push_shown_change(html, class, text, note);
+            html.push_str("</td>");
+            return;
+        }
         html.push_str("<td");
         if !class.is_empty() {
             html.push_str(" class=\"");
@@ -500,29 +536,21 @@ impl TableHtml {
             html.push('"');
         }
         // The note is in the cell for screen readers; as a tooltip
-        // only where the cell shows less (a gap, a change as a factor).
-        let factor = text.starts_with('×');
-        if let Some(note) = note.filter(|_| factor || class == "gap") {
+        // only where the cell shows less (a gap).
+        if let Some(note) = note.filter(|_| class == "gap") {
             html.push_str(" title=\"");
             push_escaped(html, note);
             html.push('"');
         }
         html.push('>');
-        match (class, note) {
-            (class, Some(note)) if is_change_class(class) => {
-                html.push_str("<span aria-hidden=\"true\">");
-                push_escaped(html, text);
-                html.push_str("</span><span class=\"visually-hidden\">");
-                push_escaped(html, note);
-                html.push_str("</span>");
-            }
-            (_, Some(note)) => {
+        match note {
+            Some(note) => {
                 push_escaped(html, text);
                 html.push_str("<span class=\"visually-hidden\"> (");
                 push_escaped(html, note);
                 html.push_str(")</span>");
             }
-            (_, None) => push_escaped(html, text),
+            None => push_escaped(html, text),
         }
         html.push_str("</td>");
     }
