@@ -305,7 +305,7 @@ pub fn delta(change: Option<Change>, format: &NumberFormat, better: Better) -> D
 /// `1234567.89` → `1,234,567.89`.
 /// Appends `number` (digits, maybe a fraction) with a comma between each
 /// group of three integer digits.
-fn push_grouped(text: &mut String, number: &str) {
+pub fn push_grouped(text: &mut String, number: &str) {
     let start = text.len();
     text.push_str(number);
     group_thousands(text, start);

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::chart::{is_additive, month_label, six_twelve_chart, ChartData, ChartSeries, XLabels};
-use super::format::{delta, without_arrow, Delta, NumberFormat, Tone};
+use super::format::{delta, push_grouped, without_arrow, Delta, NumberFormat, Tone};
 use super::narrative::{escape_html, push_escaped};
 use crate::calendar::Calendar;
 use crate::compute::status::Status;
@@ -317,14 +317,9 @@ pub fn fitting_delta_text(text: &str) -> std::borrow::Cow<'_, str> {
     }
     // +p% of the base is 1 + p/100 times the base.
     let factor = format!("{:.0}", 1.0 + percent / 100.0);
-    let mut grouped = String::with_capacity(factor.len() + factor.len() / 3);
-    for (index, digit) in factor.char_indices() {
-        if index > 0 && (factor.len() - index).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    Cow::Owned(format!("▲ ×{grouped}"))
+    let mut text = String::from("▲ ×");
+    push_grouped(&mut text, &factor);
+    Cow::Owned(text)
 }
 
 /// "3 days missing" for an incomplete period.
