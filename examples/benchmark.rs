@@ -40,6 +40,9 @@
 
 #[path = "../tests/common/large_site.rs"]
 mod large_site;
+mod support;
+
+use support::{build_sitrep, field_of, first_line_of, grouped, machine_basics, sitrep_version};
 
 use std::fmt::Write as _;
 use std::fs::{self, File};
@@ -48,12 +51,6 @@ use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
-
-/// The line after which `--write` puts the report.
-const BEGIN_MARKER: &str = "<!-- benchmark:begin -->";
-
-/// The line before which `--write` ends the report.
-const END_MARKER: &str = "<!-- benchmark:end -->";
 
 /// Review weeks of the standard sizes: two years.
 const STANDARD_WEEKS: usize = 104;
@@ -1012,73 +1009,6 @@ fn measure_many_metrics(binary: &Path, metrics: usize, runs: usize) -> Measured 
     })
 }
 
-/// Builds the release `sitrep` binary with cargo into the target folder
-/// this example runs from, and returns the binary's path.
-fn build_sitrep() -> PathBuf {
-    let example = std::env::current_exe().expect("the path of this example");
-    // <target>/<profile>/examples/benchmark
-    let target = example
-        .ancestors()
-        .nth(3)
-        .expect("the example runs from <target>/<profile>/examples/");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
-    eprintln!("building the release sitrep binary");
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--bin", "sitrep", "--manifest-path"])
-        .arg(&manifest)
-        .env("CARGO_TARGET_DIR", target)
-        .stdout(Stdio::null())
-        .status()
-        .expect("cargo runs");
-    assert!(
-        status.success(),
-        "cargo build --release --bin sitrep failed"
-    );
-    target.join("release/sitrep")
-}
-
-/// The first line a command prints, or `unknown` when it cannot run.
-fn first_line_of(program: &str, arguments: &[&str], folder: Option<&Path>) -> String {
-    let mut command = Command::new(program);
-    command.args(arguments).stderr(Stdio::null());
-    if let Some(folder) = folder {
-        command.current_dir(folder);
-    }
-    command
-        .output()
-        .ok()
-        .filter(|output| output.status.success())
-        .and_then(|output| {
-            let text = String::from_utf8_lossy(&output.stdout).into_owned();
-            text.lines().next().map(|line| line.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
-/// The value of the first `key<separator>value` line of a text file.
-fn field_of(path: &str, key: &str, separator: char) -> Option<String> {
-    let text = fs::read_to_string(path).ok()?;
-    text.lines().find_map(|line| {
-        let (name, value) = line.split_once(separator)?;
-        (name.trim() == key).then(|| value.trim().trim_matches('"').to_owned())
-    })
-}
-
-/// The load averages over 1, 5 and 15 minutes, from /proc/loadavg: other
-/// work on the machine makes the figures noisy.
-fn load_average() -> String {
-    fs::read_to_string("/proc/loadavg").map_or_else(
-        |_| "unknown".into(),
-        |text| {
-            text.split_whitespace()
-                .take(3)
-                .collect::<Vec<_>>()
-                .join(", ")
-        },
-    )
-}
-
 /// The filesystem type of the mount holding `folder`, from /proc/mounts.
 fn filesystem_of(folder: &Path) -> Option<String> {
     let folder = folder.canonicalize().ok()?;
@@ -1099,41 +1029,20 @@ fn filesystem_of(folder: &Path) -> Option<String> {
 
 /// The machine and software the benchmark ran on, as report rows.
 fn machine(sitrep: &Path) -> Vec<(&'static str, String)> {
-    let unknown = || "unknown".to_owned();
-    let cores = std::thread::available_parallelism().map_or(0, |cores| cores.get());
-    let memory = field_of("/proc/meminfo", "MemTotal", ':')
-        .and_then(|value| value.trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or_else(unknown, |kib| format!("{:.1} GiB", kib / 1024.0 / 1024.0));
-    let os = field_of("/etc/os-release", "PRETTY_NAME", '=').unwrap_or_else(unknown);
-    let kernel = fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map_or_else(|_| unknown(), |text| text.trim().to_owned());
     let temp = std::env::temp_dir();
-    let filesystem = filesystem_of(&temp).unwrap_or_else(unknown);
+    let filesystem = filesystem_of(&temp).unwrap_or_else(|| "unknown".to_owned());
     let source = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let commit = first_line_of("git", &["describe", "--always", "--dirty"], Some(source));
-    vec![
-        (
-            "CPU",
-            field_of("/proc/cpuinfo", "model name", ':').unwrap_or_else(unknown),
-        ),
-        ("cores", cores.to_string()),
-        ("memory", memory),
-        ("OS", format!("{os}, Linux {kernel}")),
-        ("load average at start (1, 5, 15 min)", load_average()),
+    let mut rows = machine_basics();
+    rows.extend([
         ("work folder", format!("{} ({filesystem})", temp.display())),
-        (
-            "sitrep",
-            format!(
-                "{} (git {commit}), release build",
-                first_line_of(&sitrep.to_string_lossy(), &["--version"], None)
-            ),
-        ),
+        ("sitrep", sitrep_version(sitrep)),
         ("Hugo", first_line_of("hugo", &["version"], None)),
         (
             "rustc",
             first_line_of("rustc", &["--version"], Some(source)),
         ),
-    ]
+    ]);
+    rows
 }
 
 /// This process's own peak resident set size in MiB (`VmHWM`). A child's
@@ -1145,19 +1054,6 @@ fn own_peak_mib() -> f64 {
     field_of("/proc/self/status", "VmHWM", ':')
         .and_then(|value| value.trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kib| kib / 1024.0)
-}
-
-/// A whole number with commas between groups of three digits: `20,800`.
-fn grouped(number: u64) -> String {
-    let digits = number.to_string();
-    let mut text = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            text.push(',');
-        }
-        text.push(digit);
-    }
-    text
 }
 
 /// How the report names a size: `large (10 programs × 104 weeks)`.
@@ -1599,35 +1495,6 @@ fn report(machine: &[(&str, String)], command: &str, runs: usize, all: &AllResul
     text
 }
 
-/// Writes `report` into the markdown file at `path` between the begin and
-/// end markers, keeping everything outside them. A missing file is created
-/// with just the markers around the report; a file without the markers gets
-/// them, around the report, appended.
-fn write_report(path: &Path, report: &str) -> std::io::Result<()> {
-    let existing = match fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == ErrorKind::NotFound => String::new(),
-        Err(error) => return Err(error),
-    };
-    let text = match (existing.find(BEGIN_MARKER), existing.find(END_MARKER)) {
-        (Some(begin), Some(end)) if begin < end => format!(
-            "{}{BEGIN_MARKER}\n{report}{}",
-            &existing[..begin],
-            &existing[end..]
-        ),
-        _ => {
-            let separator = match existing.as_str() {
-                "" => "",
-                text if text.ends_with("\n\n") => "",
-                text if text.ends_with('\n') => "\n",
-                _ => "\n\n",
-            };
-            format!("{existing}{separator}{BEGIN_MARKER}\n{report}{END_MARKER}\n")
-        }
-    };
-    fs::write(path, text)
-}
-
 fn main() {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let options = match parse_options(&arguments) {
@@ -1688,7 +1555,7 @@ fn main() {
     let report = report(&machine, &command_line(&arguments), options.runs, &measured);
     print!("{report}");
     if let Some(path) = &options.write {
-        write_report(path, &report)
+        support::write_between_markers(path, "benchmark", &report)
             .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
         eprintln!("wrote the report into {}", path.display());
     }

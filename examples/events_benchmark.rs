@@ -1,7 +1,7 @@
 //! The event-export benchmark (issue 17): sitrep against DuckDB.
 //!
 //! ```text
-//! cargo run --release --example events_benchmark [-- --rows N --runs R --folder PATH]
+//! cargo run --release --example events_benchmark [-- --rows N --runs R --folder PATH --sitrep BINARY --write PATH]
 //! ```
 //!
 //! Generates (once, deterministically, with a fixed seed) a ticket export
@@ -29,10 +29,23 @@ use std::io::{BufWriter, Write as _};
 use std::path::Path;
 use std::process::Command;
 
-use support::{compare_numbers, prepare_site, race, run, Options, Random};
+use support::{compare_numbers, prepare_site, race, run, Options, RaceFacts, Random};
 
 /// The review week's as-of moment: Monday 2026-11-23 00:00 UTC, the end
 /// of review week 2026-W47.
+const USAGE: &str = "\
+usage: cargo run --release --example events_benchmark [-- OPTIONS]
+
+  --rows N         rows of the generated file (default 10000000)
+  --runs R         timed runs of each side (default 3)
+  --folder PATH    where the file, site and outputs go (default target/events-benchmark)
+  --sitrep BINARY  the sitrep binary to time (default: the release build, built first)
+  --write PATH     also write the report into PATH between the markers
+                   <!-- events-benchmark:begin --> and <!-- events-benchmark:end -->
+
+It needs Python with DuckDB (`pip install duckdb`); `.ci/benchmark` finds
+or installs it and runs every benchmark.";
+
 const AS_OF_MS: i64 = 1_795_392_000_000;
 /// The first ticket's creation: 2025-10-01 00:00 UTC.
 const FIRST_MS: i64 = 1_759_276_800_000;
@@ -206,12 +219,14 @@ fn midnight_ms(date: &str) -> i64 {
 }
 
 fn main() {
+    let options = Options::from_args("events-benchmark", USAGE);
     let Options {
         rows,
         runs,
-        folder,
-        binary,
-    } = Options::from_args("events-benchmark");
+        ref folder,
+        ref binary,
+        ..
+    } = options;
     let site = folder.join(format!("site-{rows}"));
     let export = site.join("data/tickets.csv");
     let script = folder.join("events_benchmark.py");
@@ -233,7 +248,7 @@ fn main() {
     let output = folder.join(format!("public-{rows}"));
     let sitrep = || {
         let _ = fs::remove_dir_all(&output);
-        let mut command = Command::new(&binary);
+        let mut command = Command::new(binary);
         command
             .arg("--root")
             .arg(&site)
@@ -275,17 +290,18 @@ fn main() {
         .iter()
         .map(|(kind, start, _)| format!("{kind} from {start}"))
         .collect();
-    let (compared, _) = compare_numbers(metrics, &theirs, METRICS, &labels);
-    eprintln!("{compared} numbers identical (within 1e-9)");
+    let (compared, missing) = compare_numbers(metrics, &theirs, METRICS, &labels);
+    eprintln!("{compared} numbers identical (within 1e-9), {missing} of them missing in both");
 
-    let report = race(
-        runs,
-        sitrep,
-        duckdb,
-        &periods_json,
+    let race = race(runs, sitrep, duckdb, &periods_json);
+    let report = race.report(&RaceFacts {
+        name: "events_benchmark",
+        arguments: &options.arguments,
+        binary,
         rows,
         csv_bytes,
-        &compared.to_string(),
-    );
-    print!("{report}");
+        compared,
+        missing,
+    });
+    options.publish("events-benchmark", &report);
 }

@@ -2,8 +2,7 @@
 //! metric data file (`date,metric,value,country,channel`).
 //!
 //! ```text
-//! cargo build --release --bin sitrep --example long_csv_benchmark
-//! target/release/examples/long_csv_benchmark [--rows N --runs R --folder PATH --sitrep BINARY]
+//! cargo run --release --example long_csv_benchmark [-- --rows N --runs R --folder PATH --sitrep BINARY --write PATH]
 //! ```
 //!
 //! Generates (once, deterministically, with a fixed seed) a long file of
@@ -33,9 +32,22 @@ use std::io::{BufWriter, Write as _};
 use std::path::Path;
 use std::process::Command;
 
-use support::{compare_numbers, prepare_site, race, run, Options, Random};
+use support::{compare_numbers, prepare_site, race, run, Options, RaceFacts, Random};
 
 /// The first day of the file (a Monday).
+const USAGE: &str = "\
+usage: cargo run --release --example long_csv_benchmark [-- OPTIONS]
+
+  --rows N         rows of the generated file (default 10000000)
+  --runs R         timed runs of each side (default 3)
+  --folder PATH    where the file, site and outputs go (default target/long-csv-benchmark)
+  --sitrep BINARY  the sitrep binary to time (default: the release build, built first)
+  --write PATH     also write the report into PATH between the markers
+                   <!-- long-csv-benchmark:begin --> and <!-- long-csv-benchmark:end -->
+
+It needs Python with DuckDB (`pip install duckdb`); `.ci/benchmark` finds
+or installs it and runs every benchmark.";
+
 const FIRST_DAY: &str = "2024-11-25";
 /// The review week's last day: rows after it must not count.
 const AS_OF: &str = "2026-11-22";
@@ -187,12 +199,14 @@ fn generate(path: &Path, rows: u64) {
 }
 
 fn main() {
+    let options = Options::from_args("long-csv-benchmark", USAGE);
     let Options {
         rows,
         runs,
-        folder,
-        binary,
-    } = Options::from_args("long-csv-benchmark");
+        ref folder,
+        ref binary,
+        ..
+    } = options;
     let site = folder.join(format!("site-{rows}"));
     let data_file = site.join("data/metrics.csv");
     let script = folder.join("long_csv_benchmark.py");
@@ -215,7 +229,7 @@ fn main() {
     let output = folder.join(format!("public-{rows}"));
     let sitrep = || {
         let _ = fs::remove_dir_all(&output);
-        let mut command = Command::new(&binary);
+        let mut command = Command::new(binary);
         command
             .arg("--root")
             .arg(&site)
@@ -271,14 +285,15 @@ fn main() {
     );
     eprintln!("{compared} numbers identical (within 1e-9), {missing} of them missing in both");
 
-    let report = race(
-        runs,
-        sitrep,
-        duckdb,
-        &periods_json,
-        row_count,
+    let race = race(runs, sitrep, duckdb, &periods_json);
+    let report = race.report(&RaceFacts {
+        name: "long_csv_benchmark",
+        arguments: &options.arguments,
+        binary,
+        rows: row_count,
         csv_bytes,
-        &format!("{compared}, {missing} missing in both"),
-    );
-    print!("{report}");
+        compared,
+        missing,
+    });
+    options.publish("long-csv-benchmark", &report);
 }

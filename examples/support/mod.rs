@@ -31,37 +31,89 @@ impl Random {
 
 /// The command line both benchmarks take: `--rows N` (default 10
 /// million), `--runs R` (default 3), `--folder PATH` (default
-/// `target/<name>`) and `--sitrep BINARY` (default the release build).
+/// `target/<name>`), `--sitrep BINARY` (default: the release build, built
+/// first) and `--write PATH` (the report also goes into that markdown file,
+/// between `<!-- <name>:begin -->` and `<!-- <name>:end -->`).
 pub struct Options {
     pub rows: u64,
     pub runs: usize,
     pub folder: PathBuf,
     pub binary: PathBuf,
+    pub write: Option<PathBuf>,
+    /// The arguments as given, for the report's "reproduce with" line.
+    pub arguments: Vec<String>,
 }
 
 impl Options {
-    pub fn from_args(name: &str) -> Options {
+    /// Reads the command line; `--help` prints `usage`, a mistake prints
+    /// what is wrong and `usage`, and both exit.
+    pub fn from_args(name: &str, usage: &str) -> Options {
         let arguments: Vec<String> = std::env::args().skip(1).collect();
-        let option = |flag: &str| {
-            arguments
-                .iter()
-                .position(|argument| argument == flag)
-                .map(|at| arguments[at + 1].clone())
-        };
+        match Options::parse(name, &arguments) {
+            Ok(options) => options,
+            Err(message) if message.is_empty() => {
+                println!("{usage}");
+                std::process::exit(0);
+            }
+            Err(message) => {
+                eprintln!("error: {message}\n\n{usage}");
+                std::process::exit(2);
+            }
+        }
+    }
+
+    fn parse(name: &str, arguments: &[String]) -> Result<Options, String> {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let options = Options {
-            rows: option("--rows").map_or(10_000_000, |text| text.parse().unwrap()),
-            runs: option("--runs").map_or(3, |text| text.parse().unwrap()),
-            folder: option("--folder")
-                .map_or_else(|| repo.join("target").join(name), PathBuf::from),
-            binary: option("--sitrep")
-                .map_or_else(|| repo.join("target/release/sitrep"), PathBuf::from),
+        let (mut rows, mut runs, mut folder, mut binary, mut write) =
+            (10_000_000, 3, None, None, None);
+        let mut given = arguments.iter();
+        while let Some(argument) = given.next() {
+            let mut value = || {
+                given
+                    .next()
+                    .cloned()
+                    .ok_or_else(|| format!("{argument} needs a value"))
+            };
+            let positive = |text: String| match text.parse::<u64>() {
+                Ok(number) if number > 0 => Ok(number),
+                _ => Err(format!(
+                    "{argument} needs a positive whole number, not `{text}`"
+                )),
+            };
+            match argument.as_str() {
+                "--rows" => rows = positive(value()?)?,
+                "--runs" => runs = positive(value()?)? as usize,
+                "--folder" => folder = Some(PathBuf::from(value()?)),
+                "--sitrep" => binary = Some(PathBuf::from(value()?)),
+                "--write" => write = Some(PathBuf::from(value()?)),
+                "-h" | "--help" => return Err(String::new()),
+                other => return Err(format!("unknown option `{other}`")),
+            }
+        }
+        let binary = match binary {
+            Some(binary) if binary.exists() => binary,
+            Some(binary) => return Err(format!("no sitrep binary at {}", binary.display())),
+            None => build_sitrep(),
         };
-        assert!(
-            options.binary.exists(),
-            "build the release binary first: cargo build --release --bin sitrep"
-        );
-        options
+        Ok(Options {
+            rows,
+            runs,
+            folder: folder.unwrap_or_else(|| repo.join("target").join(name)),
+            binary,
+            write,
+            arguments: arguments.to_vec(),
+        })
+    }
+
+    /// Prints `report` and, with `--write`, puts it into that file
+    /// between the benchmark's markers.
+    pub fn publish(&self, name: &str, report: &str) {
+        print!("{report}");
+        if let Some(path) = &self.write {
+            write_between_markers(path, name, report)
+                .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+            eprintln!("wrote the report into {}", path.display());
+        }
     }
 }
 
@@ -171,63 +223,150 @@ pub fn median(mut values: Vec<f64>) -> f64 {
 }
 
 /// Runs `sitrep` and `duckdb` alternately `runs` times each (the DuckDB
-/// script reads `periods_json` on its standard input) and returns the
-/// report: medians, each run, peak memory, and the ratio. `identical`
-/// says how many numbers were compared (and found equal) beforehand.
+/// script reads `periods_json` on its standard input).
 pub fn race(
     runs: usize,
     mut sitrep: impl FnMut() -> Command,
     mut duckdb: impl FnMut() -> Command,
     periods_json: &str,
-    rows: u64,
-    csv_bytes: u64,
-    identical: &str,
-) -> String {
-    use std::fmt::Write as _;
-    let mut sitrep_samples = Vec::new();
-    let mut duckdb_samples = Vec::new();
+) -> Race {
+    let mut race = Race {
+        sitrep: Vec::new(),
+        duckdb: Vec::new(),
+    };
     for round in 1..=runs {
         eprintln!("round {round}/{runs}");
-        sitrep_samples.push(run(&mut sitrep(), None).0);
-        duckdb_samples.push(run(&mut duckdb(), Some(periods_json)).0);
+        race.sitrep.push(run(&mut sitrep(), None).0);
+        race.duckdb.push(run(&mut duckdb(), Some(periods_json)).0);
     }
-    let seconds =
-        |samples: &[Sample]| median(samples.iter().map(|s| s.wall.as_secs_f64()).collect());
-    let peak_mib =
-        |samples: &[Sample]| samples.iter().map(|s| s.peak_kib).max().unwrap_or(0) as f64 / 1024.0;
-    let runs_of = |samples: &[Sample]| {
-        samples
-            .iter()
-            .map(|s| format!("{:.2}", s.wall.as_secs_f64()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let csv_mib = csv_bytes as f64 / (1 << 20) as f64;
-    let (ours, theirs) = (seconds(&sitrep_samples), seconds(&duckdb_samples));
-    let mut report = String::new();
-    let _ = writeln!(
-        report,
-        "rows: {rows}, CSV: {csv_mib:.0} MiB, runs: {runs} each, alternating, warm page cache"
-    );
-    let _ = writeln!(
-        report,
-        "sitrep build: median {ours:.2} s ({} s), peak {:.0} MiB ({:.2}× the CSV)",
-        runs_of(&sitrep_samples),
-        peak_mib(&sitrep_samples),
-        peak_mib(&sitrep_samples) / csv_mib
-    );
-    let _ = writeln!(
-        report,
-        "DuckDB:       median {theirs:.2} s ({} s), peak {:.0} MiB",
-        runs_of(&duckdb_samples),
-        peak_mib(&duckdb_samples)
-    );
-    let _ = writeln!(
-        report,
-        "ratio sitrep/DuckDB: {:.2}; numbers identical: yes ({identical})",
-        ours / theirs
-    );
-    report
+    race
+}
+
+/// The runs of both sides.
+pub struct Race {
+    pub sitrep: Vec<Sample>,
+    pub duckdb: Vec<Sample>,
+}
+
+/// What the report says besides the runs: the data and the numbers check.
+pub struct RaceFacts<'a> {
+    /// The example's name, as in `cargo run --example <name>`.
+    pub name: &'a str,
+    pub arguments: &'a [String],
+    pub binary: &'a Path,
+    pub rows: u64,
+    pub csv_bytes: u64,
+    /// How many numbers were compared (all equal, or the run had ended).
+    pub compared: usize,
+    /// How many of them were missing in both.
+    pub missing: usize,
+}
+
+/// The targets of issue 15 for the loaders.
+const MAX_TIME_RATIO: f64 = 1.0;
+const MAX_MEMORY_RATIO: f64 = 1.5;
+
+impl Race {
+    /// The markdown report: machine, runs, and the targets with pass/fail.
+    pub fn report(&self, facts: &RaceFacts) -> String {
+        use std::fmt::Write as _;
+        let seconds =
+            |samples: &[Sample]| median(samples.iter().map(|s| s.wall.as_secs_f64()).collect());
+        let peak_mib = |samples: &[Sample]| {
+            samples.iter().map(|s| s.peak_kib).max().unwrap_or(0) as f64 / 1024.0
+        };
+        let each_run = |samples: &[Sample]| {
+            samples
+                .iter()
+                .map(|s| format!("{:.2}", s.wall.as_secs_f64()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let csv_mib = facts.csv_bytes as f64 / (1 << 20) as f64;
+        let (ours, theirs) = (seconds(&self.sitrep), seconds(&self.duckdb));
+        let (our_peak, their_peak) = (peak_mib(&self.sitrep), peak_mib(&self.duckdb));
+        let mark = |met: bool| if met { "✅" } else { "❌" };
+        let mut command = format!("cargo run --release --example {}", facts.name);
+        if !facts.arguments.is_empty() {
+            let _ = write!(command, " -- {}", facts.arguments.join(" "));
+        }
+        let duckdb = first_line_of(
+            "python3",
+            &[
+                "-c",
+                "import duckdb, sys; print(duckdb.__version__, '(Python ' + sys.version.split()[0] + ')')",
+            ],
+            None,
+        );
+        let mut text = String::new();
+        let _ = writeln!(text, "Reproduce with:\n\n```sh\n{command}\n```\n");
+        let _ = writeln!(text, "| | |\n| --- | --- |");
+        for (name, value) in machine_basics() {
+            let _ = writeln!(text, "| {name} | {value} |");
+        }
+        let _ = writeln!(text, "| sitrep | {} |", sitrep_version(facts.binary));
+        let _ = writeln!(text, "| DuckDB | {duckdb} |");
+        let _ = writeln!(
+            text,
+            "| data | {} rows, {csv_mib:.0} MiB of CSV |\n",
+            grouped(facts.rows)
+        );
+        let runs = self.sitrep.len();
+        let _ = writeln!(
+            text,
+            "After one untimed warm-up run of each (so that the CSV is in the page \
+             cache), the two ran alternately, {runs} time{} each; times are medians, \
+             peak memory is the largest `ru_maxrss` of the runs (from `wait4`).\n",
+            if runs == 1 { "" } else { "s" }
+        );
+        let _ = writeln!(
+            text,
+            "| | median time | each run (s) | peak memory | peak ÷ CSV size |\n\
+             | --- | ---: | --- | ---: | ---: |"
+        );
+        for (who, samples, time, peak) in [
+            ("`sitrep build`", &self.sitrep, ours, our_peak),
+            ("DuckDB (Python)", &self.duckdb, theirs, their_peak),
+        ] {
+            let _ = writeln!(
+                text,
+                "| {who} | {time:.2} s | {} | {peak:.0} MiB | {:.2}× |",
+                each_run(samples),
+                peak / csv_mib
+            );
+        }
+        let (time_ratio, memory_ratio) = (ours / theirs, our_peak / csv_mib);
+        let _ = writeln!(text, "\n| target | measured | |\n| --- | --- | --- |");
+        let _ = writeln!(
+            text,
+            "| time ≤ {MAX_TIME_RATIO:.1}× DuckDB's | {time_ratio:.2}× ({ours:.2} s vs {theirs:.2} s) | {} |",
+            mark(time_ratio <= MAX_TIME_RATIO)
+        );
+        let _ = writeln!(
+            text,
+            "| peak memory ≤ {MAX_MEMORY_RATIO:.1}× the CSV's size | {memory_ratio:.2}× ({our_peak:.0} MiB for {csv_mib:.0} MiB) | {} |",
+            mark(memory_ratio <= MAX_MEMORY_RATIO)
+        );
+        let _ = writeln!(
+            text,
+            "| every week and month equal to DuckDB's (within 1e-9, relative) | {0} of {0} ({1} missing in both) | ✅ |",
+            facts.compared, facts.missing
+        );
+        text
+    }
+}
+
+/// A whole number with commas between groups of three digits: `20,800`.
+pub fn grouped(number: u64) -> String {
+    let digits = number.to_string();
+    let mut text = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
 }
 
 /// Compares every week and month value of `metrics` (the program's
@@ -271,4 +410,135 @@ pub fn compare_numbers<'a>(
         std::process::exit(1);
     }
     (compared, missing)
+}
+
+/// Builds the release `sitrep` binary with cargo into the target folder
+/// this example runs from, and returns the binary's path.
+pub fn build_sitrep() -> PathBuf {
+    let example = std::env::current_exe().expect("the path of this example");
+    // <target>/<profile>/examples/benchmark
+    let target = example
+        .ancestors()
+        .nth(3)
+        .expect("the example runs from <target>/<profile>/examples/");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    eprintln!("building the release sitrep binary");
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--bin", "sitrep", "--manifest-path"])
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", target)
+        .stdout(Stdio::null())
+        .status()
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "cargo build --release --bin sitrep failed"
+    );
+    target.join("release/sitrep")
+}
+
+/// The first line a command prints, or `unknown` when it cannot run.
+pub fn first_line_of(program: &str, arguments: &[&str], folder: Option<&Path>) -> String {
+    let mut command = Command::new(program);
+    command.args(arguments).stderr(Stdio::null());
+    if let Some(folder) = folder {
+        command.current_dir(folder);
+    }
+    command
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .and_then(|output| {
+            let text = String::from_utf8_lossy(&output.stdout).into_owned();
+            text.lines().next().map(|line| line.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The value of the first `key<separator>value` line of a text file.
+pub fn field_of(path: &str, key: &str, separator: char) -> Option<String> {
+    let text = fs::read_to_string(path).ok()?;
+    text.lines().find_map(|line| {
+        let (name, value) = line.split_once(separator)?;
+        (name.trim() == key).then(|| value.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// The load averages over 1, 5 and 15 minutes, from /proc/loadavg: other
+/// work on the machine makes the figures noisy.
+pub fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "unknown".into(),
+        |text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    )
+}
+
+/// Writes `report` into the markdown file at `path` between the begin and
+/// end markers, keeping everything outside them. A missing file is created
+/// with just the markers around the report; a file without the markers gets
+/// them, around the report, appended.
+pub fn write_between_markers(path: &Path, name: &str, report: &str) -> std::io::Result<()> {
+    let begin_marker = format!("<!-- {name}:begin -->");
+    let end_marker = format!("<!-- {name}:end -->");
+    let existing = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == ErrorKind::NotFound => String::new(),
+        Err(error) => return Err(error),
+    };
+    let text = match (existing.find(&begin_marker), existing.find(&end_marker)) {
+        (Some(begin), Some(end)) if begin < end => format!(
+            "{}{begin_marker}\n{report}{}",
+            &existing[..begin],
+            &existing[end..]
+        ),
+        _ => {
+            let separator = match existing.as_str() {
+                "" => "",
+                text if text.ends_with("\n\n") => "",
+                text if text.ends_with('\n') => "\n",
+                _ => "\n\n",
+            };
+            format!("{existing}{separator}{begin_marker}\n{report}{end_marker}\n")
+        }
+    };
+    fs::write(path, text)
+}
+
+/// The machine the benchmark ran on, as report rows: CPU, cores, memory,
+/// operating system and the load average at the start.
+pub fn machine_basics() -> Vec<(&'static str, String)> {
+    let unknown = || "unknown".to_owned();
+    let cores = std::thread::available_parallelism().map_or(0, |cores| cores.get());
+    let memory = field_of("/proc/meminfo", "MemTotal", ':')
+        .and_then(|value| value.trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or_else(unknown, |kib| format!("{:.1} GiB", kib / 1024.0 / 1024.0));
+    let os = field_of("/etc/os-release", "PRETTY_NAME", '=').unwrap_or_else(unknown);
+    let kernel = fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map_or_else(|_| unknown(), |text| text.trim().to_owned());
+    vec![
+        (
+            "CPU",
+            field_of("/proc/cpuinfo", "model name", ':').unwrap_or_else(unknown),
+        ),
+        ("cores", cores.to_string()),
+        ("memory", memory),
+        ("OS", format!("{os}, Linux {kernel}")),
+        ("load average at start (1, 5, 15 min)", load_average()),
+    ]
+}
+
+/// `sitrep 0.x.y (git <commit>), release build`.
+pub fn sitrep_version(binary: &Path) -> String {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let commit = first_line_of("git", &["describe", "--always", "--dirty"], Some(source));
+    format!(
+        "{} (git {commit}), release build",
+        first_line_of(&binary.to_string_lossy(), &["--version"], None)
+    )
 }
