@@ -536,9 +536,28 @@ pub fn machine_basics() -> Vec<(&'static str, String)> {
 /// `sitrep 0.x.y (git <commit>), release build`.
 pub fn sitrep_version(binary: &Path) -> String {
     let source = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let commit = first_line_of("git", &["describe", "--always", "--dirty"], Some(source));
+    let commit = first_line_of("git", &["describe", "--always"], Some(source));
+    // The benchmarks rewrite BENCHMARKS.md one after another: a change
+    // there does not make the code that was measured another one.
+    let changed = first_line_of(
+        "git",
+        &[
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":(exclude)BENCHMARKS.md",
+        ],
+        Some(source),
+    );
+    let dirty = if changed == "unknown" || changed.is_empty() {
+        ""
+    } else {
+        "-dirty"
+    };
     format!(
-        "{} (git {commit}), release build",
+        "{} (git {commit}{dirty}), release build",
         first_line_of(&binary.to_string_lossy(), &["--version"], None)
     )
 }
