@@ -4,6 +4,7 @@
 use std::cell::OnceCell;
 
 use jiff::civil::Date;
+use rayon::prelude::*;
 
 use crate::calendar::{add_days, Calendar, Period};
 use crate::load::data::DailySeries;
@@ -354,11 +355,15 @@ impl PeriodValues<'_> {
                         })
                         .collect()
                 }
-                // Event metrics count or measure the rows of each period.
+                // Event metrics count or measure the rows of each period:
+                // a scan of up to millions of rows each, so the periods are
+                // shared among the cores (a one-week site has no other
+                // work to run beside them). Each period's value is worked
+                // out alone, so the values do not depend on the order.
                 (MetricSource::Events(_), _) => match &metric.events {
                     Some(events) => self
                         .periods
-                        .iter()
+                        .par_iter()
                         .map(|&period| events.value(period, evaluator.as_of))
                         .collect(),
                     None => vec![PeriodValue::NOT_APPLICABLE; self.periods.len()],
