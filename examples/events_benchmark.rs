@@ -29,7 +29,7 @@ use std::io::{BufWriter, Write as _};
 use std::path::Path;
 use std::process::Command;
 
-use support::{compare_numbers, prepare_site, race, run, Options, RaceFacts, Random};
+use support::{compare_numbers, prepare_site, run, Options, Random};
 
 /// The review week's as-of moment: Monday 2026-11-23 00:00 UTC, the end
 /// of review week 2026-W47.
@@ -222,7 +222,6 @@ fn main() {
     let options = Options::from_args("events-benchmark", USAGE);
     let Options {
         rows,
-        runs,
         ref folder,
         ref binary,
         ..
@@ -290,18 +289,6 @@ fn main() {
         .iter()
         .map(|(kind, start, _)| format!("{kind} from {start}"))
         .collect();
-    let (compared, missing) = compare_numbers(metrics, &theirs, METRICS, &labels);
-    eprintln!("{compared} numbers identical (within 1e-9), {missing} of them missing in both");
-
-    let race = race(runs, sitrep, duckdb, &periods_json);
-    let report = race.report(&RaceFacts {
-        name: "events_benchmark",
-        arguments: &options.arguments,
-        binary,
-        rows,
-        csv_bytes,
-        compared,
-        missing,
-    });
-    options.publish("events-benchmark", &report);
+    let checked = compare_numbers(metrics, &theirs, METRICS, &labels);
+    options.race_and_report(sitrep, duckdb, &periods_json, (rows, csv_bytes), checked);
 }

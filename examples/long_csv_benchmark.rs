@@ -32,7 +32,7 @@ use std::io::{BufWriter, Write as _};
 use std::path::Path;
 use std::process::Command;
 
-use support::{compare_numbers, prepare_site, race, run, Options, RaceFacts, Random};
+use support::{compare_numbers, prepare_site, run, Options, Random};
 
 /// The first day of the file (a Monday).
 const USAGE: &str = "\
@@ -202,7 +202,6 @@ fn main() {
     let options = Options::from_args("long-csv-benchmark", USAGE);
     let Options {
         rows,
-        runs,
         ref folder,
         ref binary,
         ..
@@ -277,23 +276,17 @@ fn main() {
         .iter()
         .map(|(kind, start, _)| format!("{kind} from {start}"))
         .collect();
-    let (compared, missing) = compare_numbers(
+    let checked = compare_numbers(
         metrics,
         &theirs,
         METRICS.iter().map(|(id, ..)| *id),
         &labels,
     );
-    eprintln!("{compared} numbers identical (within 1e-9), {missing} of them missing in both");
-
-    let race = race(runs, sitrep, duckdb, &periods_json);
-    let report = race.report(&RaceFacts {
-        name: "long_csv_benchmark",
-        arguments: &options.arguments,
-        binary,
-        rows: row_count,
-        csv_bytes,
-        compared,
-        missing,
-    });
-    options.publish("long-csv-benchmark", &report);
+    options.race_and_report(
+        sitrep,
+        duckdb,
+        &periods_json,
+        (row_count, csv_bytes),
+        checked,
+    );
 }

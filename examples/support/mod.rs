@@ -35,6 +35,8 @@ impl Random {
 /// first) and `--write PATH` (the report also goes into that markdown file,
 /// between `<!-- <name>:begin -->` and `<!-- <name>:end -->`).
 pub struct Options {
+    /// The benchmark's name: its markers and default folder.
+    pub name: String,
     pub rows: u64,
     pub runs: usize,
     pub folder: PathBuf,
@@ -96,6 +98,7 @@ impl Options {
             None => build_sitrep(),
         };
         Ok(Options {
+            name: name.to_owned(),
             rows,
             runs,
             folder: folder.unwrap_or_else(|| repo.join("target").join(name)),
@@ -105,12 +108,32 @@ impl Options {
         })
     }
 
-    /// Prints `report` and, with `--write`, puts it into that file
-    /// between the benchmark's markers.
-    pub fn publish(&self, name: &str, report: &str) {
+    /// Races `sitrep` against `duckdb` (see [`race`]), then prints the
+    /// report and, with `--write`, puts it into that file between the
+    /// benchmark's markers. `checked` is what [`compare_numbers`] found.
+    pub fn race_and_report(
+        &self,
+        sitrep: impl FnMut() -> Command,
+        duckdb: impl FnMut() -> Command,
+        periods_json: &str,
+        data: (u64, u64),
+        checked: (usize, usize),
+    ) {
+        let (rows, csv_bytes) = data;
+        let (compared, missing) = checked;
+        let race = race(self.runs, sitrep, duckdb, periods_json);
+        let report = race.report(&RaceFacts {
+            name: &self.name.replace('-', "_"),
+            arguments: &self.arguments,
+            binary: &self.binary,
+            rows,
+            csv_bytes,
+            compared,
+            missing,
+        });
         print!("{report}");
         if let Some(path) = &self.write {
-            write_between_markers(path, name, report)
+            write_between_markers(path, &self.name, &report)
                 .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
             eprintln!("wrote the report into {}", path.display());
         }
@@ -409,6 +432,7 @@ pub fn compare_numbers<'a>(
         eprintln!("NUMBERS DIFFER:\n{}", wrong.join("\n"));
         std::process::exit(1);
     }
+    eprintln!("{compared} numbers identical (within 1e-9), {missing} of them missing in both");
     (compared, missing)
 }
 
