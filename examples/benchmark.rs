@@ -42,15 +42,17 @@
 mod large_site;
 mod support;
 
-use support::{build_sitrep, field_of, first_line_of, grouped, machine_basics, sitrep_version};
-
 use std::fmt::Write as _;
-use std::fs::{self, File};
-use std::io::{ErrorKind, Read as _, Seek as _};
-use std::os::unix::process::ExitStatusExt as _;
+use std::fs;
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
+
+use support::{
+    build_sitrep, field_of, first_line_of, grouped, machine_basics, median, run, sitrep_version,
+    Sample,
+};
 
 /// Review weeks of the standard sizes: two years.
 const STANDARD_WEEKS: usize = 104;
@@ -192,15 +194,6 @@ fn parse_options(arguments: &[String]) -> Result<Options, String> {
     })
 }
 
-/// One run of a child process.
-#[derive(Clone, Copy, Debug)]
-struct Sample {
-    /// From just before the spawn to just after the child was reaped.
-    wall: Duration,
-    /// The child's peak resident set size (`ru_maxrss`), in KiB.
-    peak_kib: u64,
-}
-
 /// The runs of one scenario.
 #[derive(Debug)]
 struct Measured {
@@ -211,18 +204,12 @@ struct Measured {
 impl Measured {
     /// The median wall time, in milliseconds.
     fn median_ms(&self) -> f64 {
-        let mut times: Vec<f64> = self
-            .samples
-            .iter()
-            .map(|sample| sample.wall.as_secs_f64() * 1000.0)
-            .collect();
-        times.sort_by(f64::total_cmp);
-        let middle = times.len() / 2;
-        if times.len() % 2 == 1 {
-            times[middle]
-        } else {
-            (times[middle - 1] + times[middle]) / 2.0
-        }
+        median(
+            self.samples
+                .iter()
+                .map(|sample| sample.wall.as_secs_f64() * 1000.0)
+                .collect(),
+        )
     }
 
     /// The largest peak resident set size of all runs, in MiB.
@@ -232,73 +219,9 @@ impl Measured {
     }
 }
 
-/// Runs `command` to completion with its output in temporary files and
-/// measures it; panics with its output when it does not exit with 0.
-/// Returns the sample and what the command printed to stdout. Files written
-/// so far are flushed to disk (`sync`) first, so that writing back earlier
-/// runs' output does not land in this run's time.
-fn run(command: &mut Command) -> (Sample, String) {
-    let mut stdout = tempfile::tempfile().expect("a temporary file for stdout");
-    let mut stderr = tempfile::tempfile().expect("a temporary file for stderr");
-    command
-        .stdin(Stdio::null())
-        .stdout(stdout.try_clone().expect("a second handle to stdout"))
-        .stderr(stderr.try_clone().expect("a second handle to stderr"));
-    // SAFETY: sync(2) takes no arguments and cannot fail.
-    unsafe { libc::sync() };
-    let started = Instant::now();
-    let child = command
-        .spawn()
-        .unwrap_or_else(|error| panic!("cannot start {command:?}: {error}"));
-    let (status, peak_kib) = wait_with_peak_memory(child);
-    let wall = started.elapsed();
-    let printed = read_all(&mut stdout);
-    if !status.success() {
-        panic!(
-            "{command:?} failed ({status}).\nstdout:\n{printed}\nstderr:\n{}",
-            read_all(&mut stderr)
-        );
-    }
-    (Sample { wall, peak_kib }, printed)
-}
-
 /// Runs `command` like [`run`] and returns only the sample.
 fn measure(command: &mut Command) -> Sample {
-    run(command).0
-}
-
-/// Waits for `child` with `wait4`, which also reports the resources it
-/// used; returns its exit status and peak resident set size in KiB.
-fn wait_with_peak_memory(child: Child) -> (ExitStatus, u64) {
-    let pid = libc::pid_t::try_from(child.id()).expect("a process id fits pid_t");
-    let mut status: libc::c_int = 0;
-    // SAFETY: `rusage` is a plain C struct of integers, for which all zero
-    // bytes is a valid value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: `pid` is our own child, not reaped yet (`Child` never
-        // waited for it), and both pointers point to live locals.
-        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if reaped == pid {
-            break;
-        }
-        let error = std::io::Error::last_os_error();
-        if error.kind() != ErrorKind::Interrupted {
-            panic!("waiting for process {pid} failed: {error}");
-        }
-    }
-    // On Linux `ru_maxrss` is in KiB.
-    let peak_kib = u64::try_from(usage.ru_maxrss).unwrap_or(0);
-    (ExitStatus::from_raw(status), peak_kib)
-}
-
-/// Reads a temporary output file from its start.
-fn read_all(file: &mut File) -> String {
-    let mut text = String::new();
-    file.rewind().expect("rewinding an output file");
-    file.read_to_string(&mut text)
-        .expect("reading an output file");
-    text
+    run(command, None).0
 }
 
 /// Runs one scenario `runs` times, reporting progress on stderr.
@@ -628,10 +551,23 @@ impl InMemory {
     }
 }
 
-/// `/dev/shm` when it is a tmpfs, for the builds into memory.
-fn memory_folder() -> Option<PathBuf> {
+/// `/dev/shm` when it is a tmpfs with room for `bytes`, for the builds
+/// into memory. Containers often give it only 64 MiB.
+fn memory_folder(bytes: u64) -> Option<PathBuf> {
     let shm = PathBuf::from("/dev/shm");
-    (filesystem_of(&shm).as_deref() == Some("tmpfs")).then_some(shm)
+    if filesystem_of(&shm).as_deref() != Some("tmpfs") {
+        return None;
+    }
+    let path = std::ffi::CString::new("/dev/shm").expect("no NUL in the path");
+    // SAFETY: `statvfs` is a plain C struct of integers, for which all zero
+    // bytes is a valid value; `path` is NUL-terminated and both outlive
+    // the call.
+    let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(path.as_ptr(), &mut stats) } != 0 {
+        return None;
+    }
+    let free = stats.f_bavail.saturating_mul(stats.f_frsize);
+    (free >= bytes).then_some(shm)
 }
 
 impl SizeResult {
@@ -709,7 +645,7 @@ fn measure_size(binary: &Path, size: Size, runs: usize) -> SizeResult {
 
     // Untimed warm-up builds, which also count the pages.
     eprintln!("[{}] warm-up builds", size.name);
-    let (_, printed) = run(&mut build(false));
+    let (_, printed) = run(&mut build(false), None);
     let summary = parse_summary(&printed);
     let hugo = || {
         let mut command = Command::new("hugo");
@@ -757,7 +693,8 @@ fn measure_size(binary: &Path, size: Size, runs: usize) -> SizeResult {
     // to 2× from one run of the benchmark to the next; in memory what
     // is compared is the programs' own work. A tmpfs forgets deleted
     // files at once, so each run's outputs are deleted after it.
-    let in_memory = memory_folder().map(|shm| {
+    // Room for sitrep's output and its copy at once (Hugo's is small).
+    let in_memory = memory_folder(tree_size(&output).bytes * 21 / 10).map(|shm| {
         let memory = tempfile::Builder::new()
             .prefix("sitrep-benchmark-")
             .tempdir_in(shm)
@@ -1176,6 +1113,11 @@ fn targets(all: &AllResults) -> Vec<Target> {
     let large = find(LARGE.name);
     let xl = find(XL.name);
     let mut targets = Vec::new();
+    // Named by its file system: a TMPDIR may itself be a tmpfs.
+    let work_folder = format!(
+        "work folder on {}",
+        filesystem_of(&std::env::temp_dir()).unwrap_or_else(|| "an unknown file system".into())
+    );
     let not_measured = |goal: String, needs: &str| Target {
         goal,
         measured: format!("not measured (needs {needs})"),
@@ -1190,9 +1132,12 @@ fn targets(all: &AllResults) -> Vec<Target> {
     for result in results {
         let name = result.size.name;
         let places = [
-            ("on disk", Some((&result.full, &result.hugo, &result.copy))),
             (
-                "in memory",
+                work_folder.as_str(),
+                Some((&result.full, &result.hugo, &result.copy)),
+            ),
+            (
+                "in /dev/shm (tmpfs)",
                 result
                     .in_memory
                     .as_ref()
@@ -1203,7 +1148,7 @@ fn targets(all: &AllResults) -> Vec<Target> {
             let Some((full, hugo, copy)) = measured else {
                 targets.push(not_measured(
                     format!("{name}: cold full build ≤ 1.0× Hugo and ≤ 3× cp, {place}"),
-                    "a tmpfs at /dev/shm",
+                    "room for twice the output in a tmpfs at /dev/shm",
                 ));
                 continue;
             };

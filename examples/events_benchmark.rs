@@ -31,8 +31,7 @@ use std::process::Command;
 
 use support::{compare_numbers, prepare_site, run, Options, Random};
 
-/// The review week's as-of moment: Monday 2026-11-23 00:00 UTC, the end
-/// of review week 2026-W47.
+/// What `--help` prints.
 const USAGE: &str = "\
 usage: cargo run --release --example events_benchmark [-- OPTIONS]
 
@@ -46,6 +45,8 @@ usage: cargo run --release --example events_benchmark [-- OPTIONS]
 It needs Python with DuckDB (`pip install duckdb`); `.ci/benchmark` finds
 or installs it and runs every benchmark.";
 
+/// The review week's as-of moment: Monday 2026-11-23 00:00 UTC, the end
+/// of review week 2026-W47.
 const AS_OF_MS: i64 = 1_795_392_000_000;
 /// The first ticket's creation: 2025-10-01 00:00 UTC.
 const FIRST_MS: i64 = 1_759_276_800_000;

@@ -34,7 +34,7 @@ use std::process::Command;
 
 use support::{compare_numbers, prepare_site, run, Options, Random};
 
-/// The first day of the file (a Monday).
+/// What `--help` prints.
 const USAGE: &str = "\
 usage: cargo run --release --example long_csv_benchmark [-- OPTIONS]
 
@@ -48,6 +48,7 @@ usage: cargo run --release --example long_csv_benchmark [-- OPTIONS]
 It needs Python with DuckDB (`pip install duckdb`); `.ci/benchmark` finds
 or installs it and runs every benchmark.";
 
+/// The first day of the file (a Monday).
 const FIRST_DAY: &str = "2024-11-25";
 /// The review week's last day: rows after it must not count.
 const AS_OF: &str = "2026-11-22";

@@ -1,6 +1,8 @@
-//! What the benchmarks against DuckDB share: a deterministic random
-//! sequence, and running a command while measuring its wall time and peak
-//! memory.
+//! What the benchmarks share: running a command while measuring its wall
+//! time and peak memory, describing the machine, and writing a report into
+//! BENCHMARKS.md between markers; and, for the two against DuckDB, their
+//! command line, a deterministic random sequence, comparing every number
+//! and racing the two tools.
 
 #![allow(dead_code)] // each benchmark uses its own subset
 
@@ -29,7 +31,7 @@ impl Random {
     }
 }
 
-/// The command line both benchmarks take: `--rows N` (default 10
+/// The command line of both benchmarks against DuckDB: `--rows N` (default 10
 /// million), `--runs R` (default 3), `--folder PATH` (default
 /// `target/<name>`), `--sitrep BINARY` (default: the release build, built
 /// first) and `--write PATH` (the report also goes into that markdown file,
@@ -168,13 +170,19 @@ pub fn write_file(root: &Path, relative: &str, text: &str) {
     fs::write(path, text).unwrap();
 }
 
+/// One run of a child process.
+#[derive(Clone, Copy, Debug)]
 pub struct Sample {
+    /// From just before the spawn to just after the child was reaped.
     pub wall: Duration,
+    /// The child's peak resident set size (`ru_maxrss`), in KiB.
     pub peak_kib: u64,
 }
 
 /// Runs `command` to completion, measuring wall time and peak memory;
 /// panics with its stderr when it fails. Returns the sample and stdout.
+/// Files written so far are flushed to disk (`sync`) first, so that
+/// writing back earlier runs' output does not land in this run's time.
 pub fn run(command: &mut Command, stdin: Option<&str>) -> (Sample, String) {
     let stdout_file = tempfile::tempfile().unwrap();
     let stderr_file = tempfile::tempfile().unwrap();
@@ -186,6 +194,8 @@ pub fn run(command: &mut Command, stdin: Option<&str>) -> (Sample, String) {
         })
         .stdout(stdout_file.try_clone().unwrap())
         .stderr(stderr_file.try_clone().unwrap());
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() };
     let started = Instant::now();
     let mut child = command
         .spawn()
@@ -279,7 +289,8 @@ pub struct RaceFacts<'a> {
     pub binary: &'a Path,
     pub rows: u64,
     pub csv_bytes: u64,
-    /// How many numbers were compared (all equal, or the run had ended).
+    /// How many numbers were compared; all were equal, since
+    /// [`compare_numbers`] ends the benchmark otherwise.
     pub compared: usize,
     /// How many of them were missing in both.
     pub missing: usize,
@@ -337,7 +348,8 @@ impl Race {
         let runs = self.sitrep.len();
         let _ = writeln!(
             text,
-            "After one untimed warm-up run of each (so that the CSV is in the page \
+            "After one untimed run of each (the one whose numbers were compared; it \
+             leaves the CSV in the page \
              cache), the two ran alternately, {runs} time{} each; times are medians, \
              peak memory is the largest `ru_maxrss` of the runs (from `wait4`).\n",
             if runs == 1 { "" } else { "s" }
