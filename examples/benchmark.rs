@@ -689,8 +689,9 @@ fn measure_size(binary: &Path, size: Size, runs: usize) -> SizeResult {
         ));
     }
     // The same in memory: the disk's state (write-back, a file system
-    // that has just deleted many files) moves the figures above by up
-    // to 2× from one run of the benchmark to the next; in memory what
+    // that has just deleted many files) moved the figures above by up
+    // to 2× (a copy's by 6×) from one run of the benchmark to the next;
+    // in memory what
     // is compared is the programs' own work. A tmpfs forgets deleted
     // files at once, so each run's outputs are deleted after it.
     // Room for sitrep's output and its copy at once (Hugo's is small).
@@ -1392,7 +1393,7 @@ fn report(machine: &[(&str, String)], command: &str, runs: usize, all: &AllResul
          - **cp**: `cp -r` of sitrep's finished output into a folder that does not exist yet\n\
          - **into memory**: the cold build, Hugo and the copy again, writing into a folder in \
          `/dev/shm` (tmpfs), each run's outputs deleted after it. The disk's state (write-back, \
-         a file system that has just deleted many files) moves the figures on disk by up to 2× \
+         a file system that has just deleted many files) moves the figures on disk by up to 2× (a copy: 6×) \
          from one run of the benchmark to the next; in memory, what is compared is the programs' \
          own work\n\
          - **published archive**: the large site's programs with N review weeks published \
