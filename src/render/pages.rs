@@ -13,8 +13,8 @@ use super::narrative::escape_html;
 use super::splice::{fill_insets, Fragment};
 use super::theme::{Theme, SCREEN_ONLY_MARKS};
 use super::view::{
-    chart_data_json, metric_block_anchor, metric_view, number_format, BlockAnchors, BlockView,
-    ChartSet, MetricView, StatusView,
+    chart_data_json, deck_charts, metric_block_anchor, metric_view, number_format, BlockAnchors,
+    BlockView, ChartSet, MetricView, StatusView,
 };
 use crate::compute::restate::Restatement;
 use crate::compute::status::{initiative_status, Status};
@@ -570,11 +570,7 @@ impl VersionPages<'_> {
             breadcrumbs: self.crumbs_below_week(program.name.clone()),
             program: Some(program.id.clone()),
         };
-        let charts = deck
-            .blocks
-            .iter()
-            .filter(|block| matches!(block, BlockView::Chart(_)))
-            .count();
+        let charts = deck_charts(&deck.blocks).count();
         let charts_json = ChartSet::of_deck(&deck.blocks, &deck.chart_json).to_json();
         let context = |inset: &dyn Fn(usize, &str) -> Value| {
             context! {
@@ -674,11 +670,7 @@ impl VersionPages<'_> {
                 "@page {page_name} {{ @top-left {{ content: {}; }} }}\n.{page_name} {{ page: {page_name}; }}\n",
                 css_string(&format!("Week {} · {}", self.id(), program.name))
             ));
-            let charts = deck.blocks.iter().filter_map(|block| match block {
-                BlockView::Chart(chart) => Some(chart),
-                _ => None,
-            });
-            for (chart, json) in charts.zip(&deck.chart_json) {
+            for (chart, json) in deck_charts(&deck.blocks).zip(&deck.chart_json) {
                 chart_ids.push((
                     format!("{}-{}", program.id, chart.dom_id),
                     &*chart.data.labels,
@@ -828,12 +820,8 @@ pub fn render_deck(
 
 /// The data of each chart of `blocks` as JSON, in order.
 fn deck_chart_json(blocks: &[BlockView]) -> Vec<String> {
-    blocks
-        .iter()
-        .filter_map(|block| match block {
-            BlockView::Chart(chart) => Some(chart_data_json(&chart.data)),
-            _ => None,
-        })
+    deck_charts(blocks)
+        .map(|chart| chart_data_json(&chart.data))
         .collect()
 }
 

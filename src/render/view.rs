@@ -624,6 +624,15 @@ pub enum BlockView {
     },
 }
 
+/// The charts among a deck's `blocks`, in deck order: the order in which
+/// a rendered deck keeps each chart's data as JSON.
+pub fn deck_charts(blocks: &[BlockView]) -> impl Iterator<Item = &ChartView> {
+    blocks.iter().filter_map(|block| match block {
+        BlockView::Chart(chart) => Some(chart),
+        _ => None,
+    })
+}
+
 /// Labels weeks `W47` on ISO calendars and by end date (`Nov 21`) otherwise.
 pub fn week_label(calendar: &Calendar, week: &PeriodNumbers) -> String {
     if calendar.is_iso() {
@@ -1199,15 +1208,13 @@ impl<'a> ChartSet<'a> {
     /// The deck charts of `blocks` (the charts of a program page), whose
     /// data as JSON is `data_json`, chart by chart.
     pub fn of_deck(blocks: &'a [BlockView], data_json: &'a [String]) -> ChartSet<'a> {
-        let charts = blocks.iter().filter_map(|block| match block {
-            BlockView::Chart(chart) => Some((chart.dom_id.as_str(), &*chart.data.labels)),
-            _ => None,
-        });
-        ChartSet::from_json(
-            charts
-                .zip(data_json)
-                .map(|((id, labels), json)| (id, labels, Cow::Borrowed(json.as_str()))),
-        )
+        ChartSet::from_json(deck_charts(blocks).zip(data_json).map(|(chart, json)| {
+            (
+                chart.dom_id.as_str(),
+                &*chart.data.labels,
+                Cow::Borrowed(json.as_str()),
+            )
+        }))
     }
 
     /// As JSON for a `<script type="application/json">` element:
