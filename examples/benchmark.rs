@@ -511,8 +511,8 @@ struct SizeResult {
     hugo_output: TreeSize,
     /// The `data.json` files of sitrep's output.
     data_json: DataJsonCheck,
-    /// Build into a folder that does not exist yet.
-    full: Measured,
+    /// Cold builds, Hugo and the copy into the work folder.
+    cold: ColdBuilds,
     /// Build again into the same folder, nothing changed.
     unchanged: Measured,
     /// Build again after one program narrative of a middle week changed.
@@ -521,27 +521,64 @@ struct SizeResult {
     week_added: Measured,
     /// `sitrep check` on the whole site.
     check: Measured,
-    /// Hugo building the same narratives into a folder that does not exist.
-    hugo: Measured,
-    /// `cp -r` of sitrep's finished output into a folder that does not exist.
-    copy: Measured,
-    /// The same three with every output in memory (tmpfs), when the
-    /// machine has `/dev/shm`.
-    in_memory: Option<InMemory>,
+    /// The same with every output in memory (tmpfs), when the machine has
+    /// room for it in `/dev/shm`.
+    in_memory: Option<ColdBuilds>,
     /// The site and every output: deleted only when the benchmark ends (see
     /// the cold builds in [`measure_size`]).
     _folder: tempfile::TempDir,
 }
 
-/// Cold builds of sitrep and Hugo, and the copy, writing into memory.
+/// sitrep building into a folder that does not exist yet, Hugo building
+/// the same narratives likewise, and `cp -r` of sitrep's output.
 #[derive(Debug)]
-struct InMemory {
+struct ColdBuilds {
     full: Measured,
     hugo: Measured,
     copy: Measured,
 }
 
-impl InMemory {
+/// `runs` rounds of sitrep's cold build (`sitrep` into a folder), Hugo's
+/// (`hugo` into one) and the copy of sitrep's output, taking turns so
+/// that all three meet the machine in the same state. `folders` names a
+/// round's three outputs; with `delete`, they are deleted after it.
+fn cold_builds(
+    progress: &str,
+    runs: usize,
+    sitrep: impl Fn(&Path) -> Command,
+    hugo: impl Fn(&Path) -> Command,
+    folders: impl Fn(usize) -> [PathBuf; 3],
+    delete: bool,
+) -> ColdBuilds {
+    let mut builds = ColdBuilds {
+        full: Measured {
+            samples: Vec::with_capacity(runs),
+        },
+        hugo: Measured {
+            samples: Vec::with_capacity(runs),
+        },
+        copy: Measured {
+            samples: Vec::with_capacity(runs),
+        },
+    };
+    for number in 0..runs {
+        eprintln!("{progress}: round {}/{runs}", number + 1);
+        let [public, hugo_public, copy] = folders(number);
+        builds.full.samples.push(measure(&mut sitrep(&public)));
+        builds.hugo.samples.push(measure(&mut hugo(&hugo_public)));
+        builds.copy.samples.push(measure(
+            Command::new("cp").arg("-r").arg(&public).arg(&copy),
+        ));
+        if delete {
+            for output in [&public, &hugo_public, &copy] {
+                remove_folder(output);
+            }
+        }
+    }
+    builds
+}
+
+impl ColdBuilds {
     fn rows(&self) -> [(&'static str, &Measured); 3] {
         [
             ("sitrep: cold full build", &self.full),
@@ -574,20 +611,20 @@ impl SizeResult {
     /// The table rows: a label and the runs, sitrep's scenarios first.
     fn rows(&self) -> [(&'static str, &Measured); 7] {
         [
-            ("sitrep: cold full build (empty output)", &self.full),
+            ("sitrep: cold full build (empty output)", &self.cold.full),
             ("sitrep: rebuild, nothing changed", &self.unchanged),
             ("sitrep: rebuild, one narrative edited", &self.edited),
             ("sitrep: rebuild, one week added", &self.week_added),
             ("sitrep: check", &self.check),
-            ("Hugo: cold build of the same narratives", &self.hugo),
-            ("cp -r of sitrep's output", &self.copy),
+            ("Hugo: cold build of the same narratives", &self.cold.hugo),
+            ("cp -r of sitrep's output", &self.cold.copy),
         ]
     }
 
     /// The largest peak memory of all sitrep runs, in MiB.
     fn sitrep_peak_mib(&self) -> f64 {
         [
-            &self.full,
+            &self.cold.full,
             &self.unchanged,
             &self.edited,
             &self.week_added,
@@ -660,91 +697,52 @@ fn measure_size(binary: &Path, size: Size, runs: usize) -> SizeResult {
     measure(hugo().arg("--destination").arg(&hugo_output));
     let hugo_tree = tree_size(&hugo_output);
 
-    // The cold builds and the copy take turns, run by run, so that all
-    // three meet the machine in the same state; and each writes into a
-    // new folder, deleted only when the benchmark ends, because a file
-    // system that has just deleted thousands of files makes creating
-    // files slow for a while, whichever program does it.
-    let mut full = Vec::with_capacity(runs);
-    let mut hugo_runs = Vec::with_capacity(runs);
-    let mut copies = Vec::with_capacity(runs);
-    for number in 0..runs {
-        eprintln!(
-            "[{}] cold builds and copy: round {}/{runs}",
-            size.name,
-            number + 1
-        );
-        let fresh = folder.path().join(format!("public-{number}"));
-        full.push(measure(&mut sitrep_build(binary, &site, &fresh, true)));
-        hugo_runs.push(measure(
-            hugo()
-                .arg("--destination")
-                .arg(folder.path().join(format!("hugo-{number}"))),
-        ));
-        copies.push(measure(
-            Command::new("cp")
-                .arg("-r")
-                .arg(&fresh)
-                .arg(folder.path().join(format!("copy-{number}"))),
-        ));
-    }
+    // Each round on disk writes into new folders, deleted only when the
+    // benchmark ends, because a file system that has just deleted
+    // thousands of files makes creating files slow for a while, whichever
+    // program does it.
+    let round_folders = |number: usize| {
+        ["public", "hugo", "copy"].map(|name| folder.path().join(format!("{name}-{number}")))
+    };
+    let cold = cold_builds(
+        &format!("[{}] cold builds and copy", size.name),
+        runs,
+        |public| sitrep_build(binary, &site, public, true),
+        |public| {
+            let mut command = hugo();
+            command.arg("--destination").arg(public);
+            command
+        },
+        round_folders,
+        false,
+    );
     // The same in memory: the disk's state (write-back, a file system
-    // that has just deleted many files) moved the figures above by up
-    // to 2× (a copy's by 6×) from one run of the benchmark to the next;
-    // in memory what
-    // is compared is the programs' own work. A tmpfs forgets deleted
-    // files at once, so each run's outputs are deleted after it.
+    // that has just deleted many files) moved the figures above by up to
+    // 2× (a copy's by 6×) from one run of the benchmark to the next; in
+    // memory what is compared is the programs' own work. A tmpfs forgets
+    // deleted files at once, so each round's outputs are deleted after it.
     // Room for sitrep's output and its copy at once (Hugo's is small).
     let in_memory = memory_folder(tree_size(&output).bytes * 21 / 10).map(|shm| {
         let memory = tempfile::Builder::new()
             .prefix("sitrep-benchmark-")
             .tempdir_in(shm)
             .expect("a folder in /dev/shm");
-        let (public, hugo_public, copy) = (
-            memory.path().join("public"),
-            memory.path().join("hugo-public"),
-            memory.path().join("copy"),
-        );
-        let mut builds = InMemory {
-            full: Measured {
-                samples: Vec::new(),
+        cold_builds(
+            &format!("[{}] cold builds and copy in memory", size.name),
+            runs,
+            |public| sitrep_build(binary, &site, public, true),
+            |public| {
+                let mut command = hugo();
+                command.arg("--destination").arg(public);
+                command
             },
-            hugo: Measured {
-                samples: Vec::new(),
-            },
-            copy: Measured {
-                samples: Vec::new(),
-            },
-        };
-        for number in 0..runs {
-            eprintln!(
-                "[{}] cold builds and copy in memory: round {}/{runs}",
-                size.name,
-                number + 1
-            );
-            builds
-                .full
-                .samples
-                .push(measure(&mut sitrep_build(binary, &site, &public, true)));
-            builds
-                .hugo
-                .samples
-                .push(measure(hugo().arg("--destination").arg(&hugo_public)));
-            builds.copy.samples.push(measure(
-                Command::new("cp").arg("-r").arg(&public).arg(&copy),
-            ));
-            for output in [&public, &hugo_public, &copy] {
-                remove_folder(output);
-            }
-        }
-        builds
+            |_| ["public", "hugo", "copy"].map(|name| memory.path().join(name)),
+            true,
+        )
     });
     let last = folder.path().join(format!("public-{}", runs - 1));
     remove_folder(&output);
     fs::rename(&last, &output).expect("the last cold build becomes the output");
-    let full = Measured { samples: full };
-    let hugo = Measured { samples: hugo_runs };
-    let copied = Measured { samples: copies };
     let unchanged = scenario(size, "rebuild, nothing changed", runs, |_| {
         measure(&mut build(true))
     });
@@ -793,13 +791,11 @@ fn measure_size(binary: &Path, size: Size, runs: usize) -> SizeResult {
         output: output_tree,
         hugo_output: hugo_tree,
         data_json,
-        full,
+        cold,
         unchanged,
         edited,
         week_added,
         check,
-        hugo,
-        copy: copied,
         in_memory,
         _folder: folder,
     }
@@ -1133,27 +1129,22 @@ fn targets(all: &AllResults) -> Vec<Target> {
     for result in results {
         let name = result.size.name;
         let places = [
-            (
-                work_folder.as_str(),
-                Some((&result.full, &result.hugo, &result.copy)),
-            ),
-            (
-                "in /dev/shm (tmpfs)",
-                result
-                    .in_memory
-                    .as_ref()
-                    .map(|memory| (&memory.full, &memory.hugo, &memory.copy)),
-            ),
+            (work_folder.as_str(), Some(&result.cold)),
+            ("in /dev/shm (tmpfs)", result.in_memory.as_ref()),
         ];
         for (place, measured) in places {
-            let Some((full, hugo, copy)) = measured else {
+            let Some(builds) = measured else {
                 targets.push(not_measured(
                     format!("{name}: cold full build ≤ 1.0× Hugo and ≤ 3× cp, {place}"),
                     "room for twice the output in a tmpfs at /dev/shm",
                 ));
                 continue;
             };
-            let (full, hugo, copy) = (full.median_ms(), hugo.median_ms(), copy.median_ms());
+            let (full, hugo, copy) = (
+                builds.full.median_ms(),
+                builds.hugo.median_ms(),
+                builds.copy.median_ms(),
+            );
             targets.push(Target {
                 goal: format!("{name}: cold full build ≤ 1.0× Hugo, {place}"),
                 measured: format!("{:.2}× ({full:.0} ms vs {hugo:.0} ms)", full / hugo),
@@ -1208,7 +1199,7 @@ fn targets(all: &AllResults) -> Vec<Target> {
         });
     }
     for result in results {
-        let full = result.full.median_ms();
+        let full = result.cold.full.median_ms();
         for (what, measured) in [
             ("nothing changed", &result.unchanged),
             ("one narrative edited", &result.edited),
@@ -1244,14 +1235,14 @@ fn targets(all: &AllResults) -> Vec<Target> {
     );
     match (large, xl) {
         (Some(large), Some(xl)) => {
-            let time = xl.full.median_ms() / large.full.median_ms();
+            let time = xl.cold.full.median_ms() / large.cold.full.median_ms();
             let pages = xl.summary.pages as f64 / large.summary.pages as f64;
             targets.push(Target {
                 goal: linear,
                 measured: format!(
                     "time ×{time:.2} ({:.0} → {:.0} ms) for pages ×{pages:.2}",
-                    large.full.median_ms(),
-                    xl.full.median_ms()
+                    large.cold.full.median_ms(),
+                    xl.cold.full.median_ms()
                 ),
                 passed: Some(time <= pages * LINEAR_TIME),
             });
@@ -1440,9 +1431,9 @@ fn report(machine: &[(&str, String)], command: &str, runs: usize, all: &AllResul
         let _ = writeln!(text);
 
         for result in results {
-            let full = result.full.median_ms();
-            let hugo = result.hugo.median_ms();
-            let copy = result.copy.median_ms();
+            let full = result.cold.full.median_ms();
+            let hugo = result.cold.hugo.median_ms();
+            let copy = result.cold.copy.median_ms();
             let _ = writeln!(
                 text,
                 "### {}\n\n\
