@@ -701,18 +701,20 @@ fn measure_size(binary: &Path, size: Size, runs: usize) -> SizeResult {
     // benchmark ends, because a file system that has just deleted
     // thousands of files makes creating files slow for a while, whichever
     // program does it.
+    let sitrep_into = |public: &Path| sitrep_build(binary, &site, public, true);
+    let hugo_into = |public: &Path| {
+        let mut command = hugo();
+        command.arg("--destination").arg(public);
+        command
+    };
     let round_folders = |number: usize| {
         ["public", "hugo", "copy"].map(|name| folder.path().join(format!("{name}-{number}")))
     };
     let cold = cold_builds(
         &format!("[{}] cold builds and copy", size.name),
         runs,
-        |public| sitrep_build(binary, &site, public, true),
-        |public| {
-            let mut command = hugo();
-            command.arg("--destination").arg(public);
-            command
-        },
+        sitrep_into,
+        hugo_into,
         round_folders,
         false,
     );
@@ -730,12 +732,8 @@ fn measure_size(binary: &Path, size: Size, runs: usize) -> SizeResult {
         cold_builds(
             &format!("[{}] cold builds and copy in memory", size.name),
             runs,
-            |public| sitrep_build(binary, &site, public, true),
-            |public| {
-                let mut command = hugo();
-                command.arg("--destination").arg(public);
-                command
-            },
+            sitrep_into,
+            hugo_into,
             |_| ["public", "hugo", "copy"].map(|name| memory.path().join(name)),
             true,
         )
