@@ -121,18 +121,8 @@ impl Options {
         data: (u64, u64),
         checked: (usize, usize),
     ) {
-        let (rows, csv_bytes) = data;
-        let (compared, missing) = checked;
         let race = race(self.runs, sitrep, duckdb, periods_json);
-        let report = race.report(&RaceFacts {
-            name: &self.name.replace('-', "_"),
-            arguments: &self.arguments,
-            binary: &self.binary,
-            rows,
-            csv_bytes,
-            compared,
-            missing,
-        });
+        let report = race.report(self, data, checked);
         print!("{report}");
         if let Some(path) = &self.write {
             write_between_markers(path, &self.name, &report)
@@ -281,28 +271,18 @@ pub struct Race {
     pub duckdb: Vec<Sample>,
 }
 
-/// What the report says besides the runs: the data and the numbers check.
-pub struct RaceFacts<'a> {
-    /// The example's name, as in `cargo run --example <name>`.
-    pub name: &'a str,
-    pub arguments: &'a [String],
-    pub binary: &'a Path,
-    pub rows: u64,
-    pub csv_bytes: u64,
-    /// How many numbers were compared; all were equal, since
-    /// [`compare_numbers`] ends the benchmark otherwise.
-    pub compared: usize,
-    /// How many of them were missing in both.
-    pub missing: usize,
-}
-
 /// The targets of issue 15 for the loaders.
 const MAX_TIME_RATIO: f64 = 1.0;
 const MAX_MEMORY_RATIO: f64 = 1.5;
 
 impl Race {
     /// The markdown report: machine, runs, and the targets with pass/fail.
-    pub fn report(&self, facts: &RaceFacts) -> String {
+    /// `data` is the file's rows and bytes, `checked` what
+    /// [`compare_numbers`] found (it ends the benchmark when a number
+    /// differs, so all those compared were equal).
+    pub fn report(&self, options: &Options, data: (u64, u64), checked: (usize, usize)) -> String {
+        let (rows, csv_bytes) = data;
+        let (compared, missing) = checked;
         use std::fmt::Write as _;
         let seconds =
             |samples: &[Sample]| median(samples.iter().map(|s| s.wall.as_secs_f64()).collect());
@@ -316,13 +296,16 @@ impl Race {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let csv_mib = facts.csv_bytes as f64 / (1 << 20) as f64;
+        let csv_mib = csv_bytes as f64 / (1 << 20) as f64;
         let (ours, theirs) = (seconds(&self.sitrep), seconds(&self.duckdb));
         let (our_peak, their_peak) = (peak_mib(&self.sitrep), peak_mib(&self.duckdb));
         let mark = |met: bool| if met { "✅" } else { "❌" };
-        let mut command = format!("cargo run --release --example {}", facts.name);
-        if !facts.arguments.is_empty() {
-            let _ = write!(command, " -- {}", facts.arguments.join(" "));
+        let mut command = format!(
+            "cargo run --release --example {}",
+            options.name.replace('-', "_")
+        );
+        if !options.arguments.is_empty() {
+            let _ = write!(command, " -- {}", options.arguments.join(" "));
         }
         let duckdb = first_line_of(
             "python3",
@@ -338,12 +321,12 @@ impl Race {
         for (name, value) in machine_basics() {
             let _ = writeln!(text, "| {name} | {value} |");
         }
-        let _ = writeln!(text, "| sitrep | {} |", sitrep_version(facts.binary));
+        let _ = writeln!(text, "| sitrep | {} |", sitrep_version(&options.binary));
         let _ = writeln!(text, "| DuckDB | {duckdb} |");
         let _ = writeln!(
             text,
             "| data | {} rows, {csv_mib:.0} MiB of CSV |\n",
-            grouped(facts.rows)
+            grouped(rows)
         );
         let runs = self.sitrep.len();
         let _ = writeln!(
@@ -385,7 +368,7 @@ impl Race {
         let _ = writeln!(
             text,
             "| every week and month equal to DuckDB's (within 1e-9, relative) | {0} of {0} ({1} missing in both) | ✅ |",
-            facts.compared, facts.missing
+            compared, missing
         );
         text
     }
